@@ -1,0 +1,46 @@
+# The two commands: `make demo` and `make test`. Both create .venv when it is missing.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PG_BIN := $(shell command -v pg_ctl >/dev/null 2>&1 && echo ok || ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -1)
+DEMO_DIR ?= var/demo
+DEMO_HOUSEHOLDS ?= 3000
+DEMO_PERIOD ?= 2026-10
+export SHOUWANG_HOME ?= $(CURDIR)/var
+export AIRFLOW_HOME ?= $(CURDIR)/var/airflow
+
+.PHONY: venv demo test bench airflow postgres clean
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+venv: $(BIN)/.installed
+
+# Debian's PostgreSQL server for the tests; installed only where pg_ctl is missing.
+postgres:
+	@if [ -z "$(PG_BIN)" ]; then \
+	  echo "pg_ctl not found: installing Debian's postgresql package"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) || \
+	  { echo "could not install postgresql; PostgreSQL tests will fail"; exit 1; }; \
+	fi
+
+test: venv postgres
+	$(BIN)/python -m pytest -n 2 -q
+
+bench: venv
+	$(BIN)/python -m pytest -m bench -q -s
+
+demo: venv
+	$(BIN)/shouwang init
+	$(BIN)/shouwang generate --households $(DEMO_HOUSEHOLDS) --period $(DEMO_PERIOD) --out $(DEMO_DIR)
+	$(BIN)/shouwang registry load $(DEMO_DIR)/roster.csv
+	$(BIN)/shouwang run --period $(DEMO_PERIOD) --landing $(DEMO_DIR)/landing --out var/out
+
+clean:
+	rm -rf var/demo var/out
+
+# After changing warehouse/models.py: rewrite the initial migration to match it.
+migration: venv
+	$(BIN)/python -m warehouse.migrations.regenerate

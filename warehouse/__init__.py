@@ -1,0 +1,1 @@
+"""Warehouse: schema, migrations, encrypted identity, roster, key rotation, audit."""

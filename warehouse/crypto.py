@@ -1,0 +1,196 @@
+"""Field encryption (AES-256-GCM) and keyed blind indexes (HMAC-SHA256) for IDs and phones.
+
+A ciphertext token is ``v1.<key id>.<base64url(nonce || ciphertext+tag)>``; its associated
+data binds it to one column of one row, so a token copied elsewhere fails to open.
+Per-field keys are derived from the master key with HKDF; the master key comes from the
+environment (``SHOUWANG_MASTER_KEY``, base64) or a keyring file under ``SHOUWANG_HOME/keys``,
+never from the database.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from warehouse.identity import ParsedId, EXCEL_PRECISION
+
+TOKEN_VERSION = "v1"
+ENV_KEY = "SHOUWANG_MASTER_KEY"
+KEYRING_NAME = "keyring.json"
+# Windows of six ID positions masked in turn; every single-digit error and every swap of
+# two adjacent digits falls inside at least one window, so one typo key still agrees.
+TYPO_WINDOWS = ((0, 6), (4, 10), (8, 14), (12, 18))
+
+
+class KeyMissing(Exception):
+    """A key is missing or does not open a ciphertext."""
+
+
+class DecryptError(Exception):
+    """A ciphertext was tampered with, moved to another row, or made under an unknown key."""
+
+
+def _b64e(b: bytes) -> str:
+    return base64.urlsafe_b64encode(b).decode().rstrip("=")
+
+
+def _b64d(s: str) -> bytes:
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def key_id(master: bytes) -> str:
+    """Short public fingerprint of a master key, stored beside every ciphertext."""
+    return hmac.new(master, b"shouwang/key-id", hashlib.sha256).hexdigest()[:12]
+
+
+@lru_cache(maxsize=256)
+def _derive(master: bytes, purpose: str) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
+        master
+    )
+
+
+@dataclass
+class Keyring:
+    """The active master key plus older ones still able to open old ciphertexts."""
+
+    active: bytes
+    older: dict[str, bytes] = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def active_id(self) -> str:
+        """Key id of the key new ciphertexts are made with."""
+        return key_id(self.active)
+
+    def master(self, kid: str) -> bytes:
+        """The master key with id ``kid``."""
+        if kid == self.active_id:
+            return self.active
+        if kid in self.older:
+            return self.older[kid]
+        raise DecryptError(f"no key with id {kid} in the keyring; restore the key file")
+
+    def to_json(self) -> str:
+        """Serialized keyring for the key file."""
+        return json.dumps(
+            {
+                "active": _b64e(self.active),
+                "older": {k: _b64e(v) for k, v in self.older.items()},
+            },
+            indent=1,
+        )
+
+    def save(self, path: Path) -> None:
+        """Write the keyring file with mode 0600, replacing it atomically."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(self.to_json())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+        self.path = path
+
+
+def keyring_path(home: Path) -> Path:
+    """Where the local keyring file lives under SHOUWANG_HOME."""
+    return Path(home) / "keys" / KEYRING_NAME
+
+
+def load_keyring(home: Path, env: dict | None = None, create: bool = False) -> Keyring:
+    """Load the master key from the environment or the key file; optionally create one."""
+    env = os.environ if env is None else env
+    if env.get(ENV_KEY):
+        raw = _b64d(env[ENV_KEY].strip())
+        if len(raw) != 32:
+            raise KeyMissing(f"{ENV_KEY} must be 32 bytes, base64-encoded (got {len(raw)} bytes)")
+        return Keyring(active=raw)
+    path = keyring_path(home)
+    if path.exists():
+        data = json.loads(path.read_text())
+        return Keyring(
+            active=_b64d(data["active"]),
+            older={k: _b64d(v) for k, v in data.get("older", {}).items()},
+            path=path,
+        )
+    if not create:
+        raise KeyMissing(
+            f"no master key: set {ENV_KEY} or run `shouwang init` to create {path}"
+        )
+    ring = Keyring(active=os.urandom(32))
+    ring.save(path)
+    print(
+        "\n"
+        "!!! NO MASTER KEY WAS CONFIGURED. A NEW ONE WAS GENERATED AT\n"
+        f"!!!   {path}  (mode 0600)\n"
+        "!!! Back it up outside this machine: without it, no stored ID can be read again.\n"
+        f"!!! In production set {ENV_KEY} from your secret store instead.\n",
+        file=sys.stderr,
+    )
+    return ring
+
+
+class Vault:
+    """Seals and opens sensitive fields and computes their blind indexes."""
+
+    def __init__(self, keyring: Keyring):
+        self.keyring = keyring
+
+    @property
+    def key_id(self) -> str:
+        """The active key id."""
+        return self.keyring.active_id
+
+    def seal(self, purpose: str, plaintext: str, aad: str) -> str:
+        """Encrypt ``plaintext`` for field ``purpose``, bound to ``aad`` (table.column:row)."""
+        kid = self.keyring.active_id
+        key = _derive(self.keyring.active, f"aead/{purpose}")
+        nonce = os.urandom(12)
+        ct = AESGCM(key).encrypt(nonce, plaintext.encode(), f"{kid}|{aad}".encode())
+        return f"{TOKEN_VERSION}.{kid}.{_b64e(nonce + ct)}"
+
+    def open(self, purpose: str, token: str, aad: str) -> str:
+        """Decrypt a token made by ``seal`` for the same purpose and row."""
+        try:
+            version, kid, body = token.split(".", 2)
+        except ValueError as e:
+            raise DecryptError("not a Shouwang ciphertext token") from e
+        if version != TOKEN_VERSION:
+            raise DecryptError(f"unknown token version {version}")
+        key = _derive(self.keyring.master(kid), f"aead/{purpose}")
+        blob = _b64d(body)
+        try:
+            return AESGCM(key).decrypt(blob[:12], blob[12:], f"{kid}|{aad}".encode()).decode()
+        except InvalidTag as e:
+            raise DecryptError("ciphertext does not open: altered, or moved from another row") from e
+
+    def blind(self, purpose: str, value: str) -> str:
+        """Keyed HMAC-SHA256 of a normalized value, for equality look-ups (128 bits, hex)."""
+        key = _derive(self.keyring.active, f"blind/{purpose}")
+        return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def typo_keys(self, parsed: ParsedId) -> tuple[str | None, ...]:
+        """One blind key per masked window; an ID one typo away shares at least one."""
+        s = parsed.value or parsed.partial
+        if not s or (parsed.status == EXCEL_PRECISION and len(s) < 15):
+            return (None,) * len(TYPO_WINDOWS)
+        keys: list[str | None] = []
+        for i, (a, b) in enumerate(TYPO_WINDOWS):
+            if len(s) < 18 and b < 18:
+                # A mangled 15-digit prefix only still knows the window that masks its tail.
+                keys.append(None)
+                continue
+            keys.append(self.blind("resident_id/typo", f"{i}:{s[:a]}{s[b:18]}"))
+        return tuple(keys)

@@ -1,0 +1,134 @@
+"""Resident ID numbers (GB 11643): normalization, check digit, parts, and failure reasons.
+
+Every function here is pure: no keys, no storage. Encryption and blind keys live in
+`warehouse.crypto`; masking for people lives in `warehouse.masking`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK_CHARS = "10X98765432"
+
+# Reason codes a row can carry for its ID; the quarantine and the export use these words.
+OK = "ok"
+UPGRADED_15 = "upgraded_15"  # a valid old 15-digit number, upgraded to 18
+BLANK = "id_blank"
+BAD_CHARS = "id_bad_chars"
+BAD_LENGTH = "id_bad_length"
+BAD_REGION = "id_bad_region"
+BAD_DATE = "id_bad_birth_date"
+BAD_CHECKSUM = "id_bad_checksum"
+EXCEL_PRECISION = "id_excel_precision_lost"
+
+_FULLWIDTH = str.maketrans({chr(0xFF10 + i): str(i) for i in range(10)} | {"ｘ": "X", "Ｘ": "X"})
+_SCI = re.compile(r"^(\d)(?:\.(\d+))?[eE]\+?(\d+)$")
+
+
+@dataclass(frozen=True)
+class ParsedId:
+    """The outcome of reading one resident ID cell."""
+
+    raw_length: int
+    status: str
+    value: str | None = None  # the 18-char ID when status is ok/upgraded_15, else None
+    region: str | None = None  # 6-digit administrative code, when still reliable
+    birth_date: dt.date | None = None
+    sex: str | None = None  # "男" / "女"
+    partial: str | None = None  # what is still reliable of a mangled ID (a prefix)
+
+    @property
+    def valid(self) -> bool:
+        """True when the ID is a full, checked 18-char number."""
+        return self.status in (OK, UPGRADED_15)
+
+
+def check_digit(body17: str) -> str:
+    """ISO 7064 MOD 11-2 check character for the first 17 digits."""
+    total = sum(int(c) * w for c, w in zip(body17, WEIGHTS))
+    return CHECK_CHARS[total % 11]
+
+
+def clean(raw: object) -> str:
+    """Strip spaces, full-width digits, a lowercase x and Excel's '.0' from an ID cell."""
+    if raw is None:
+        return ""
+    if isinstance(raw, float):
+        if raw != raw:  # NaN from a blank spreadsheet cell
+            return ""
+        raw = repr(raw) if raw >= 1e16 else str(int(raw))
+    s = str(raw).translate(_FULLWIDTH)
+    s = re.sub(r"[\s\u3000'`\"]+", "", s).upper()
+    if s.endswith(".0") and s[:-2].isdigit():
+        s = s[:-2]
+    return s
+
+
+def upgrade_15(id15: str) -> str:
+    """Upgrade an old 15-digit ID (19xx birth year) to the 18-char form."""
+    body = id15[:6] + "19" + id15[6:15]
+    return body + check_digit(body)
+
+
+def _birth(yyyymmdd: str) -> dt.date | None:
+    try:
+        d = dt.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
+    except ValueError:
+        return None
+    if d.year < 1880 or d > dt.date.today():
+        return None
+    return d
+
+
+def _excel_mangled(s: str) -> ParsedId | None:
+    """Recognize an ID that Excel stored as a number and lost digits of."""
+    m = _SCI.match(s)
+    if m:
+        digits = m.group(1) + (m.group(2) or "")
+        exp = int(m.group(3))
+        if exp in (14, 17):  # 15- or 18-digit numbers
+            prefix = digits[:6] if len(digits) >= 6 else None
+            return ParsedId(len(s), EXCEL_PRECISION, region=prefix, partial=digits)
+        return None
+    # Excel keeps 15 significant digits: an 18-digit number ends in 000 and fails its check.
+    if len(s) == 18 and s.isdigit() and s.endswith("000") and check_digit(s[:17]) != s[17]:
+        return ParsedId(
+            len(s), EXCEL_PRECISION, region=s[:6], birth_date=_birth(s[6:14]), partial=s[:15]
+        )
+    return None
+
+
+def parse(raw: object) -> ParsedId:
+    """Parse one ID cell into a checked 18-char ID or a reason why it is not one."""
+    s = clean(raw)
+    if not s or s in ("NAN", "NONE", "NULL"):
+        return ParsedId(0, BLANK)
+    mangled = _excel_mangled(s)
+    if mangled:
+        return mangled
+    if not re.fullmatch(r"\d{15}|\d{17}[\dX]", s):
+        if re.fullmatch(r"[\dX]+", s):
+            return ParsedId(len(s), BAD_LENGTH)
+        return ParsedId(len(s), BAD_CHARS)
+    status = OK
+    if len(s) == 15:
+        s, status = upgrade_15(s), UPGRADED_15
+    if s[0] == "0" or not s[:6].isdigit():
+        return ParsedId(len(s), BAD_REGION)
+    born = _birth(s[6:14])
+    if born is None:
+        return ParsedId(len(s), BAD_DATE, region=s[:6])
+    if check_digit(s[:17]) != s[17]:
+        # Keep only the region: a typo may be anywhere, so the date is no longer certain.
+        return ParsedId(len(s), BAD_CHECKSUM, region=s[:6], partial=s)
+    sex = "男" if int(s[16]) % 2 else "女"
+    return ParsedId(len(s), status, value=s, region=s[:6], birth_date=born, sex=sex)
+
+
+def make_id(region: str, birth: dt.date, seq: int, male: bool) -> str:
+    """Build a valid synthetic 18-char ID (tests and the demo generator only)."""
+    order = seq % 100 * 10 + (seq // 100 % 5) * 2 + (1 if male else 0)
+    body = f"{region}{birth:%Y%m%d}{order:03d}"
+    return body + check_digit(body)

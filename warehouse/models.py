@@ -1,0 +1,329 @@
+"""The warehouse schema (SQLAlchemy 2 declarative). Alembic migrations are made from this.
+
+Sensitive values (resident IDs, phones) appear only as ``*_cipher`` (AEAD token bound to
+``uid``) and ``*_index`` / ``id_key*`` (keyed blind indexes). Never add a plaintext column.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def _uid() -> str:
+    return uuid.uuid4().hex
+
+
+def utcnow() -> dt.datetime:
+    """Timezone-aware now, the one clock every table uses."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every warehouse table."""
+
+    type_annotation_map = {dt.datetime: DateTime(timezone=True), dict: JSON, list: JSON}
+
+
+class IdentityColumns:
+    """Encrypted resident ID plus the blind keys matching uses (never the plaintext)."""
+
+    uid: Mapped[str] = mapped_column(String(32), default=_uid, unique=True)
+    id_cipher: Mapped[str | None] = mapped_column(Text)
+    id_index: Mapped[str | None] = mapped_column(String(32), index=True)
+    id_key0: Mapped[str | None] = mapped_column(String(32), index=True)
+    id_key1: Mapped[str | None] = mapped_column(String(32), index=True)
+    id_key2: Mapped[str | None] = mapped_column(String(32), index=True)
+    id_key3: Mapped[str | None] = mapped_column(String(32), index=True)
+    id_status: Mapped[str | None] = mapped_column(String(32))
+    id_region: Mapped[str | None] = mapped_column(String(6))
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    sex: Mapped[str | None] = mapped_column(String(2))
+    id_masked: Mapped[str | None] = mapped_column(String(18))  # 500230********1234
+
+
+class Region(Base):
+    """County, township, village and villager group, each with official and short names."""
+
+    __tablename__ = "regions"
+    __table_args__ = (UniqueConstraint("parent_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[str] = mapped_column(String(12))  # county | township | village | group
+    name: Mapped[str] = mapped_column(String(64))  # official: 龙河镇
+    short_name: Mapped[str] = mapped_column(String(64), index=True)  # 龙河
+    code: Mapped[str | None] = mapped_column(String(20))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+
+
+class Household(Base):
+    """A roster household (户), current state; its history is in household_history."""
+
+    __tablename__ = "households"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_no: Mapped[str] = mapped_column(String(24), unique=True)
+    county: Mapped[str | None] = mapped_column(String(64))
+    township: Mapped[str | None] = mapped_column(String(64), index=True)
+    village: Mapped[str | None] = mapped_column(String(64))
+    group_name: Mapped[str | None] = mapped_column(String(64))
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    household_type: Mapped[str | None] = mapped_column(String(16))
+    risk_status: Mapped[str | None] = mapped_column(String(16))
+    income_per_capita: Mapped[float | None] = mapped_column(Float)
+    size: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    roster_batch_id: Mapped[int | None] = mapped_column(ForeignKey("feed_batches.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class HouseholdHistory(Base):
+    """Who was what when: one row per household per change of type, risk status or income."""
+
+    __tablename__ = "household_history"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    valid_from: Mapped[dt.datetime]
+    valid_to: Mapped[dt.datetime | None]
+    household_type: Mapped[str | None] = mapped_column(String(16))
+    risk_status: Mapped[str | None] = mapped_column(String(16))
+    income_per_capita: Mapped[float | None] = mapped_column(Float)
+    size: Mapped[int | None] = mapped_column(Integer)
+    roster_batch_id: Mapped[int | None] = mapped_column(ForeignKey("feed_batches.id"))
+
+
+class Person(IdentityColumns, Base):
+    """A roster member. ``id_cipher`` is bound to ``uid`` by associated data."""
+
+    __tablename__ = "persons"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    relation: Mapped[str | None] = mapped_column(String(16))
+    labour_capacity: Mapped[str | None] = mapped_column(String(16))
+    phone_cipher: Mapped[str | None] = mapped_column(Text)
+    phone_index: Mapped[str | None] = mapped_column(String(32), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    first_seen_batch_id: Mapped[int | None] = mapped_column(ForeignKey("feed_batches.id"))
+    last_seen_batch_id: Mapped[int | None] = mapped_column(ForeignKey("feed_batches.id"))
+
+
+class FeedBatch(Base):
+    """One landed file (or pull) of one department for one period, with its row accounting."""
+
+    __tablename__ = "feed_batches"
+    __table_args__ = (Index("ix_batch_dept_period", "department", "period"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department: Mapped[str] = mapped_column(String(32))  # module name; "registry" for rosters
+    period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    source_file: Mapped[str] = mapped_column(String(255))
+    source_kind: Mapped[str] = mapped_column(String(8), default="file")  # file | sql | http
+    checksum: Mapped[str] = mapped_column(String(64), index=True)
+    encoding: Mapped[str | None] = mapped_column(String(16))
+    header_row: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # loaded | superseded | failed
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    rows_loaded: Mapped[int] = mapped_column(Integer, default=0)
+    rows_quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    rows_merged: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    superseded_by: Mapped[int | None] = mapped_column(ForeignKey("feed_batches.id"))
+    arrived_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    loaded_at: Mapped[dt.datetime | None]
+    docs_path: Mapped[str | None] = mapped_column(String(512))  # GX Data Docs for this batch
+
+
+class FeedRecord(IdentityColumns, Base):
+    """One loaded department row, normalized; ``fields`` holds the non-sensitive values."""
+
+    __tablename__ = "feed_records"
+    __table_args__ = (UniqueConstraint("batch_id", "source_row"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("feed_batches.id"), index=True)
+    department: Mapped[str] = mapped_column(String(32), index=True)
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    source_file: Mapped[str] = mapped_column(String(255))
+    source_row: Mapped[int] = mapped_column(Integer)  # as a person sees it in Excel
+    role: Mapped[str | None] = mapped_column(String(16))  # person | student | head
+    name: Mapped[str | None] = mapped_column(String(64))
+    township: Mapped[str | None] = mapped_column(String(64))
+    village: Mapped[str | None] = mapped_column(String(64))
+    group_name: Mapped[str | None] = mapped_column(String(64))
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    record_hash: Mapped[str] = mapped_column(String(32), index=True)  # keyed; exact duplicates
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    raw: Mapped[dict] = mapped_column(JSON, default=dict)  # source cells, sensitive ones masked
+    flags: Mapped[list] = mapped_column(JSON, default=list)  # e.g. ["id_excel_precision_lost"]
+
+
+class Quarantine(Base):
+    """A row that could not be loaded, with the reason, file and spreadsheet row."""
+
+    __tablename__ = "quarantine"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("feed_batches.id"), index=True)
+    department: Mapped[str] = mapped_column(String(32))
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    source_file: Mapped[str] = mapped_column(String(255))
+    source_row: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(48))  # reason code
+    column: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(Text)  # words for people; IDs masked
+    raw: Mapped[dict] = mapped_column(JSON, default=dict)  # sensitive cells masked
+
+
+class Link(Base):
+    """The match of one feed record to a roster person/household, with its explanation."""
+
+    __tablename__ = "links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("feed_records.id"), unique=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
+    match_weight: Mapped[float | None] = mapped_column(Float)
+    probability: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(12))  # auto | review | none | accepted | rejected
+    explanation: Mapped[dict] = mapped_column(JSON, default=dict)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class MatchDecision(Base):
+    """A reviewer's accept/reject of a record-to-person pair, reused in later months."""
+
+    __tablename__ = "match_decisions"
+    __table_args__ = (UniqueConstraint("record_signature", "person_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_signature: Mapped[str] = mapped_column(String(64))  # keyed hash of identifying fields
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    decision: Mapped[str] = mapped_column(String(8))  # accept | reject
+    decided_by: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Warning(Base):
+    """One warning per household (or lead person) and risk type, updated while ongoing."""
+
+    __tablename__ = "warnings"
+    __table_args__ = (UniqueConstraint("subject_key", "risk_type", "opened_period"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # W2026-10-00001
+    subject_key: Mapped[str] = mapped_column(String(48))  # "hh:<id>" or "lead:<blind index>"
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
+    is_lead: Mapped[bool] = mapped_column(Boolean, default=False)
+    lead_name: Mapped[str | None] = mapped_column(String(64))
+    lead_id_masked: Mapped[str | None] = mapped_column(String(18))
+    township: Mapped[str | None] = mapped_column(String(64), index=True)
+    village: Mapped[str | None] = mapped_column(String(64))
+    risk_type: Mapped[str] = mapped_column(String(16))
+    level: Mapped[str] = mapped_column(String(8))  # red | orange | yellow
+    action: Mapped[str] = mapped_column(String(24))  # assistance_review | identification
+    reason: Mapped[str] = mapped_column(Text)
+    sources: Mapped[list] = mapped_column(JSON, default=list)  # ["file#row", ...]
+    opened_period: Mapped[str] = mapped_column(String(7))
+    last_period: Mapped[str] = mapped_column(String(7), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open|verifying|closed
+    batch_arrived_at: Mapped[dt.datetime | None]
+    issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    published_at: Mapped[dt.datetime | None]
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class WarningEvidence(Base):
+    """A feed record behind a warning: department, indicator and value, for the cadre."""
+
+    __tablename__ = "warning_evidence"
+    __table_args__ = (UniqueConstraint("warning_id", "record_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    warning_id: Mapped[int] = mapped_column(ForeignKey("warnings.id"), index=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("feed_records.id"))
+    period: Mapped[str] = mapped_column(String(7))
+    department: Mapped[str] = mapped_column(String(32))
+    indicator: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str | None] = mapped_column(String(128))
+    rule: Mapped[str] = mapped_column(String(64))
+
+
+class Alert(Base):
+    """A regional (规模性) alert: many households with one risk type in one place and period."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("period", "township", "village", "risk_type"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    township: Mapped[str] = mapped_column(String(64))
+    village: Mapped[str | None] = mapped_column(String(64))  # None: township-wide
+    risk_type: Mapped[str] = mapped_column(String(16))
+    households: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class VerificationTask(Base):
+    """The township's job for one warning: visit, two verifiers, an outcome."""
+
+    __tablename__ = "verification_tasks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    warning_id: Mapped[int] = mapped_column(ForeignKey("warnings.id"), unique=True)
+    township: Mapped[str | None] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done
+    outcome: Mapped[str | None] = mapped_column(String(16))  # 纳入监测|调整帮扶|不符合|无法联系
+    outcome_reason: Mapped[str | None] = mapped_column(Text)
+    verifier1: Mapped[str | None] = mapped_column(String(64))
+    verifier2: Mapped[str | None] = mapped_column(String(64))
+    recorded_by: Mapped[str | None] = mapped_column(String(64))
+    recorded_at: Mapped[dt.datetime | None]
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    escalated_at: Mapped[dt.datetime | None]
+
+
+class PipelineEvent(Base):
+    """A run, a failure or a late feed, recorded for the county digest (never personal data)."""
+
+    __tablename__ = "pipeline_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(24))  # run | failure | late | published
+    department: Mapped[str | None] = mapped_column(String(32))
+    period: Mapped[str | None] = mapped_column(String(7), index=True)
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class User(Base):
+    """A portal account; township verifiers are bound to one township."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # county_admin|county_analyst|township|engineer
+    township: Mapped[str | None] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AuditLog(Base):
+    """Append-only record of who viewed or changed what; triggers reject UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    township: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
