@@ -9,7 +9,7 @@ DEMO_PERIOD ?= 2026-10
 export SHOUWANG_HOME ?= $(CURDIR)/var
 export AIRFLOW_HOME ?= $(CURDIR)/var/airflow
 
-.PHONY: venv demo test bench airflow postgres clean
+.PHONY: venv demo test bench airflow postgres chromium clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,15 @@ postgres:
 	  { echo "could not install postgresql; PostgreSQL tests will fail"; exit 1; }; \
 	fi
 
-test: venv postgres
+# Debian's chromium for the portal's real-browser test; installed only where it is missing.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "chromium not found: installing Debian's chromium package"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) || \
+	  { echo "could not install chromium; the portal browser test will fail"; exit 1; }; \
+	fi
+
+test: venv postgres chromium
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: venv
