@@ -1,0 +1,39 @@
+"""Official township and village names for records that spell them short (三合 / 三合街道)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warehouse.models import Region
+
+
+class PlaceNames:
+    """Resolve a township or village to its official name via the regions table."""
+
+    def __init__(self, session: Session) -> None:
+        regions = session.execute(select(Region)).scalars().all()
+        self._by_id = {r.id: r for r in regions}
+        self._townships: dict[str, Region] = {}
+        self._villages: dict[tuple[int | None, str], Region] = {}
+        for r in regions:
+            if r.level == "township":
+                self._townships.setdefault(r.name, r)
+                self._townships.setdefault(r.short_name, r)
+            elif r.level == "village":
+                self._villages.setdefault((r.parent_id, r.name), r)
+                self._villages.setdefault((r.parent_id, r.short_name), r)
+
+    def township(self, text: str | None, region_id: int | None = None) -> str | None:
+        """The official township name for an id or a spelling; the text itself when unknown."""
+        if region_id in self._by_id:
+            return self._by_id[region_id].name
+        found = self._townships.get((text or "").strip())
+        return found.name if found else text
+
+    def village(self, township: str | None, text: str | None, region_id: int | None = None) -> str | None:
+        """The official village name within ``township``; the text itself when unknown."""
+        if region_id in self._by_id:
+            return self._by_id[region_id].name
+        parent = self._townships.get((township or "").strip())
+        found = self._villages.get((parent.id if parent else None, (text or "").strip()))
+        return found.name if found else text

@@ -1,0 +1,141 @@
+"""Every default rule fires on a planted record, stays quiet on benign ones, and reads YAML."""
+import pytest
+
+from screening.rules import RuleError, format_reason, load_rules
+
+SETTINGS = {"county": {"code": "500230"}, "screening": {"rules": "default"}}
+
+# department, fields, risk type, level, words the reason must contain
+PLANTED = [
+    ("health", {"disease_category": "大病", "disease": "白血病"}, "illness", "red", "确诊大病（白血病）"),
+    ("health", {"disease_category": "重大慢性病", "disease": "尿毒症"}, "illness", "orange", "重大慢性病"),
+    ("medical_insurance", {"insurance_status": "正常参保", "out_of_pocket": 86488.0}, "illness", "red",
+     "个人自付 86,488 元，超过 50,000 元"),
+    ("medical_insurance", {"insurance_status": "正常参保", "out_of_pocket": 26000.0}, "illness", "orange",
+     "个人自付 26,000 元，超过 20,000 元"),
+    ("medical_insurance", {"insurance_status": "中断", "out_of_pocket": 100.0}, "illness", "orange", "基本医保中断"),
+    ("education", {"enrollment_status": "辍学", "age": 12, "school": "双河小学"}, "schooling", "red", "12 岁"),
+    ("education", {"enrollment_status": "在读", "age": 12, "schooling_cost": 15000.0}, "schooling", "yellow",
+     "年度教育支出 15,000 元，超过 10,000 元"),
+    ("housing", {"grade": "D", "occupied": True}, "housing", "red", "D 级危房"),
+    ("housing", {"grade": "C", "occupied": "是"}, "housing", "orange", "C 级危房"),
+    ("water", {"quantity_ok": True, "quality_ok": False, "access_ok": True, "reliability_ok": True},
+     "water", "orange", "饮水安全不达标：水质"),
+    ("emergency", {"disaster_type": "洪涝", "damage": "房屋倒塌", "direct_loss": 80000.0}, "disaster", "red",
+     "洪涝致房屋倒塌"),
+    ("emergency", {"disaster_type": "台风", "damage": "农作物受灾", "direct_loss": 12000.0}, "disaster",
+     "orange", "直接经济损失 12,000 元"),
+    ("emergency", {"disaster_type": "地质灾害", "damage": "人员伤亡", "direct_loss": 0.0}, "accident", "red",
+     "人员伤亡"),
+    ("hr", {"employment_status": "返乡未就业"}, "employment", "orange", "返乡未就业"),
+    ("civil_affairs", {"assistance_type": "低保", "change_type": "新增", "amount": 500.0,
+                       "income_per_capita": 12500.0}, "other", "yellow", "新纳入低保"),
+    ("civil_affairs", {"assistance_type": "临时救助", "change_type": "新增", "amount": 3500.0,
+                       "income_per_capita": 12500.0}, "other", "yellow", "临时救助 3,500 元"),
+    ("civil_affairs", {"assistance_type": "低保", "change_type": "续保", "amount": 500.0,
+                       "income_per_capita": 5200.0}, "other", "red", "低于监测线 7,000 元"),
+]
+
+BENIGN = [
+    ("health", {"disease_category": "一般慢性病", "disease": "高血压"}),
+    ("medical_insurance", {"insurance_status": "正常参保", "out_of_pocket": 4999.0}),
+    ("education", {"enrollment_status": "在读", "age": 12, "schooling_cost": 3000.0}),
+    ("education", {"enrollment_status": "辍学", "age": 17, "school": "职高"}),  # past compulsory age
+    ("housing", {"grade": "B", "occupied": True}),
+    ("housing", {"grade": "D", "occupied": False}),  # an empty ruin is not someone's unsafe home
+    ("water", {"quantity_ok": True, "quality_ok": "是", "access_ok": True, "reliability_ok": True}),
+    ("emergency", {"disaster_type": "洪涝", "damage": "农作物受灾", "direct_loss": 1999.0}),
+    ("hr", {"employment_status": "稳定就业"}),
+    ("civil_affairs", {"assistance_type": "低保", "change_type": "续保", "amount": 500.0,
+                       "income_per_capita": 12000.0}),
+    ("civil_affairs", {"assistance_type": "临时救助", "change_type": "新增", "amount": 1500.0,
+                       "income_per_capita": 13000.0}),
+]
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load_rules(SETTINGS, "2026-10")
+
+
+def _hits(rules, department, fields):
+    return [h for r in rules.record_rules(department) if (h := r.evaluate(fields))]
+
+
+@pytest.mark.parametrize("department,fields,risk_type,level,words", PLANTED)
+def test_planted_record_fires_with_type_level_and_reason(rules, department, fields, risk_type, level, words):
+    hits = _hits(rules, department, fields)
+    assert [(h.risk_type, h.level) for h in hits] == [(risk_type, level)]
+    assert words in hits[0].reason
+
+
+@pytest.mark.parametrize("department,fields", BENIGN)
+def test_benign_record_stays_quiet(rules, department, fields):
+    assert _hits(rules, department, fields) == []
+
+
+def test_every_default_rule_is_exercised(rules):
+    fired = {h.rule for d, f, *_ in PLANTED for h in _hits(rules, d, f)}
+    single = {r.id for r in rules.rules if not r.combined}
+    assert fired == single
+
+
+def test_combination_rule_needs_both_departments(rules):
+    (combo,) = rules.combination_rules
+    poor = {"income_per_capita": 8200.0, "_key": 1}
+    costly = {"out_of_pocket": 14000.0, "_key": 2}
+    hit, keys = combo.evaluate_combination({"civil_affairs": [poor], "medical_insurance": [costly]})
+    assert (hit.risk_type, hit.level, sorted(keys)) == ("illness", "yellow", [1, 2])
+    assert "8,200" in hit.reason and "14,000" in hit.reason
+    assert combo.evaluate_combination({"civil_affairs": [poor]}) is None
+    assert combo.evaluate_combination({"civil_affairs": [{**poor, "income_per_capita": 12000.0}],
+                                       "medical_insurance": [costly]}) is None
+
+
+def test_income_line_follows_year_and_region(rules):
+    assert rules.parameters["income"]["monitoring_line"] == 7000
+    fujian = load_rules({"county": {"code": "350102"}, "screening": {"rules": "default"}}, "2021-06")
+    assert fujian.parameters["income"]["monitoring_line"] == 7152
+    with pytest.raises(RuleError, match="no income line for 2021"):
+        load_rules(SETTINGS, "2021-06")
+
+
+def test_county_year_file_overrides_thresholds_and_rules(tmp_path):
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "500230_2027.yaml").write_text(
+        "parameters:\n"
+        "  income_lines:\n"
+        "    - {year: 2027, region: '500230', monitoring_line: 7600, warning_band: 9500}\n"
+        "  medical: {out_of_pocket_orange: 15000}\n"
+        "rules:\n"
+        "  - {id: schooling_cost, enabled: false}\n", encoding="utf-8")
+    county = load_rules(SETTINGS, "2027-01", tmp_path)
+    assert county.parameters["income"]["monitoring_line"] == 7600
+    assert "schooling_cost" not in {r.id for r in county.rules}
+    hits = _hits(county, "medical_insurance", {"out_of_pocket": 16000.0})
+    assert [h.reason for h in hits] == ["个人自付 16,000 元，超过 15,000 元"]
+    assert len(county.files) == 2
+
+
+def test_malformed_rule_names_file_and_rule(tmp_path):
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "500230.yaml").write_text(
+        "rules:\n  - {id: odd, department: hr, risk_type: employment, level: red,\n"
+        "     when: {field: employment_status, op: resembles, value: 失业}}\n", encoding="utf-8")
+    with pytest.raises(RuleError, match=r"500230\.yaml rule 'odd'.*op"):
+        load_rules(SETTINGS, "2026-10", tmp_path)
+
+
+def test_unknown_parameter_and_rule_set_are_clear_errors(tmp_path):
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "500230.yaml").write_text(
+        "rules:\n  - {id: odd, department: hr, risk_type: employment, level: red,\n"
+        "     when: {field: monthly_income, op: lt, value: $hr.nothing}}\n", encoding="utf-8")
+    with pytest.raises(RuleError, match=r"\$hr\.nothing is not defined"):
+        load_rules(SETTINGS, "2026-10", tmp_path)
+    with pytest.raises(RuleError, match="rule set 'county9' not found"):
+        load_rules({"county": {"code": "1"}, "screening": {"rules": "county9"}}, "2026-10")
+
+
+def test_reason_survives_amounts_given_as_text():
+    assert format_reason("自付 {x:,.0f} 元", {"x": "86488"}) == "自付 86,488 元"
