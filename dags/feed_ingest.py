@@ -1,0 +1,102 @@
+"""### feed_ingest: load the departments' landed feeds of a month into the warehouse
+
+Runs when a department's **landing asset** (`shouwang://landing/<dept>`) gets an event, e.g.
+posted by the landing watcher or SFTP drop with `extra={"period": "2026-10"}`, and on the
+monthly backstop (`airflow.ingest_backstop_cron`) for last month's feeds. Pass
+`{"period": "YYYY-MM"}` to run one month by hand.
+
+1. `choose_periods`: the run's months (parameter, asset events, or last month).
+2. `landed_feeds`: sensor on the landing folder (pulls from SFTP first when `airflow.sftp` is set).
+3. `ingest_feed`: one mapped task per file, keyed by department, period, checksum and data
+   interval. A broken feed returns status "failed" and never blocks the others; a loaded feed
+   emits its department's **ingested asset**, which schedules `screening_publish`.
+4. `report_feeds`: once the month's feeds are due, records missing departments as "late".
+
+XCom carries file names, checksums, batch ids and counts only; never personal data.
+"""
+from __future__ import annotations
+
+from airflow.sdk import PokeReturnValue, TriggerRule, dag, get_current_context, task
+
+from shouwang import airflow_support as af
+
+SETTINGS = af.dag_settings()
+INGESTED = af.ingested_alias()
+
+
+@dag(
+    dag_id="feed_ingest",
+    schedule=af.ingest_schedule(SETTINGS),
+    start_date=af.start_date(SETTINGS),
+    catchup=False,
+    max_active_runs=1,
+    tags=af.tags(SETTINGS, "ingest"),
+    doc_md=__doc__,
+    default_args=af.default_args(SETTINGS),
+    params={"period": af.period_param()},
+)
+def feed_ingest():
+    @task
+    def choose_periods() -> list[str]:
+        from shouwang import orchestration as orch
+        from shouwang.context import Context
+
+        return orch.run_periods(Context(), get_current_context())
+
+    @task.sensor(
+        poke_interval=SETTINGS["sensor_poke_seconds"],
+        timeout=SETTINGS["sensor_timeout_hours"] * 3600,
+        mode="reschedule",
+        soft_fail=True,
+    )
+    def landed_feeds(periods: list[str]) -> PokeReturnValue:
+        from shouwang import orchestration as orch
+        from shouwang.context import Context
+
+        ctx = Context()
+        landing = orch.landing_dir(ctx)
+        orch.pull_sftp(ctx, landing, periods)
+        files = [f for p in periods for f in orch.landed_files(landing, p)]
+        return PokeReturnValue(is_done=bool(files), xcom_value=files)
+
+    @task(outlets=[INGESTED], map_index_template="{{ task.op_kwargs['feed']['name'] }}")
+    def ingest_feed(feed: dict, *, outlet_events=None) -> dict:
+        from pathlib import Path
+
+        from shouwang import orchestration as orch
+        from shouwang import pipeline
+        from shouwang.context import Context
+
+        context = get_current_context()
+        ctx = Context()
+        key = orch.ingest_key(feed["department"], feed["period"], feed["checksum"],
+                              (context.get("data_interval_start"), context.get("data_interval_end")))
+        summary = orch.safe_summary(pipeline.ingest_one(ctx, Path(feed["path"]), feed["period"]))
+        orch.record_feed_outcome(ctx, summary)
+        if summary.get("status") == "loaded":
+            outlet_events[INGESTED].add(
+                af.ingested_asset(summary.get("department") or feed["department"]),
+                extra={"period": feed["period"], "batch_id": summary.get("batch_id"), "key": key},
+            )
+        return {**summary, "key": key}
+
+    @task(trigger_rule=TriggerRule.ALL_DONE)
+    def report_feeds(periods: list[str]) -> dict:
+        from shouwang import orchestration as orch
+        from shouwang.context import Context
+
+        ctx = Context()
+        when = orch.run_time(get_current_context())
+        missing = {}
+        for period in periods:
+            present = [f["department"] for f in orch.landed_files(orch.landing_dir(ctx), period)]
+            if orch.feeds_due(ctx, period, when):
+                missing[period] = orch.report_missing(ctx, period, present)
+        return {"periods": periods, "missing": missing}
+
+    periods = choose_periods()
+    results = ingest_feed.expand(feed=landed_feeds(periods))
+    results >> report_feeds(periods)
+
+
+feed_ingest()

@@ -1,0 +1,77 @@
+"""### screening_publish: match → screen → publish the township lists of each stale month
+
+Runs when any department's **ingested asset** gets an event (right after `feed_ingest` loads a
+feed) and daily (`airflow.publish_cron`), so warnings reach the townships within one day of a
+feed's arrival even if an event was missed. A month is *stale* when its loaded batches are not
+yet all in a publication; pass `{"period": "YYYY-MM"}` to republish one month by hand.
+
+Each stale month runs as one mapped group: `match` → `screen` → `publish`. The lists and the
+county digest are written under the out folder (`SHOUWANG_OUT`, default `$SHOUWANG_HOME/out`).
+XCom carries periods, counts and the output folder only.
+"""
+from __future__ import annotations
+
+from airflow.sdk import dag, get_current_context, task, task_group
+
+from shouwang import airflow_support as af
+
+SETTINGS = af.dag_settings()
+
+
+@dag(
+    dag_id="screening_publish",
+    schedule=af.publish_schedule(SETTINGS),
+    start_date=af.start_date(SETTINGS),
+    catchup=False,
+    max_active_runs=1,
+    tags=af.tags(SETTINGS, "screening", "publish"),
+    doc_md=__doc__,
+    default_args=af.default_args(SETTINGS),
+    params={"period": af.period_param()},
+)
+def screening_publish():
+    @task
+    def stale_periods() -> list[str]:
+        from shouwang import orchestration as orch
+        from shouwang.context import Context
+
+        context = get_current_context()
+        requested = [context["params"]["period"]] if context["params"].get("period") else []
+        requested += orch.periods_from_events(context.get("triggering_asset_events"))
+        return orch.periods_to_publish(Context(), requested)
+
+    @task_group
+    def period_lists(period: str):
+        @task
+        def match(period: str) -> dict:
+            from shouwang import orchestration as orch
+            from shouwang import pipeline
+            from shouwang.context import Context
+
+            return orch.counts_only(pipeline.match(Context(), period), period)
+
+        @task
+        def screen(matched: dict) -> dict:
+            from shouwang import orchestration as orch
+            from shouwang import pipeline
+            from shouwang.context import Context
+
+            return orch.counts_only(pipeline.screen(Context(), matched["period"]), matched["period"])
+
+        @task
+        def publish(screened: dict) -> dict:
+            from shouwang import orchestration as orch
+            from shouwang import pipeline
+            from shouwang.context import Context
+
+            ctx = Context()
+            result = pipeline.publish(ctx, screened["period"], orch.out_dir(ctx))
+            orch.record_published(ctx, screened["period"])
+            return {"period": screened["period"], "folder": result["folder"]}
+
+        return publish(screen(match(period)))
+
+    period_lists.expand(period=stale_periods())
+
+
+screening_publish()

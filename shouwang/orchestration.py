@@ -1,0 +1,324 @@
+"""What the Airflow tasks do besides calling the pipeline: find landed files, key and record runs.
+
+Nothing here imports Airflow, so every function runs (and is tested) without a scheduler.
+Values returned here go to XCom: ids, counts, periods and file names only, never personal data.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import os
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from shouwang.context import Context
+
+log = logging.getLogger(__name__)
+
+ENV_LANDING = "SHOUWANG_LANDING"
+ENV_OUT = "SHOUWANG_OUT"
+
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+# Anything shaped like a resident ID or a mobile number, should one slip into a message.
+_ID_LIKE = re.compile(r"(?<![0-9])(?:\d{17}[0-9Xx]|\d{15})(?![0-9])")
+_PHONE_LIKE = re.compile(r"(?<![0-9])1[3-9]\d{9}(?![0-9])")
+_SUMMARY_KEYS = (
+    "batch_id", "department", "period", "status", "source_file",
+    "rows_read", "rows_loaded", "rows_quarantined", "rows_merged", "error",
+)
+
+
+def airflow_settings(ctx: Context) -> dict:
+    """The `airflow:` section of the settings."""
+    return ctx.settings["airflow"]
+
+
+def _folder(ctx: Context, env_name: str, key: str) -> Path:
+    raw = os.environ.get(env_name) or airflow_settings(ctx)[key]
+    path = Path(raw)
+    return path if path.is_absolute() else (ctx.home / path).resolve()
+
+
+def landing_dir(ctx: Context) -> Path:
+    """The landing folder: SHOUWANG_LANDING, else settings airflow.landing under SHOUWANG_HOME."""
+    return _folder(ctx, ENV_LANDING, "landing")
+
+
+def out_dir(ctx: Context) -> Path:
+    """The output folder for lists and digests: SHOUWANG_OUT, else settings airflow.out."""
+    return _folder(ctx, ENV_OUT, "out")
+
+
+def check_period(period: str) -> str:
+    """``period`` if it is YYYY-MM, else a ValueError saying what to pass."""
+    if not isinstance(period, str) or not _PERIOD.match(period):
+        raise ValueError(f"period {period!r} is not a month like 2026-10: pass period=YYYY-MM")
+    return period
+
+
+def previous_period(when: dt.datetime, timezone: str) -> str:
+    """The month before ``when`` in the county's time zone (the backstop run's feeds)."""
+    local = when.astimezone(ZoneInfo(timezone)).date().replace(day=1) - dt.timedelta(days=1)
+    return f"{local:%Y-%m}"
+
+
+def run_time(context: dict) -> dt.datetime:
+    """The moment a run stands for: its data-interval end, else its logical date, else now."""
+    for key in ("data_interval_end", "logical_date"):
+        value = context.get(key)
+        if value is not None:
+            return value
+    run = context.get("dag_run")
+    return getattr(run, "run_after", None) or dt.datetime.now(dt.timezone.utc)
+
+
+def periods_from_events(triggering_asset_events: dict | None) -> list[str]:
+    """The periods named in the `extra` of the asset events that triggered a run."""
+    found = set()
+    for events in (triggering_asset_events or {}).values():
+        for event in events:
+            period = (getattr(event, "extra", None) or {}).get("period")
+            if isinstance(period, str) and _PERIOD.match(period):
+                found.add(period)
+    return sorted(found)
+
+
+def run_periods(ctx: Context, context: dict) -> list[str]:
+    """Which months an ingest run handles: the `period` parameter, else the periods its asset
+    events name, else (the monthly backstop) the month before the run."""
+    requested = (context.get("params") or {}).get("period")
+    if requested:
+        return [check_period(requested)]
+    from_events = periods_from_events(context.get("triggering_asset_events"))
+    if from_events:
+        return from_events
+    return [previous_period(run_time(context), airflow_settings(ctx)["timezone"])]
+
+
+def feeds_due(ctx: Context, period: str, when: dt.datetime) -> bool:
+    """True once ``when`` is on or after the day the period's feeds are due (settings)."""
+    s = airflow_settings(ctx)
+    year, month = map(int, check_period(period).split("-"))
+    due = dt.date(year + month // 12, month % 12 + 1, int(s["feeds_due_day"]))
+    return when.astimezone(ZoneInfo(s["timezone"])).date() >= due
+
+
+def file_checksum(path: Path) -> str:
+    """SHA-256 of a file's bytes, the content key of a landed feed."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    """One department file waiting in the landing folder; what a mapped ingest task receives."""
+
+    path: str
+    name: str
+    department: str
+    period: str
+    checksum: str
+
+
+def landed_files(landing: Path, period: str) -> list[dict]:
+    """The department feeds of ``period`` in ``landing`` (named as connectors.catalog reads
+    them, e.g. `医保_2026-10.xlsx`), sorted by name, with their checksums."""
+    from connectors.catalog import contract_for, parse_file_name
+
+    check_period(period)
+    found = []
+    for path in sorted(Path(landing).glob("*")):
+        if not path.is_file() or path.name.startswith(".") or path.suffix == ".part":
+            continue
+        name, file_period = parse_file_name(path.stem)
+        if file_period != period:
+            continue
+        try:
+            dept = contract_for(name or "").department
+        except KeyError:
+            log.warning("landing: %s names no known department; skipped (rename it <dept>_<YYYY-MM>.<ext>)", path.name)
+            continue
+        found.append(asdict(LandedFile(str(path), path.name, dept, period, file_checksum(path))))
+    return found
+
+
+def pull_sftp(ctx: Context, landing: Path, periods: list[str]) -> int:
+    """Copy the periods' feeds from the configured SFTP folder into ``landing``; files already
+    there with the same size are left alone. Returns how many were copied (0 when not configured)."""
+    remote = airflow_settings(ctx).get("sftp")
+    if not remote:
+        return 0
+    try:
+        from airflow.providers.sftp.hooks.sftp import SFTPHook
+    except ImportError as e:
+        raise RuntimeError(
+            "settings airflow.sftp is set but the SFTP provider is not installed: "
+            "pip install apache-airflow-providers-sftp (pin it in constraints.txt), or set airflow.sftp: null"
+        ) from e
+    hook = SFTPHook(ssh_conn_id=remote["conn_id"])
+    landing.mkdir(parents=True, exist_ok=True)
+    copied = 0
+    for name in sorted(hook.list_directory(remote["remote_dir"])):
+        if not any(name.endswith(f"_{p}") or f"_{p}." in name for p in periods):
+            continue
+        source, target = f"{remote['remote_dir'].rstrip('/')}/{name}", landing / name
+        size = hook.get_conn().stat(source).st_size
+        if target.exists() and target.stat().st_size == size:
+            continue
+        partial = target.with_name(target.name + ".part")  # never show a half-copied feed
+        hook.retrieve_file(source, str(partial))
+        partial.replace(target)
+        copied += 1
+    return copied
+
+
+def ingest_key(department: str, period: str, checksum: str, interval: tuple[object, object]) -> str:
+    """The idempotency key of one ingest: department, period, file checksum and data interval."""
+    start, end = (v.isoformat() if hasattr(v, "isoformat") else str(v) for v in interval)
+    return f"{department}/{period}/{checksum[:16]}/{start}/{end}"
+
+
+def scrub(text: str | None) -> str | None:
+    """``text`` with anything shaped like an ID or a phone masked, for logs, XCom and events."""
+    if text is None:
+        return None
+    from warehouse.masking import mask_id, mask_phone
+
+    text = _ID_LIKE.sub(lambda m: mask_id(m.group()), str(text))
+    return _PHONE_LIKE.sub(lambda m: mask_phone(m.group()), text)
+
+
+def safe_summary(summary: dict) -> dict:
+    """An ingest summary reduced to ids and counts (and a scrubbed error) for XCom."""
+    out = {k: summary.get(k) for k in _SUMMARY_KEYS if k in summary}
+    out["error"] = scrub(out.get("error"))
+    return out
+
+
+def counts_only(result: dict | None, period: str) -> dict:
+    """A stage's result reduced to its numbers, plus the period: safe to pass through XCom."""
+    kept = {k: v for k, v in (result or {}).items() if isinstance(v, (int, float, bool))}
+    return {"period": period, **kept}
+
+
+def record_event(
+    ctx: Context, kind: str, detail: str, *, department: str | None = None,
+    period: str | None = None, at: dt.datetime | None = None,
+) -> bool:
+    """Add a pipeline_events row unless the same one is there already; True when added.
+
+    The same kind, department, period and detail make the same event, so reruns add nothing.
+    """
+    from sqlalchemy import select
+
+    from warehouse.db import session_scope
+    from warehouse.models import PipelineEvent
+
+    detail = scrub(detail)
+    with session_scope(ctx.engine) as s:
+        exists = s.scalar(
+            select(PipelineEvent.id).where(
+                PipelineEvent.kind == kind,
+                PipelineEvent.department.is_(None) if department is None else PipelineEvent.department == department,
+                PipelineEvent.period.is_(None) if period is None else PipelineEvent.period == period,
+                PipelineEvent.detail == detail,
+            ).limit(1)
+        )
+        if exists:
+            return False
+        event = PipelineEvent(kind=kind, department=department, period=period, detail=detail)
+        if at is not None:
+            event.at = at
+        s.add(event)
+    return True
+
+
+def record_feed_outcome(ctx: Context, summary: dict, at: dt.datetime | None = None) -> None:
+    """Record a feed that failed as a whole (status "failed") where the county digest shows it."""
+    if summary.get("status") != "failed":
+        return
+    detail = f"feed {summary.get('source_file')} failed: {summary.get('error') or 'no reason given'}"
+    record_event(ctx, "failure", detail, department=summary.get("department"),
+                 period=summary.get("period"), at=at)
+
+
+def report_missing(ctx: Context, period: str, present: list[str], at: dt.datetime | None = None) -> list[str]:
+    """Record a "late" event for each expected department with no file for ``period``."""
+    from connectors.catalog import contract_for
+
+    missing = sorted(set(airflow_settings(ctx)["departments"]) - set(present))
+    for dept in missing:
+        record_event(ctx, "late", f"no {dept} ({contract_for(dept).label}) file for {period} in the landing folder",
+                     department=dept, period=period, at=at)
+    return missing
+
+
+def _loaded_batches(ctx: Context) -> dict[str, list[int]]:
+    from sqlalchemy import select
+
+    from warehouse.models import FeedBatch
+
+    by_period: dict[str, list[int]] = {}
+    with ctx.engine.connect() as conn:
+        rows = conn.execute(
+            select(FeedBatch.period, FeedBatch.id)
+            .where(FeedBatch.status == "loaded", FeedBatch.department != "registry")
+            .order_by(FeedBatch.period, FeedBatch.id)
+        )
+        for period, batch_id in rows:
+            by_period.setdefault(period, []).append(batch_id)
+    return by_period
+
+
+def publication_key(batch_ids: list[int]) -> str:
+    """The detail of a "published" event: which loaded batches the lists were made from."""
+    digest = hashlib.sha256(",".join(map(str, sorted(batch_ids))).encode()).hexdigest()[:16]
+    return f"published from {len(batch_ids)} loaded batches ({digest})"
+
+
+def periods_to_publish(ctx: Context, requested: list[str] | None = None) -> list[str]:
+    """Periods whose lists are out of date: the requested ones, plus any period with a loaded
+    batch not yet in a publication (so a missed trigger is caught by the next daily run)."""
+    from sqlalchemy import select
+
+    from warehouse.models import PipelineEvent
+
+    batches = _loaded_batches(ctx)
+    with ctx.engine.connect() as conn:
+        done = set(conn.execute(
+            select(PipelineEvent.period, PipelineEvent.detail).where(PipelineEvent.kind == "published")
+        ).all())
+    stale = {p for p, ids in batches.items() if (p, publication_key(ids)) not in done}
+    return sorted(stale | {check_period(p) for p in requested or []})
+
+
+def record_published(ctx: Context, period: str, at: dt.datetime | None = None) -> bool:
+    """Mark ``period``'s lists as made from its current loaded batches."""
+    return record_event(ctx, "published", publication_key(_loaded_batches(ctx).get(period, [])),
+                        period=period, at=at)
+
+
+def on_task_failure(context: dict) -> None:
+    """Airflow on-failure callback: record the failure as a pipeline_events row for the digest."""
+    ti = context.get("ti") or context.get("task_instance")
+    exc = context.get("exception")
+    params = context.get("params") or {}
+    label = getattr(ti, "rendered_map_index", None) or getattr(ti, "map_index", -1)
+    where = f"{ti.dag_id}.{ti.task_id}" + (f"[{label}]" if getattr(ti, "map_index", -1) >= 0 else "")
+    run_id = getattr(context.get("dag_run"), "run_id", "")
+    reason = f"{type(exc).__name__}: {exc}" if exc is not None else "unknown error"
+    period = params.get("period") if isinstance(params.get("period"), str) else None
+    ctx = Context()
+    try:
+        record_event(ctx, "failure", f"task {where} failed in run {run_id}: {reason[:500]}",
+                     period=period if period and _PERIOD.match(period) else None)
+    except Exception:  # the callback must never hide the task's own failure
+        log.exception("could not record the failure of %s in pipeline_events", where)
+    finally:
+        ctx.engine.dispose()
