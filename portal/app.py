@@ -1,0 +1,38 @@
+"""The portal's FastAPI app: township verification pages, county pages and the JSON API."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from portal.errors import PortalError
+from portal.pages import render
+from portal.web import LoginRequired, Portal
+
+HERE = Path(__file__).parent
+
+
+def create_app(ctx) -> FastAPI:
+    """The app over ``ctx``'s warehouse (a shouwang.context.Context)."""
+    from portal.routes import api, county, login, township
+
+    app = FastAPI(title="守望 Shouwang 核实门户 API", version="1",
+                  description="乡镇核实队列与县级接口。页面不在此文档中；所有接口需 Bearer 令牌。")
+    app.state.portal = Portal(ctx)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    for module in (api, login, township, county):
+        app.include_router(module.router)
+
+    @app.exception_handler(LoginRequired)
+    async def _to_login(request: Request, _exc: LoginRequired):
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(PortalError)
+    async def _portal_error(request: Request, exc: PortalError):
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+        return render(request, "error.html", None, status_code=exc.status, message=str(exc))
+
+    return app

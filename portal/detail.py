@@ -1,0 +1,73 @@
+"""Household detail for one warning: members (IDs masked), evidence and match explanations."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.principal import Principal
+from portal.queue import get_warning
+from warehouse.audit import record as audit
+from warehouse.models import (FeedRecord, Household, Link, Person, VerificationTask, Warning,
+                              WarningEvidence)
+
+
+@dataclass
+class Evidence:
+    """A feed record behind the warning, as a cadre needs to see it."""
+
+    department: str
+    indicator: str
+    value: str | None
+    period: str
+    rule: str
+    source: str  # file#row
+    match_status: str | None
+    match_probability: float | None
+    explanation: dict
+
+
+@dataclass
+class HouseholdDetail:
+    """Everything the detail page and GET /api/warnings/{id} show."""
+
+    warning: Warning
+    task: VerificationTask | None
+    household: Household | None
+    members: list[dict] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    other_warnings: list[Warning] = field(default_factory=list)
+
+
+def household_detail(session: Session, principal: Principal, warning_id: int) -> HouseholdDetail:
+    """The warning's household detail; the view is written to the audit log."""
+    w = get_warning(session, principal, warning_id)
+    task = session.scalar(select(VerificationTask).where(VerificationTask.warning_id == w.id))
+    hh = session.get(Household, w.household_id) if w.household_id else None
+    detail = HouseholdDetail(warning=w, task=task, household=hh)
+    if hh is not None:
+        people = session.scalars(select(Person).where(Person.household_id == hh.id,
+                                                      Person.active.is_(True))
+                                 .order_by(Person.id))
+        detail.members = [{"name": p.name, "relation": p.relation, "id_masked": p.id_masked or "",
+                           "labour_capacity": p.labour_capacity} for p in people]
+        detail.other_warnings = list(session.scalars(
+            select(Warning).where(Warning.household_id == hh.id, Warning.id != w.id,
+                                  principal.township_filter(Warning.township))
+            .order_by(Warning.id)))
+    rows = session.execute(
+        select(WarningEvidence, FeedRecord, Link)
+        .join(FeedRecord, FeedRecord.id == WarningEvidence.record_id)
+        .outerjoin(Link, Link.record_id == FeedRecord.id)
+        .where(WarningEvidence.warning_id == w.id).order_by(WarningEvidence.id))
+    detail.evidence = [
+        Evidence(department=ev.department, indicator=ev.indicator, value=ev.value,
+                 period=ev.period, rule=ev.rule, source=f"{rec.source_file}#{rec.source_row}",
+                 match_status=link.status if link else None,
+                 match_probability=link.probability if link else None,
+                 explanation=(link.explanation or {}) if link else {})
+        for ev, rec, link in rows]
+    audit(session, principal.name, "view_household", "warning", w.code, w.township,
+          {"household_id": hh.id if hh else None, "role": principal.role})
+    return detail

@@ -1,0 +1,73 @@
+"""Recording a verification outcome: two verifiers (两人同行), one of the configured outcomes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.errors import Conflict, InvalidInput
+from portal.principal import Principal
+from portal.queue import get_warning
+from warehouse.audit import record as audit
+from warehouse.models import VerificationTask, Warning, utcnow
+
+NAME_MAX = 64  # verification_tasks.verifier1/2 column width
+REASON_MAX = 2000
+
+
+@dataclass(frozen=True)
+class OutcomeForm:
+    """What the verifier submits."""
+
+    outcome: str
+    verifier1: str
+    verifier2: str
+    reason: str | None = None
+
+
+def _clean(form: OutcomeForm, outcomes: dict) -> OutcomeForm:
+    """The form with spaces trimmed, or InvalidInput naming the field to fix."""
+    outcome = (form.outcome or "").strip()
+    v1, v2 = (form.verifier1 or "").strip(), (form.verifier2 or "").strip()
+    reason = (form.reason or "").strip() or None
+    if outcome not in outcomes:
+        raise InvalidInput(f"核实结果必须是以下之一: {'、'.join(outcomes)}", "outcome")
+    if not v1 or not v2:
+        raise InvalidInput("两人同行：请填写两名核实人员姓名", "verifier2" if v1 else "verifier1")
+    if v1 == v2:
+        raise InvalidInput("两名核实人员不能是同一人", "verifier2")
+    if len(v1) > NAME_MAX or len(v2) > NAME_MAX:
+        raise InvalidInput(f"核实人员姓名不能超过 {NAME_MAX} 个字符", "verifier1")
+    if outcomes[outcome].get("needs_reason") and not reason:
+        raise InvalidInput(f"“{outcome}”需要填写理由", "reason")
+    if reason and len(reason) > REASON_MAX:
+        raise InvalidInput(f"理由不能超过 {REASON_MAX} 个字符", "reason")
+    return OutcomeForm(outcome, v1, v2, reason)
+
+
+def record_outcome(session: Session, principal: Principal, warning_id: int, form: OutcomeForm,
+                   settings: dict) -> tuple[Warning, VerificationTask]:
+    """Store the outcome on the warning's task, move the warning on, and audit it."""
+    principal.require("record_outcome")
+    warning = get_warning(session, principal, warning_id)
+    if warning.status == "closed":
+        raise Conflict(f"预警 {warning.code} 已销号，不能再记录核实结果")
+    outcomes = settings["portal"]["outcomes"]
+    form = _clean(form, outcomes)
+    rule = outcomes[form.outcome]
+    task = session.scalar(select(VerificationTask).where(VerificationTask.warning_id == warning.id))
+    if task is None:
+        task = VerificationTask(warning_id=warning.id, township=warning.township,
+                                due_date=warning.due_date)
+        session.add(task)
+    task.outcome, task.outcome_reason = form.outcome, form.reason
+    task.verifier1, task.verifier2 = form.verifier1, form.verifier2
+    task.recorded_by, task.recorded_at = principal.name, utcnow()
+    task.status = rule["task_status"]
+    warning.status = rule["warning_status"]
+    session.flush()
+    audit(session, principal.name, "record_outcome", "warning", warning.code, warning.township,
+          {"outcome": form.outcome, "verifiers": [form.verifier1, form.verifier2],
+           "reason": form.reason, "warning_status": warning.status})
+    return warning, task

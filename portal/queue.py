@@ -1,0 +1,130 @@
+"""The verification queue: the caller's warnings, filtered, overdue first."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from portal.errors import InvalidInput, NotFound
+from portal.principal import Principal
+from warehouse.models import Household, Person, VerificationTask, Warning
+
+HEAD = "户主"  # roster 与户主关系 of the household head (FEEDS.md)
+STATUSES = ("active", "open", "verifying", "closed", "all")  # active = not closed
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What a verifier narrows the queue by; None means no filter."""
+
+    level: str | None = None
+    village: str | None = None
+    status: str = "active"
+    due_before: dt.date | None = None
+    township: str | None = None  # county users only
+    overdue_only: bool = False
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise InvalidInput(f"状态筛选 {self.status!r} 无效；可选: {', '.join(STATUSES)}", "status")
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One line of the queue (no resident ID: leads show only a masked one)."""
+
+    warning_id: int
+    code: str
+    township: str | None
+    village: str | None
+    household_no: str | None
+    subject: str
+    risk_type: str
+    level: str
+    reason: str
+    status: str
+    task_status: str
+    outcome: str | None
+    due_date: dt.date | None
+    overdue: bool
+
+
+def due_column():
+    """The task's due date, else the warning's."""
+    return func.coalesce(VerificationTask.due_date, Warning.due_date)
+
+
+def overdue_clause(today: dt.date):
+    """Past due and not yet done or closed."""
+    due = due_column()
+    return and_(due.is_not(None), due < today, Warning.status != "closed",
+                func.coalesce(VerificationTask.status, "pending") != "done")
+
+
+def _level_rank(levels: list[str]):
+    return case({lvl: i for i, lvl in enumerate(levels)}, value=Warning.level, else_=len(levels))
+
+
+def queue(session: Session, principal: Principal, filters: QueueFilters, today: dt.date,
+          levels: list[str], limit: int) -> list[QueueItem]:
+    """The caller's warnings matching ``filters``: overdue first, then by due date and level."""
+    principal.require("warnings")
+    head = (select(Person.name).where(Person.household_id == Warning.household_id,
+                                      Person.relation == HEAD)
+            .order_by(Person.id).limit(1).scalar_subquery())
+    overdue = overdue_clause(today)
+    due = due_column()
+    q = (select(Warning, VerificationTask, Household.household_no, head.label("head"),
+                case((overdue, True), else_=False).label("overdue"))
+         .outerjoin(VerificationTask, VerificationTask.warning_id == Warning.id)
+         .outerjoin(Household, Household.id == Warning.household_id)
+         .where(principal.township_filter(Warning.township)))
+    if filters.township and principal.is_county:
+        q = q.where(Warning.township == filters.township)
+    if filters.level:
+        q = q.where(Warning.level == filters.level)
+    if filters.village:
+        q = q.where(Warning.village == filters.village)
+    if filters.status == "active":
+        q = q.where(Warning.status != "closed")
+    elif filters.status != "all":
+        q = q.where(Warning.status == filters.status)
+    if filters.due_before:
+        q = q.where(due <= filters.due_before)
+    if filters.overdue_only:
+        q = q.where(overdue)
+    q = q.order_by(case((overdue, 0), else_=1), due.is_(None), due, _level_rank(levels),
+                   Warning.id).limit(limit)
+    return [_item(w, t, no, head_name, bool(late)) for w, t, no, head_name, late in session.execute(q)]
+
+
+def _item(w: Warning, t: VerificationTask | None, household_no: str | None, head: str | None,
+          overdue: bool) -> QueueItem:
+    subject = f"{w.lead_name or ''} {w.lead_id_masked or ''}".strip() if w.is_lead else (head or "")
+    return QueueItem(
+        warning_id=w.id, code=w.code, township=w.township, village=w.village,
+        household_no=household_no, subject=subject, risk_type=w.risk_type, level=w.level,
+        reason=w.reason, status=w.status, task_status=t.status if t else "pending",
+        outcome=t.outcome if t else None,
+        due_date=(t.due_date if t and t.due_date else w.due_date), overdue=overdue,
+    )
+
+
+def villages(session: Session, principal: Principal) -> list[str]:
+    """The villages in the caller's warnings, for the filter menu."""
+    q = (select(Warning.village).where(principal.township_filter(Warning.township),
+                                       Warning.village.is_not(None))
+         .distinct().order_by(Warning.village))
+    return list(session.scalars(q))
+
+
+def get_warning(session: Session, principal: Principal, warning_id: int) -> Warning:
+    """One warning in the caller's scope; another township's is reported as absent (404)."""
+    principal.require("warnings")
+    w = session.scalar(select(Warning).where(Warning.id == warning_id,
+                                             principal.township_filter(Warning.township)))
+    if w is None:
+        raise NotFound(f"预警 {warning_id} 不存在")
+    return w

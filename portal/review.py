@@ -1,0 +1,86 @@
+"""The match review queue: links the matcher was unsure of, accepted or rejected by the county."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from portal.errors import Conflict, InvalidInput, NotFound
+from portal.principal import Principal
+from warehouse.audit import record as audit
+from warehouse.models import FeedRecord, Household, Link, MatchDecision, Person, utcnow
+
+DECISIONS = {"accept": "accepted", "reject": "rejected"}
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A record and its candidate roster person, side by side (IDs masked)."""
+
+    link_id: int
+    department: str
+    source: str
+    record_name: str | None
+    record_id_masked: str | None
+    record_place: str
+    person_name: str | None
+    person_id_masked: str | None
+    household_no: str | None
+    household_place: str
+    probability: float | None
+    explanation: dict
+
+
+def record_signature(vault, record: FeedRecord) -> str:
+    """Keyed hash of the identifying fields (blind ID index and name) a decision is reused for."""
+    return vault.blind("match_signature", f"{record.id_index or ''}|{record.name or ''}")
+
+
+def review_queue(session: Session, principal: Principal, limit: int) -> list[ReviewItem]:
+    """Links with status review, most probable first."""
+    principal.require("match_review")
+    hh = aliased(Household)
+    q = (select(Link, FeedRecord, Person, hh)
+         .join(FeedRecord, FeedRecord.id == Link.record_id)
+         .outerjoin(Person, Person.id == Link.person_id)
+         .outerjoin(hh, hh.id == Link.household_id)
+         .where(Link.status == "review")
+         .order_by(Link.probability.desc().nulls_last(), Link.id).limit(limit))
+    return [ReviewItem(
+        link_id=link.id, department=rec.department, source=f"{rec.source_file}#{rec.source_row}",
+        record_name=rec.name, record_id_masked=rec.id_masked,
+        record_place=" ".join(x for x in (rec.township, rec.village) if x),
+        person_name=p.name if p else None, person_id_masked=p.id_masked if p else None,
+        household_no=h.household_no if h else None,
+        household_place=" ".join(x for x in (h.township, h.village) if x) if h else "",
+        probability=link.probability, explanation=link.explanation or {})
+        for link, rec, p, h in session.execute(q)]
+
+
+def decide(session: Session, principal: Principal, link_id: int, decision: str, vault) -> Link:
+    """Accept or reject a link under review: update it and remember the decision for next month."""
+    principal.require("match_review")
+    if decision not in DECISIONS:
+        raise InvalidInput(f"决定必须是 {' 或 '.join(DECISIONS)}", "decision")
+    link = session.get(Link, link_id)
+    if link is None:
+        raise NotFound(f"匹配 {link_id} 不存在")
+    if link.status != "review":
+        raise Conflict(f"匹配 {link_id} 已处理（{link.status}）")
+    if link.person_id is None:
+        raise Conflict(f"匹配 {link_id} 没有候选人员，无法{decision}")
+    rec = session.get(FeedRecord, link.record_id)
+    signature = record_signature(vault, rec)
+    prior = session.scalar(select(MatchDecision).where(
+        MatchDecision.record_signature == signature, MatchDecision.person_id == link.person_id))
+    if prior is None:
+        session.add(MatchDecision(record_signature=signature, person_id=link.person_id,
+                                  decision=decision, decided_by=principal.name))
+    else:
+        prior.decision, prior.decided_by, prior.decided_at = decision, principal.name, utcnow()
+    link.status, link.decided_by = DECISIONS[decision], principal.name
+    session.flush()
+    audit(session, principal.name, f"match_{decision}", "link", str(link.id), rec.township,
+          {"department": rec.department, "source": f"{rec.source_file}#{rec.source_row}"})
+    return link

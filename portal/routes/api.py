@@ -1,0 +1,232 @@
+"""The JSON API (documented in /openapi.json); every endpoint but /api/token needs a Bearer token."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from portal.auth import TOKEN, authenticate
+from portal.detail import household_detail
+from portal.feeds import feed_status
+from portal.outcomes import OutcomeForm, record_outcome
+from portal.principal import Principal
+from portal.queue import QueueFilters, queue
+from portal.web import api_principal, portal_of
+
+router = APIRouter(prefix="/api", tags=["api"])
+AUTH_ERRORS = {401: {"description": "未登录或令牌已失效"}, 403: {"description": "角色无权访问"}}
+
+
+class TokenOut(BaseModel):
+    """A Bearer token."""
+
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class QueueItemOut(BaseModel):
+    """One warning in the caller's queue."""
+
+    warning_id: int
+    code: str
+    township: str | None
+    village: str | None
+    household_no: str | None
+    subject: str
+    risk_type: str
+    risk_label: str
+    level: str
+    reason: str
+    status: str
+    task_status: str
+    outcome: str | None
+    due_date: dt.date | None
+    overdue: bool
+
+
+class MemberOut(BaseModel):
+    """A household member; the resident ID only masked."""
+
+    name: str
+    relation: str | None
+    id_masked: str
+    labour_capacity: str | None
+
+
+class EvidenceOut(BaseModel):
+    """A record behind the warning and how it was matched."""
+
+    department: str
+    department_label: str
+    indicator: str
+    value: str | None
+    period: str
+    rule: str
+    source: str
+    match_status: str | None
+    match_probability: float | None
+    explanation: dict
+
+
+class TaskOut(BaseModel):
+    """The verification task's state."""
+
+    status: str
+    outcome: str | None = None
+    outcome_reason: str | None = None
+    verifier1: str | None = None
+    verifier2: str | None = None
+    recorded_by: str | None = None
+    recorded_at: dt.datetime | None = None
+
+
+class WarningOut(BaseModel):
+    """One warning with its household detail and evidence."""
+
+    warning_id: int
+    code: str
+    township: str | None
+    village: str | None
+    household_no: str | None
+    is_lead: bool
+    lead_name: str | None
+    lead_id_masked: str | None
+    risk_type: str
+    risk_label: str
+    level: str
+    reason: str
+    status: str
+    opened_period: str
+    last_period: str
+    due_date: dt.date | None
+    task: TaskOut
+    members: list[MemberOut]
+    evidence: list[EvidenceOut]
+
+
+class OutcomeIn(BaseModel):
+    """两人同行: the outcome and both verifiers' names; 不符合 needs a reason."""
+
+    outcome: str = Field(description="纳入监测、调整帮扶、不符合 或 无法联系", max_length=16)
+    verifier1: str = Field(max_length=64)
+    verifier2: str = Field(max_length=64)
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class OutcomeOut(BaseModel):
+    """The warning and task state after recording."""
+
+    warning_id: int
+    status: str
+    task_status: str
+    outcome: str
+
+
+class FeedOut(BaseModel):
+    """One department's feed for a period."""
+
+    department: str
+    label: str
+    arrived_at: dt.datetime | None
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    failed_batches: int
+    due: dt.date
+    late: bool
+
+
+@router.post("/token", response_model=TokenOut,
+             responses={401: {"description": "用户名或密码错误"}, 429: {"description": "尝试过多"}})
+def token(request: Request, username: str = Form(max_length=64),
+          password: str = Form(max_length=256)) -> TokenOut:
+    """Exchange a username and password for a Bearer token (login is rate-limited)."""
+    portal = portal_of(request)
+    client = request.client.host if request.client else "-"
+    wait = portal.limiter.retry_after(username, client)
+    if wait:
+        raise HTTPException(429, f"登录尝试过多，请 {wait} 秒后再试",
+                            headers={"Retry-After": str(wait)})
+    with portal.session(None) as s:
+        user = authenticate(s, username, password)
+        if user is None:
+            portal.limiter.failed(username, client)
+            raise HTTPException(401, "用户名或密码错误", headers={"WWW-Authenticate": "Bearer"})
+        portal.limiter.succeeded(username, client)
+        issued = portal.signer.issue(TOKEN, user)
+    return TokenOut(access_token=issued, expires_in=int(portal.cfg["token_max_age_seconds"]))
+
+
+@router.get("/queue", response_model=list[QueueItemOut], responses=AUTH_ERRORS)
+def api_queue(request: Request, principal: Principal = Depends(api_principal),
+              level: str | None = Query(None, max_length=16),
+              village: str | None = Query(None, max_length=64),
+              status: Literal["active", "open", "verifying", "closed", "all"] = "active",
+              due_before: dt.date | None = None,
+              township: str | None = Query(None, max_length=64, description="县级用户可用")
+              ) -> list[QueueItemOut]:
+    """The caller's warnings, overdue first; township users get only their township's."""
+    portal = portal_of(request)
+    lab = portal.labels()
+    filters = QueueFilters(level=level, village=village, status=status, due_before=due_before,
+                           township=township)
+    with portal.session(principal) as s:
+        items = queue(s, principal, filters, portal.today(), lab.level_order(),
+                      int(portal.cfg["queue_page_size"]))
+    return [QueueItemOut(**vars(i), risk_label=lab.risk_types.get(i.risk_type, i.risk_type))
+            for i in items]
+
+
+@router.get("/warnings/{warning_id}", response_model=WarningOut,
+            responses={**AUTH_ERRORS, 404: {"description": "无此预警（或不属于本乡镇）"}})
+def api_warning(request: Request, warning_id: int,
+                principal: Principal = Depends(api_principal)) -> WarningOut:
+    """One warning with its household, members (IDs masked) and evidence; the view is audited."""
+    portal = portal_of(request)
+    with portal.session(principal) as s:
+        d = household_detail(s, principal, warning_id)
+        w, t = d.warning, d.task
+        lab = portal.labels(w.last_period[:4])
+        return WarningOut(
+            warning_id=w.id, code=w.code, township=w.township, village=w.village,
+            household_no=d.household.household_no if d.household else None,
+            is_lead=bool(w.is_lead), lead_name=w.lead_name, lead_id_masked=w.lead_id_masked,
+            risk_type=w.risk_type, risk_label=lab.risk_types.get(w.risk_type, w.risk_type),
+            level=w.level, reason=w.reason, status=w.status, opened_period=w.opened_period,
+            last_period=w.last_period, due_date=(t.due_date if t and t.due_date else w.due_date),
+            task=TaskOut(status=t.status, outcome=t.outcome, outcome_reason=t.outcome_reason,
+                         verifier1=t.verifier1, verifier2=t.verifier2,
+                         recorded_by=t.recorded_by, recorded_at=t.recorded_at)
+            if t else TaskOut(status="pending"),
+            members=[MemberOut(**m) for m in d.members],
+            evidence=[EvidenceOut(**vars(e), department_label=lab.departments.get(
+                e.department, e.department)) for e in d.evidence])
+
+
+@router.post("/warnings/{warning_id}/outcome", response_model=OutcomeOut,
+             responses={**AUTH_ERRORS, 404: {"description": "无此预警（或不属于本乡镇）"},
+                        409: {"description": "预警已销号"}, 422: {"description": "输入有误"}})
+def api_outcome(request: Request, warning_id: int, body: OutcomeIn,
+                principal: Principal = Depends(api_principal)) -> OutcomeOut:
+    """Record a verification outcome (两人同行); 不符合 closes the warning (销号)."""
+    portal = portal_of(request)
+    with portal.session(principal) as s:
+        warning, task = record_outcome(s, principal, warning_id,
+                                       OutcomeForm(**body.model_dump()), portal.settings)
+        return OutcomeOut(warning_id=warning.id, status=warning.status,
+                          task_status=task.status, outcome=task.outcome)
+
+
+@router.get("/feeds", response_model=list[FeedOut], responses=AUTH_ERRORS)
+def api_feeds(request: Request, period: str = Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$"),
+              principal: Principal = Depends(api_principal)) -> list[FeedOut]:
+    """Feed status per department for ``period`` (county and engineer roles)."""
+    portal = portal_of(request)
+    with portal.session(principal) as s:
+        rows = feed_status(s, principal, period, portal.labels(period[:4]).departments,
+                           portal.settings, portal.today())
+    return [FeedOut(**{k: v for k, v in vars(r).items() if k in FeedOut.model_fields})
+            for r in rows]

@@ -1,0 +1,68 @@
+"""County pages: progress and overdue items, digest and alerts, feed status, match review."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+
+from portal.county import digest, periods, township_progress
+from portal.feeds import feed_periods, feed_status
+from portal.pages import render
+from portal.principal import Principal
+from portal.queue import QueueFilters, queue
+from portal.review import decide, review_queue
+from portal.web import page_principal, portal_of
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/county")
+def county_page(request: Request, principal: Principal = Depends(page_principal),
+                period: str = ""):
+    """Every township's progress, the overdue items, the digest and regional alerts."""
+    portal = portal_of(request)
+    principal.require("county_overview")
+    today = portal.today()
+    with portal.session(principal) as s:
+        known = periods(s)
+        chosen = period if period in known else (known[0] if known else "")
+        progress = township_progress(s, principal, today)
+        overdue = queue(s, principal, QueueFilters(overdue_only=True), today,
+                        portal.labels().level_order(), int(portal.cfg["queue_page_size"]))
+        dig = digest(s, principal, chosen) if chosen else None
+    return render(request, "county.html", principal, progress=progress, overdue=overdue,
+                  digest=dig, periods=known, period=chosen)
+
+
+@router.get("/feeds")
+def feeds_page(request: Request, principal: Principal = Depends(page_principal),
+               period: str = ""):
+    """Feed status per department: arrived, rows, quarantined, late."""
+    portal = portal_of(request)
+    principal.require("feeds")
+    today = portal.today()
+    with portal.session(principal) as s:
+        known = feed_periods(s)
+        default = f"{today.year}-{today.month:02d}"
+        chosen = period if period in known else (known[0] if known else default)
+        rows = feed_status(s, principal, chosen, portal.labels(chosen[:4]).departments,
+                           portal.settings, today)
+    return render(request, "feeds.html", principal, rows=rows, periods=known, period=chosen)
+
+
+@router.get("/review")
+def review_page(request: Request, principal: Principal = Depends(page_principal)):
+    """Links the matcher was unsure of, for a person to accept or reject."""
+    portal = portal_of(request)
+    with portal.session(principal) as s:
+        items = review_queue(s, principal, int(portal.cfg["queue_page_size"]))
+    return render(request, "review.html", principal, items=items)
+
+
+@router.post("/review/{link_id}")
+def review_decide(request: Request, link_id: int, principal: Principal = Depends(page_principal),
+                  decision: str = Form("")):
+    """Accept or reject one link; the decision is kept for later months and audited."""
+    portal = portal_of(request)
+    with portal.session(principal) as s:
+        decide(s, principal, link_id, decision, portal.ctx.vault())
+    return RedirectResponse("/review", status_code=303)

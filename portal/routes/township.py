@@ -1,0 +1,99 @@
+"""Township verifier pages: the queue, household detail, recording an outcome, the XLSX list."""
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from portal.detail import household_detail
+from portal.errors import InvalidInput
+from portal.outcomes import OutcomeForm, record_outcome
+from portal.pages import render
+from portal.principal import Principal
+from portal.queue import QueueFilters, queue, villages
+from portal.web import page_principal, portal_of
+from portal.workbook import queue_workbook
+from warehouse.audit import record as audit
+
+router = APIRouter(include_in_schema=False)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _filters(level: str, village: str, status: str, due_before: str, township: str) -> QueueFilters:
+    """Filters from the queue form (blank fields mean no filter)."""
+    try:
+        due = dt.date.fromisoformat(due_before) if due_before else None
+    except ValueError:
+        raise InvalidInput(f"核实期限 {due_before!r} 不是日期，请用 YYYY-MM-DD", "due_before") from None
+    return QueueFilters(level=level or None, village=village or None, status=status or "active",
+                        due_before=due, township=township or None)
+
+
+def _queue(request: Request, principal: Principal, filters: QueueFilters, session):
+    portal = portal_of(request)
+    return queue(session, principal, filters, portal.today(), portal.labels().level_order(),
+                 int(portal.cfg["queue_page_size"]))
+
+
+@router.get("/queue")
+def queue_page(request: Request, principal: Principal = Depends(page_principal),
+               level: str = "", village: str = "", status: str = "", due_before: str = "",
+               township: str = ""):
+    """The caller's verification queue, overdue first."""
+    filters = _filters(level, village, status, due_before, township)
+    with portal_of(request).session(principal) as s:
+        items = _queue(request, principal, filters, s)
+        village_names = villages(s, principal)
+    return render(request, "queue.html", principal, items=items, f=filters,
+                  villages=village_names, query=request.url.query)
+
+
+@router.get("/queue.xlsx")
+def queue_xlsx(request: Request, principal: Principal = Depends(page_principal),
+               level: str = "", village: str = "", status: str = "", due_before: str = "",
+               township: str = ""):
+    """The same list as an Excel workbook; the export is audited."""
+    filters = _filters(level, village, status, due_before, township)
+    portal = portal_of(request)
+    scope = principal.township if not principal.is_county else (filters.township or "全县")
+    with portal.session(principal) as s:
+        items = _queue(request, principal, filters, s)
+        audit(s, principal.name, "export_list", "queue", None, principal.township,
+              {"rows": len(items), "status": filters.status})
+    body = queue_workbook(items, portal.labels(), f"{scope}核实清单")
+    name = quote(f"{scope}_核实清单_{portal.today():%Y-%m-%d}.xlsx")
+    return Response(body, media_type=XLSX,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
+
+
+@router.get("/warnings/{warning_id}")
+def warning_page(request: Request, warning_id: int, principal: Principal = Depends(page_principal),
+                 saved: str = ""):
+    """Household detail with the evidence; the view is audited."""
+    portal = portal_of(request)
+    with portal.session(principal) as s:
+        detail = household_detail(s, principal, warning_id)
+    return render(request, "warning.html", principal, d=detail, saved=bool(saved),
+                  outcomes=portal.cfg["outcomes"], form={}, error=None, error_field=None,
+                  can_record=principal.role in ("township", "county_admin"))
+
+
+@router.post("/warnings/{warning_id}/outcome")
+def outcome_form(request: Request, warning_id: int, principal: Principal = Depends(page_principal),
+                 outcome: str = Form(""), verifier1: str = Form(""), verifier2: str = Form(""),
+                 reason: str = Form("")):
+    """Record the outcome from the detail page; on a mistake show the form again with the message."""
+    portal = portal_of(request)
+    form = OutcomeForm(outcome, verifier1, verifier2, reason)
+    try:
+        with portal.session(principal) as s:
+            record_outcome(s, principal, warning_id, form, portal.settings)
+    except InvalidInput as e:
+        with portal.session(principal) as s:
+            detail = household_detail(s, principal, warning_id)
+        return render(request, "warning.html", principal, status_code=422, d=detail, saved=False,
+                      outcomes=portal.cfg["outcomes"], form=vars(form), error=str(e),
+                      error_field=e.field, can_record=True)
+    return RedirectResponse(f"/warnings/{warning_id}?saved=1", status_code=303)

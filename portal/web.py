@@ -1,0 +1,89 @@
+"""The app's shared state and the FastAPI dependencies that identify the caller."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from portal.auth import SESSION, TOKEN, Signer, signing_secret
+from portal.clock import today
+from portal.database import portal_session
+from portal.labels import Labels, labels
+from portal.principal import Principal
+from portal.ratelimit import LoginLimiter
+from warehouse.models import User
+
+bearer = HTTPBearer(auto_error=False, description="POST /api/token 取得的访问令牌")
+
+
+class LoginRequired(Exception):
+    """A page was asked for without a valid session: send the browser to /login."""
+
+
+class Portal:
+    """What every request needs: the context, settings, signer and login limiter."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.settings = ctx.settings
+        self.cfg = self.settings["portal"]
+        self.engine = ctx.engine
+        self.signer = Signer(signing_secret(ctx.vault()))
+        self.limiter = LoginLimiter(int(self.cfg["login_max_failures"]),
+                                    float(self.cfg["login_window_seconds"]))
+
+    @contextmanager
+    def session(self, principal: Principal | None) -> Iterator[Session]:
+        """A transaction restricted to ``principal`` (RLS on PostgreSQL)."""
+        with portal_session(self.engine, self.settings, principal) as s:
+            yield s
+
+    def principal(self, user_id: int | None) -> Principal | None:
+        """The principal of an existing user id (accounts are re-read on every request)."""
+        if user_id is None:
+            return None
+        with self.session(None) as s:
+            user = s.get(User, user_id)
+            return Principal.of(user) if user else None
+
+    def today(self):  # -> datetime.date
+        """Today in the county's time zone."""
+        return today(self.settings)
+
+    def labels(self, year: str | None = None) -> Labels:
+        """Chinese labels of the county's rule set for ``year`` (this year by default)."""
+        return labels(self.settings, year or str(self.today().year))
+
+
+def portal_of(request: Request) -> Portal:
+    """The Portal of the running app."""
+    return request.app.state.portal
+
+
+def api_principal(request: Request,
+                  credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Principal:
+    """The caller of an API endpoint, from its Bearer token; 401 without a valid one."""
+    portal = portal_of(request)
+    uid = None
+    if credentials is not None:
+        uid = portal.signer.read(TOKEN, credentials.credentials,
+                                 int(portal.cfg["token_max_age_seconds"]))
+    principal = portal.principal(uid)
+    if principal is None:
+        raise HTTPException(401, "未登录或令牌已失效", headers={"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+def page_principal(request: Request) -> Principal:
+    """The caller of a page, from the signed session cookie; else redirect to /login."""
+    portal = portal_of(request)
+    cookie = request.cookies.get(portal.cfg["session_cookie"])
+    uid = portal.signer.read(SESSION, cookie, int(portal.cfg["session_max_age_seconds"])) \
+        if cookie else None
+    principal = portal.principal(uid)
+    if principal is None:
+        raise LoginRequired()
+    return principal

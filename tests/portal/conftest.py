@@ -1,0 +1,164 @@
+"""Portal fixtures: a warehouse seeded with two townships' households, warnings and users."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pytest
+from fastapi.testclient import TestClient
+
+from portal.auth import hash_password
+from warehouse.db import session_scope
+from warehouse.identity import make_id
+from warehouse.masking import mask_id
+from warehouse.models import (Alert, FeedBatch, FeedRecord, Household, Link, Person, User,
+                              VerificationTask, Warning, WarningEvidence)
+
+PASSWORD = "correct-horse-battery"
+TOWN_A, TOWN_B = "龙河镇", "三合街道"
+PERIOD = "2026-10"
+USERS = {  # name -> (role, township)
+    "town_a": ("township", TOWN_A),
+    "town_b": ("township", TOWN_B),
+    "admin": ("county_admin", None),
+    "analyst": ("county_analyst", None),
+    "engineer": ("engineer", None),
+}
+
+
+@lru_cache(maxsize=1)
+def _password_hash() -> str:
+    # argon2 is slow on purpose: hash the shared test password once per worker.
+    return hash_password(PASSWORD)
+
+
+@dataclass
+class Seed:
+    """Ids of what was seeded, by township, and the plaintext IDs that must never leak."""
+
+    warnings: dict[str, list[int]] = field(default_factory=dict)  # township -> warning ids
+    overdue: dict[str, int] = field(default_factory=dict)  # township -> its overdue warning
+    closed: dict[str, int] = field(default_factory=dict)
+    review_links: dict[str, int] = field(default_factory=dict)  # township -> link under review
+    households: dict[str, int] = field(default_factory=dict)
+    plain_ids: list[str] = field(default_factory=list)
+    today: dt.date = field(default_factory=dt.date.today)
+
+
+def _add_household(s, vault, seed: Seed, town: str, n: int, region: str) -> tuple[Household, Person]:
+    hh = Household(household_no=f"5002300{n:011d}", county="示范县", township=town,
+                   village=f"{town[:2]}村{n % 2 + 1}", household_type="脱贫不稳定户",
+                   risk_status="风险未消除", income_per_capita=8800.0, size=2)
+    s.add(hh)
+    s.flush()
+    head = None
+    for i, relation in enumerate(("户主", "配偶")):
+        rid = make_id(region, dt.date(1970 + i, 3, 4), n * 10 + i, male=(i == 0))
+        seed.plain_ids.append(rid)
+        uid = uuid.uuid4().hex
+        p = Person(uid=uid, household_id=hh.id, name=f"{town[0]}{'甲乙丙丁'[n % 4]}{i}",
+                   relation=relation, id_cipher=vault.seal("resident_id", rid, f"persons.id_cipher:{uid}"),
+                   id_index=vault.blind("resident_id", rid), id_masked=mask_id(rid),
+                   labour_capacity="普通劳动力")
+        s.add(p)
+        s.flush()
+        head = head or p
+    return hh, head
+
+
+def _add_warning(s, seed: Seed, hh: Household, batch: FeedBatch, person: Person, n: int, *,
+                 level: str, due: dt.date, status: str = "open", link_status: str = "auto") -> Warning:
+    uid = uuid.uuid4().hex
+    rec = FeedRecord(uid=uid, batch_id=batch.id, department="health", period=PERIOD,
+                     source_file=batch.source_file, source_row=n + 3, role="person",
+                     name=person.name, township=hh.township, village=hh.village,
+                     record_hash=uuid.uuid4().hex, id_masked=person.id_masked,
+                     id_index=person.id_index, fields={"disease_category": "大病"}, raw={})
+    s.add(rec)
+    s.flush()
+    link = Link(record_id=rec.id, person_id=person.id, household_id=hh.id, probability=0.97
+                if link_status == "auto" else 0.7, status=link_status, match_weight=9.1,
+                explanation={"身份证号": "一致 (+12.1)", "姓名": "拼音一致 (+3.2)"})
+    s.add(link)
+    w = Warning(code=f"W{PERIOD}-{n:05d}", subject_key=f"hh:{hh.id}:{n}", household_id=hh.id,
+                township=hh.township, village=hh.village, risk_type="illness", level=level,
+                action="assistance_review", reason="卫健：大病确诊", sources=[f"{rec.source_file}#{rec.source_row}"],
+                opened_period=PERIOD, last_period=PERIOD, status=status, due_date=due)
+    s.add(w)
+    s.flush()
+    s.add(WarningEvidence(warning_id=w.id, record_id=rec.id, period=PERIOD, department="health",
+                          indicator="疾病类别", value="大病", rule="serious_illness"))
+    s.add(VerificationTask(warning_id=w.id, township=hh.township, due_date=due,
+                           status="done" if status == "closed" else "pending",
+                           outcome="不符合" if status == "closed" else None))
+    s.flush()
+    if link_status == "review":
+        seed.review_links[hh.township] = link.id
+    return w
+
+
+def seed_warehouse(ctx) -> Seed:
+    """Two townships, each with three households, warnings (one overdue, one closed), users."""
+    seed = Seed()
+    vault = ctx.vault(create=True)
+    today = seed.today
+    with session_scope(ctx.engine) as s:
+        for name, (role, town) in USERS.items():
+            s.add(User(name=name, role=role, township=town, password_hash=_password_hash()))
+        batch = FeedBatch(department="health", period=PERIOD, source_file=f"卫健_{PERIOD}.xlsx",
+                          checksum=uuid.uuid4().hex, status="loaded", rows_read=12,
+                          rows_loaded=10, rows_quarantined=2)
+        s.add(batch)
+        s.flush()
+        n = 0
+        for t, (town, region) in enumerate(((TOWN_A, "500230"), (TOWN_B, "500231"))):
+            ids = []
+            for k in range(3):
+                n += 1
+                hh, head = _add_household(s, vault, seed, town, n, region)
+                seed.households.setdefault(town, hh.id)
+                level, due, status = [("red", today - dt.timedelta(days=3), "open"),
+                                      ("orange", today + dt.timedelta(days=4), "open"),
+                                      ("yellow", today + dt.timedelta(days=10), "closed")][k]
+                w = _add_warning(s, seed, hh, batch, head, n, level=level, due=due, status=status,
+                                 link_status="review" if k == 1 else "auto")
+                ids.append(w.id)
+                if k == 0:
+                    seed.overdue[town] = w.id
+                if k == 2:
+                    seed.closed[town] = w.id
+            seed.warnings[town] = ids
+            s.add(Alert(period=PERIOD, township=town, village=None, risk_type="illness",
+                        households=15 + t))
+    return seed
+
+
+@pytest.fixture
+def seed(ctx) -> Seed:
+    """The seeded warehouse (SQLite and PostgreSQL)."""
+    return seed_warehouse(ctx)
+
+
+@pytest.fixture
+def client(ctx, seed):
+    """A TestClient over HTTPS (the session cookie is Secure)."""
+    from portal.app import create_app
+
+    with TestClient(create_app(ctx), base_url="https://testserver") as c:
+        yield c
+
+
+def token_for(client: TestClient, name: str) -> dict:
+    """Authorization headers for user ``name``."""
+    r = client.post("/api/token", data={"username": name, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def login(client: TestClient, name: str) -> None:
+    """Log ``client`` in through the login form (sets the session cookie)."""
+    r = client.post("/login", data={"username": name, "password": PASSWORD},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
