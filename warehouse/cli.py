@@ -9,6 +9,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("init", help="create or migrate the warehouse; create a key if none")
     p.set_defaults(func=cmd_init)
 
+    registry = sub.add_parser("registry", help="the monitored-household roster (花名册)")
+    registry_sub = registry.add_subparsers(dest="registry_command", metavar="ACTION", required=True)
+    p = registry_sub.add_parser("load", help="load a roster file (CSV any encoding, XLSX, XLS)")
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(func=cmd_registry_load)
+
+    keys = sub.add_parser("keys", help="manage the master key")
+    keys_sub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    p = keys_sub.add_parser(
+        "rotate",
+        help="new master key; re-seal every ciphertext and recompute every blind index",
+        description="Stop the scheduler first. Safe to re-run: an interrupted rotation resumes.",
+    )
+    p.add_argument(
+        "--batch-size", type=int, help="rows per transaction (default: keys.rotate_batch_size)"
+    )
+    p.add_argument("--actor", default="cli", help="name recorded in the audit log")
+    p.set_defaults(func=cmd_keys_rotate)
+
 
 def cmd_init(ctx, args) -> int:
     """Create or migrate the warehouse and make sure a master key exists."""
@@ -27,3 +46,51 @@ def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+def cmd_keys_rotate(ctx, args) -> int:
+    """Rotate the master key and tell the operator where the new key is."""
+    from shouwang.cli import UserError
+    from warehouse.audit import record
+    from warehouse.crypto import ENV_KEY, DecryptError, KeyMissing
+    from warehouse.db import session_scope
+    from warehouse.keys import rotate
+
+    cfg = ctx.settings["keys"]
+    batch = args.batch_size or cfg["rotate_batch_size"]
+    try:
+        report = rotate(ctx.engine, ctx.home, batch, derived=cfg.get("derived", []))
+    except (KeyMissing, DecryptError) as e:
+        raise UserError(f"key rotation stopped: {e}") from e
+    with session_scope(ctx.engine) as session:
+        record(session, args.actor, "keys_rotate", "keyring", report.new_key_id,
+               detail={"retired": report.retired_key_ids, "resealed": report.resealed,
+                       "remapped": report.remapped})
+    print("\n".join(report.lines()))
+    print(f"new key {report.new_key_id} is in {report.key_file} (mode 0600); back it up now")
+    if report.from_env:
+        print(
+            f"\n!!! {ENV_KEY} still holds the retired key. Put the new key (field \"active\" of\n"
+            f"!!!   {report.key_file}) into your secret store as {ENV_KEY}, restart every\n"
+            "!!!   service, then delete that file. Until then commands refuse the old key."
+        )
+    return 0
+
+
+def cmd_registry_load(ctx, args) -> int:
+    """Load the roster FILE into regions, households and persons."""
+    from pathlib import Path
+
+    from shouwang.cli import UserError
+    from warehouse.registry import load_roster
+
+    if not Path(args.file).exists():
+        raise UserError(f"{args.file}: no such file")
+    r = load_roster(ctx, Path(args.file))
+    if r.status == "failed":
+        raise UserError(r.error)
+    print(f"{r.status} {r.source_file} in {r.seconds}s: read {r.rows_read}, loaded {r.rows_loaded}, "
+          f"quarantined {r.rows_quarantined}, merged {r.rows_merged}; households +{r.households_added} "
+          f"~{r.households_updated} -{r.households_deactivated}; persons +{r.persons_added} "
+          f"~{r.persons_updated} -{r.persons_deactivated}")
+    return 0

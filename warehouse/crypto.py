@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -28,6 +29,8 @@ from warehouse.identity import ParsedId, EXCEL_PRECISION
 TOKEN_VERSION = "v1"
 ENV_KEY = "SHOUWANG_MASTER_KEY"
 KEYRING_NAME = "keyring.json"
+NONCE_BYTES = 12  # AES-GCM's standard nonce
+_KEY_ID = re.compile(r"[0-9a-f]{12}")
 # Windows of six ID positions masked in turn; every single-digit error and every swap of
 # two adjacent digits falls inside at least one window, so one typo key still agrees.
 TYPO_WINDOWS = ((0, 6), (4, 10), (8, 14), (12, 18))
@@ -63,11 +66,16 @@ def _derive(master: bytes, purpose: str) -> bytes:
 
 @dataclass
 class Keyring:
-    """The active master key plus older ones still able to open old ciphertexts."""
+    """The active master key plus older ones still able to open old ciphertexts.
+
+    ``retired`` lists the ids (public fingerprints) of keys that ``keys rotate`` removed, so a
+    stale SHOUWANG_MASTER_KEY is refused with a clear message instead of failing row by row.
+    """
 
     active: bytes
     older: dict[str, bytes] = field(default_factory=dict)
     path: Path | None = None
+    retired: list[str] = field(default_factory=list)
 
     @property
     def active_id(self) -> str:
@@ -80,7 +88,8 @@ class Keyring:
             return self.active
         if kid in self.older:
             return self.older[kid]
-        raise DecryptError(f"no key with id {kid} in the keyring; restore the key file")
+        hint = " (it was retired by `shouwang keys rotate`)" if kid in self.retired else ""
+        raise DecryptError(f"no key with id {kid} in the keyring{hint}; restore the key file")
 
     def to_json(self) -> str:
         """Serialized keyring for the key file."""
@@ -88,6 +97,7 @@ class Keyring:
             {
                 "active": _b64e(self.active),
                 "older": {k: _b64e(v) for k, v in self.older.items()},
+                "retired": self.retired,
             },
             indent=1,
         )
@@ -109,22 +119,54 @@ def keyring_path(home: Path) -> Path:
     return Path(home) / "keys" / KEYRING_NAME
 
 
+def decode_master(text: str, source: str) -> bytes:
+    """A 32-byte master key from its base64 text; ``source`` names where it came from."""
+    try:
+        raw = _b64d(text.strip())
+    except (ValueError, TypeError) as e:
+        raise KeyMissing(f"{source} is not base64: use 32 random bytes, base64-encoded") from e
+    if len(raw) != 32:
+        raise KeyMissing(f"{source} must be 32 bytes, base64-encoded (got {len(raw)} bytes)")
+    return raw
+
+
+def read_keyring_file(path: Path) -> Keyring:
+    """The keyring stored in ``path`` (see ``Keyring.to_json``)."""
+    try:
+        data = json.loads(path.read_text())
+        return Keyring(
+            active=decode_master(data["active"], f"{path} (active)"),
+            older={k: decode_master(v, f"{path} ({k})") for k, v in data.get("older", {}).items()},
+            path=path,
+            retired=list(data.get("retired", [])),
+        )
+    except (ValueError, KeyError) as e:
+        problem = type(e).__name__
+        raise KeyMissing(f"key file {path} is damaged ({problem}); restore it from backup") from e
+
+
 def load_keyring(home: Path, env: dict | None = None, create: bool = False) -> Keyring:
     """Load the master key from the environment or the key file; optionally create one."""
     env = os.environ if env is None else env
-    if env.get(ENV_KEY):
-        raw = _b64d(env[ENV_KEY].strip())
-        if len(raw) != 32:
-            raise KeyMissing(f"{ENV_KEY} must be 32 bytes, base64-encoded (got {len(raw)} bytes)")
-        return Keyring(active=raw)
     path = keyring_path(home)
-    if path.exists():
-        data = json.loads(path.read_text())
-        return Keyring(
-            active=_b64d(data["active"]),
-            older={k: _b64d(v) for k, v in data.get("older", {}).items()},
-            path=path,
-        )
+    stored = read_keyring_file(path) if path.exists() else None
+    if env.get(ENV_KEY):
+        ring = Keyring(active=decode_master(env[ENV_KEY], ENV_KEY))
+        if stored is None:
+            return ring
+        if ring.active_id in stored.retired:
+            raise KeyMissing(
+                f"{ENV_KEY} holds key {ring.active_id}, retired by `shouwang keys rotate`: "
+                f"set {ENV_KEY} to the new key (field \"active\" of {path}) in your secret store"
+            )
+        # The key file may hold the target key of a rotation started under this env key.
+        ring.older = {k: v for k, v in stored.older.items() if k != ring.active_id}
+        if stored.active_id != ring.active_id:
+            ring.older[stored.active_id] = stored.active
+        ring.path, ring.retired = path, stored.retired
+        return ring
+    if stored is not None:
+        return stored
     if not create:
         raise KeyMissing(
             f"no master key: set {ENV_KEY} or run `shouwang init` to create {path}"
@@ -155,11 +197,20 @@ class Vault:
 
     def seal(self, purpose: str, plaintext: str, aad: str) -> str:
         """Encrypt ``plaintext`` for field ``purpose``, bound to ``aad`` (table.column:row)."""
+        return self._seal(purpose, plaintext, aad, os.urandom(NONCE_BYTES))
+
+    def _seal(self, purpose: str, plaintext: str, aad: str, nonce: bytes) -> str:
+        # Split out so known-answer tests can pin the token format with a fixed nonce.
         kid = self.keyring.active_id
         key = _derive(self.keyring.active, f"aead/{purpose}")
-        nonce = os.urandom(12)
         ct = AESGCM(key).encrypt(nonce, plaintext.encode(), f"{kid}|{aad}".encode())
         return f"{TOKEN_VERSION}.{kid}.{_b64e(nonce + ct)}"
+
+    @staticmethod
+    def token_key_id(token: str) -> str | None:
+        """The key id a token was sealed under (None when it is not a token)."""
+        parts = token.split(".", 2)
+        return parts[1] if len(parts) == 3 and parts[0] == TOKEN_VERSION else None
 
     def open(self, purpose: str, token: str, aad: str) -> str:
         """Decrypt a token made by ``seal`` for the same purpose and row."""
@@ -167,13 +218,15 @@ class Vault:
             version, kid, body = token.split(".", 2)
         except ValueError as e:
             raise DecryptError("not a Shouwang ciphertext token") from e
-        if version != TOKEN_VERSION:
-            raise DecryptError(f"unknown token version {version}")
+        # Echo nothing of a malformed token: it might be a plaintext ID passed by mistake.
+        if version != TOKEN_VERSION or not _KEY_ID.fullmatch(kid):
+            raise DecryptError(f"not a {TOKEN_VERSION} Shouwang ciphertext token")
         key = _derive(self.keyring.master(kid), f"aead/{purpose}")
-        blob = _b64d(body)
         try:
-            return AESGCM(key).decrypt(blob[:12], blob[12:], f"{kid}|{aad}".encode()).decode()
-        except InvalidTag as e:
+            blob = _b64d(body)
+            nonce, ct = blob[:NONCE_BYTES], blob[NONCE_BYTES:]
+            return AESGCM(key).decrypt(nonce, ct, f"{kid}|{aad}".encode()).decode()
+        except (InvalidTag, ValueError) as e:
             raise DecryptError("ciphertext does not open: altered, or moved from another row") from e
 
     def blind(self, purpose: str, value: str) -> str:
@@ -186,6 +239,10 @@ class Vault:
         s = parsed.value or parsed.partial
         if not s or (parsed.status == EXCEL_PRECISION and len(s) < 15):
             return (None,) * len(TYPO_WINDOWS)
+        if parsed.status == EXCEL_PRECISION and parsed.raw_length == 18:
+            # "…000" is either Excel's zeroed tail or a typo in an ID that really ends in 000
+            # (a valid one does): key the digits as written so both readings find the person.
+            s = s + "000"
         keys: list[str | None] = []
         for i, (a, b) in enumerate(TYPO_WINDOWS):
             if len(s) < 18 and b < 18:

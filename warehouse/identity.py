@@ -6,6 +6,7 @@ Every function here is pure: no keys, no storage. Encryption and blind keys live
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 
@@ -24,7 +25,17 @@ BAD_CHECKSUM = "id_bad_checksum"
 EXCEL_PRECISION = "id_excel_precision_lost"
 
 _FULLWIDTH = str.maketrans({chr(0xFF10 + i): str(i) for i in range(10)} | {"ｘ": "X", "Ｘ": "X"})
-_SCI = re.compile(r"^(\d)(?:\.(\d+))?[eE]\+?(\d+)$")
+# ASCII only: Python's \d also matches other scripts' digits, which are not ID digits.
+_SCI = re.compile(r"^(\d)(?:\.(\d+))?[eE]\+?(\d+)$", re.ASCII)
+_ID_SHAPE = re.compile(r"\d{15}|\d{17}[\dX]", re.ASCII)
+_ID_ALPHABET = re.compile(r"[\dX]+", re.ASCII)
+# Excel keeps 15 significant digits of a number; the rest of a longer ID is lost.
+EXCEL_DIGITS = 15
+# Province-level codes (GB/T 2260 first two digits; 83 for residence permits of Taiwan residents).
+PROVINCES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
+    "50 51 52 53 54 61 62 63 64 65 71 81 82 83".split()
+)
 
 
 @dataclass(frozen=True)
@@ -58,10 +69,10 @@ def clean(raw: object) -> str:
     if isinstance(raw, float):
         if raw != raw:  # NaN from a blank spreadsheet cell
             return ""
-        raw = repr(raw) if raw >= 1e16 else str(int(raw))
+        raw = repr(raw) if not math.isfinite(raw) or abs(raw) >= 1e16 else str(int(raw))
     s = str(raw).translate(_FULLWIDTH)
     s = re.sub(r"[\s\u3000'`\"]+", "", s).upper()
-    if s.endswith(".0") and s[:-2].isdigit():
+    if s.endswith(".0") and s[:-2].isascii() and s[:-2].isdigit():
         s = s[:-2]
     return s
 
@@ -90,12 +101,19 @@ def _excel_mangled(s: str) -> ParsedId | None:
         exp = int(m.group(3))
         if exp in (14, 17):  # 15- or 18-digit numbers
             prefix = digits[:6] if len(digits) >= 6 else None
-            return ParsedId(len(s), EXCEL_PRECISION, region=prefix, partial=digits)
+            kept = digits[:EXCEL_DIGITS]
+            return ParsedId(len(s), EXCEL_PRECISION, region=prefix, partial=kept)
         return None
     # Excel keeps 15 significant digits: an 18-digit number ends in 000 and fails its check.
-    if len(s) == 18 and s.isdigit() and s.endswith("000") and check_digit(s[:17]) != s[17]:
+    if _ID_SHAPE.fullmatch(s) and len(s) == 18 and s.endswith("000") and (
+        check_digit(s[:17]) != s[17]
+    ):
         return ParsedId(
-            len(s), EXCEL_PRECISION, region=s[:6], birth_date=_birth(s[6:14]), partial=s[:15]
+            len(s),
+            EXCEL_PRECISION,
+            region=s[:6],
+            birth_date=_birth(s[6:14]),
+            partial=s[:EXCEL_DIGITS],
         )
     return None
 
@@ -108,23 +126,26 @@ def parse(raw: object) -> ParsedId:
     mangled = _excel_mangled(s)
     if mangled:
         return mangled
-    if not re.fullmatch(r"\d{15}|\d{17}[\dX]", s):
-        if re.fullmatch(r"[\dX]+", s):
+    if not _ID_SHAPE.fullmatch(s):
+        if _ID_ALPHABET.fullmatch(s):
             return ParsedId(len(s), BAD_LENGTH)
         return ParsedId(len(s), BAD_CHARS)
-    status = OK
-    if len(s) == 15:
+    status, n = OK, len(s)
+    if n == 15:
         s, status = upgrade_15(s), UPGRADED_15
-    if s[0] == "0" or not s[:6].isdigit():
-        return ParsedId(len(s), BAD_REGION)
+    # A well-formed but wrong 18-char ID keeps its digits as ``partial``: one mistyped digit
+    # can land in the region or the date, and the typo keys must still find the person.
+    kept = s if status == OK else None
+    if s[:2] not in PROVINCES:
+        return ParsedId(n, BAD_REGION, partial=kept)
     born = _birth(s[6:14])
     if born is None:
-        return ParsedId(len(s), BAD_DATE, region=s[:6])
+        return ParsedId(n, BAD_DATE, region=s[:6], partial=kept)
     if check_digit(s[:17]) != s[17]:
         # Keep only the region: a typo may be anywhere, so the date is no longer certain.
-        return ParsedId(len(s), BAD_CHECKSUM, region=s[:6], partial=s)
+        return ParsedId(n, BAD_CHECKSUM, region=s[:6], partial=s)
     sex = "男" if int(s[16]) % 2 else "女"
-    return ParsedId(len(s), status, value=s, region=s[:6], birth_date=born, sex=sex)
+    return ParsedId(n, status, value=s, region=s[:6], birth_date=born, sex=sex)
 
 
 def make_id(region: str, birth: dt.date, seq: int, male: bool) -> str:

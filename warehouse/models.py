@@ -164,7 +164,8 @@ class FeedRecord(IdentityColumns, Base):
     group_name: Mapped[str | None] = mapped_column(String(64))
     township_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     village_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
-    record_hash: Mapped[str] = mapped_column(String(32), index=True)  # keyed; exact duplicates
+    # Keyed digest of the raw row for exact duplicates in one load; not rotated (see keys.py).
+    record_hash: Mapped[str] = mapped_column(String(32), index=True)
     fields: Mapped[dict] = mapped_column(JSON, default=dict)
     raw: Mapped[dict] = mapped_column(JSON, default=dict)  # source cells, sensitive ones masked
     flags: Mapped[list] = mapped_column(JSON, default=list)  # e.g. ["id_excel_precision_lost"]
@@ -208,7 +209,9 @@ class MatchDecision(Base):
     __tablename__ = "match_decisions"
     __table_args__ = (UniqueConstraint("record_signature", "person_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    record_signature: Mapped[str] = mapped_column(String(64))  # keyed hash of identifying fields
+    # Keyed: a stored blind index (e.g. the record's ``id_index``, maybe after "prefix:") so
+    # key rotation can remap it; a value it cannot map is reported after rotation.
+    record_signature: Mapped[str] = mapped_column(String(64), info={"blind_reference": True})
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
     decision: Mapped[str] = mapped_column(String(8))  # accept | reject
     decided_by: Mapped[str] = mapped_column(String(64))
@@ -222,7 +225,8 @@ class Warning(Base):
     __table_args__ = (UniqueConstraint("subject_key", "risk_type", "opened_period"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)  # W2026-10-00001
-    subject_key: Mapped[str] = mapped_column(String(48))  # "hh:<id>" or "lead:<blind index>"
+    # "hh:<id>" or "lead:<id_index>"; key rotation remaps the blind part.
+    subject_key: Mapped[str] = mapped_column(String(48), info={"blind_reference": True})
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
     is_lead: Mapped[bool] = mapped_column(Boolean, default=False)
     lead_name: Mapped[str | None] = mapped_column(String(64))
