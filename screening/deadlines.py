@@ -7,12 +7,16 @@ from zoneinfo import ZoneInfo
 from screening.calendar import add_working_days
 
 
+def as_utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """An aware datetime; SQLite hands back naive ones, which are UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.timezone.utc)
+    return moment
+
+
 def local_date(moment: dt.datetime, settings: dict) -> dt.date:
     """The county's calendar date of a moment (settings `screening.timezone`)."""
-    zone = ZoneInfo(settings["screening"]["timezone"])
-    if moment.tzinfo is None:  # SQLite hands back naive UTC datetimes
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(zone).date()
+    return as_utc(moment).astimezone(ZoneInfo(settings["screening"]["timezone"])).date()
 
 
 def due_date(level: str, issued_at: dt.datetime, settings: dict) -> dt.date:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from screening.deadlines import due_date
+from screening.deadlines import as_utc, due_date
 from screening.records import ScreenedRecord, Subject
 from screening.rules import Hit, RuleSet
 from warehouse.models import VerificationTask, Warning, WarningEvidence
@@ -155,7 +155,5 @@ class WarningStore:
 
 def _differs(old, new) -> bool:
     if isinstance(old, dt.datetime) and isinstance(new, dt.datetime):
-        # SQLite returns naive UTC; compare instants, not representations.
-        as_utc = lambda d: d if d.tzinfo else d.replace(tzinfo=dt.timezone.utc)  # noqa: E731
-        return as_utc(old) != as_utc(new)
+        return as_utc(old) != as_utc(new)  # compare instants, not naive/aware representations
     return old != new

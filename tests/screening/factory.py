@@ -10,8 +10,8 @@ import itertools
 import uuid
 
 from warehouse.db import session_scope
-from warehouse.identity import make_id, parse
-from warehouse.masking import mask_id
+from warehouse.identity import make_id
+from warehouse.sensitive import identity_columns
 from warehouse.models import FeedBatch, FeedRecord, Household, Link, Person
 
 PERIOD = "2026-10"
@@ -38,17 +38,7 @@ class County:
         uid = uuid.uuid4().hex
         if not resident_id:
             return {"uid": uid}
-        parsed = parse(resident_id)
-        return {
-            "uid": uid,
-            "id_cipher": self.vault.seal("resident_id", resident_id, f"{table}.id_cipher:{uid}"),
-            "id_index": self.vault.blind("resident_id", parsed.value),
-            "id_status": parsed.status,
-            "id_region": parsed.region,
-            "birth_date": parsed.birth_date,
-            "sex": parsed.sex,
-            "id_masked": mask_id(resident_id),
-        }
+        return {"uid": uid, **identity_columns(self.vault, table, uid, resident_id)}
 
     def household(self, no: str, township: str = "龙河镇", village: str = "双河村",
                   risk_status: str | None = "风险未消除", household_type: str = "脱贫不稳定户",

@@ -1,0 +1,48 @@
+"""CSV exports of a period's warnings and regional alerts (no personal data in either)."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from sqlalchemy import select
+
+from screening.alerts import active_warnings
+from screening.deadlines import as_utc
+from shouwang.context import Context
+from warehouse.db import session_scope
+from warehouse.models import Alert
+
+WARNING_COLUMNS = ["warning_id", "household_id", "township", "village", "risk_type", "level",
+                   "sources", "issued_at", "due_date", "status"]
+ALERT_COLUMNS = ["period", "township", "village", "risk_type", "households"]
+
+
+def _write(path: Path, columns: list[str], rows: list[list]) -> int:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    return len(rows)
+
+
+def export_warnings(ctx: Context, period: str, path: Path) -> int:
+    """Write the warnings active in ``period`` (household_id blank for a lead); return the count."""
+    with session_scope(ctx.engine) as session:
+        rows = [[
+            w.id, w.household_id if w.household_id is not None else "", w.township or "",
+            w.village or "", w.risk_type, w.level, ";".join(w.sources or []),
+            as_utc(w.issued_at).isoformat(timespec="seconds"),
+            w.due_date.isoformat() if w.due_date else "", w.status,
+        ] for w in active_warnings(session, period)]
+    return _write(path, WARNING_COLUMNS, rows)
+
+
+def export_alerts(ctx: Context, period: str, path: Path) -> int:
+    """Write the period's regional alerts (village blank when township-wide); return the count."""
+    with session_scope(ctx.engine) as session:
+        rows = [[a.period, a.township, a.village or "", a.risk_type, a.households]
+                for a in session.execute(select(Alert).where(Alert.period == period)
+                                         .order_by(Alert.township, Alert.village, Alert.risk_type)).scalars()]
+    return _write(path, ALERT_COLUMNS, rows)

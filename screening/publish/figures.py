@@ -1,0 +1,134 @@
+"""The county digest's figures, computed once for both the HTML page and the XLSX workbook."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from screening.alerts import active_warnings
+from screening.calendar import working_days_between
+from screening.deadlines import as_utc
+from screening.rules import RuleSet
+from warehouse.models import Alert, FeedBatch, Household, PipelineEvent, VerificationTask, Warning
+
+FEED_STATUS = {"loaded": "已接收", "failed": "失败", "missing": "未报送", "superseded": "已被替换"}
+
+
+def previous_period(period: str) -> str:
+    """The month before a ``YYYY-MM`` period."""
+    year, month = int(period[:4]), int(period[5:7])
+    return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
+
+
+def digest_figures(session: Session, period: str, rules: RuleSet, settings: dict,
+                   today: dt.date) -> dict:
+    """Every figure of the county digest for ``period``, as of the county day ``today``."""
+    current = [w for w in active_warnings(session, period)]
+    return {
+        "period": period,
+        "previous_period": previous_period(period),
+        "today": today.isoformat(),
+        "county": settings.get("county", {}).get("name", ""),
+        "totals": _totals(current, period, rules),
+        "matrix": _matrix(current, rules),
+        "trend": _trend(current, active_warnings(session, previous_period(period)), rules),
+        "overdue": _overdue(session, rules, today),
+        "alerts": _alerts(session, period, rules),
+        "feeds": _feeds(session, period, rules),
+        "timeliness": _timeliness(current, float(settings["sla"]["publish_within_hours"])),
+    }
+
+
+def _totals(warnings: list[Warning], period: str, rules: RuleSet) -> dict:
+    levels = Counter(w.level for w in warnings)
+    return {
+        "warnings": len(warnings),
+        "new": sum(w.opened_period == period for w in warnings),
+        "ongoing": sum(w.opened_period != period for w in warnings),
+        "leads": sum(bool(w.is_lead) for w in warnings),
+        "households": len({w.subject_key for w in warnings}),
+        "by_level": [{"level": lv, "label": info["name"], "count": levels[lv]}
+                     for lv, info in rules.levels.items()],
+    }
+
+
+def _matrix(warnings: list[Warning], rules: RuleSet) -> dict:
+    cells = Counter((w.township or "未注明乡镇", w.risk_type) for w in warnings)
+    townships = sorted({t for t, _ in cells})
+    types = [rt for rt in rules.risk_types if any(rt == r for _, r in cells)]
+    rows = [{"township": t, "counts": [cells[(t, rt)] for rt in types],
+             "total": sum(cells[(t, rt)] for rt in types)} for t in townships]
+    return {
+        "risk_types": [{"code": rt, "label": rules.risk_types[rt]} for rt in types],
+        "rows": rows,
+        "totals": [sum(cells[(t, rt)] for t in townships) for rt in types],
+        "max": max(cells.values(), default=0),
+    }
+
+
+def _trend(current: list[Warning], previous: list[Warning], rules: RuleSet) -> list[dict]:
+    now, before = Counter(w.risk_type for w in current), Counter(w.risk_type for w in previous)
+    return [{"code": rt, "label": label, "current": now[rt], "previous": before[rt],
+             "change": now[rt] - before[rt]}
+            for rt, label in rules.risk_types.items() if now[rt] or before[rt]]
+
+
+def _overdue(session: Session, rules: RuleSet, today: dt.date) -> list[dict]:
+    rows = session.execute(
+        select(Warning, Household.household_no)
+        .outerjoin(Household, Household.id == Warning.household_id)
+        .outerjoin(VerificationTask, VerificationTask.warning_id == Warning.id)
+        .where(Warning.status != "closed", Warning.due_date < today,
+               (VerificationTask.status.is_(None)) | (VerificationTask.status != "done"))
+        .order_by(Warning.due_date, Warning.code)
+    ).all()
+    return [{
+        "code": w.code, "township": w.township or "", "village": w.village or "",
+        "household_no": no or "线索", "risk_type": rules.risk_types.get(w.risk_type, w.risk_type),
+        "level": rules.levels.get(w.level, {}).get("name", w.level),
+        "due_date": w.due_date.isoformat(), "working_days_late": working_days_between(w.due_date, today),
+    } for w, no in rows]
+
+
+def _alerts(session: Session, period: str, rules: RuleSet) -> list[dict]:
+    alerts = session.execute(select(Alert).where(Alert.period == period)
+                             .order_by(Alert.township, Alert.village, Alert.risk_type)).scalars()
+    return [{"township": a.township, "village": a.village or "全乡镇",
+             "risk_type": rules.risk_types.get(a.risk_type, a.risk_type), "households": a.households}
+            for a in alerts]
+
+
+def _feeds(session: Session, period: str, rules: RuleSet) -> list[dict]:
+    batches = session.execute(select(FeedBatch).where(FeedBatch.period == period)
+                              .order_by(FeedBatch.arrived_at, FeedBatch.id)).scalars().all()
+    events = session.execute(select(PipelineEvent).where(
+        PipelineEvent.period == period, PipelineEvent.kind.in_(("failure", "late")))).scalars().all()
+    out = []
+    for dept, label in rules.departments.items():
+        mine = [b for b in batches if b.department == dept]
+        used = [b for b in mine if b.status == "loaded"]
+        latest = (used or mine or [None])[-1]
+        notes = [f"{e.kind}: {e.detail or ''}".strip() for e in events if e.department == dept]
+        out.append({
+            "department": dept, "label": label,
+            "status": FEED_STATUS.get(latest.status, latest.status) if latest else FEED_STATUS["missing"],
+            "arrived_at": as_utc(latest.arrived_at).isoformat(timespec="minutes") if latest else "",
+            "files": len(mine),
+            "rows_read": sum(b.rows_read for b in used),
+            "rows_loaded": sum(b.rows_loaded for b in used),
+            "rows_quarantined": sum(b.rows_quarantined for b in used),
+            "failed": sum(b.status == "failed" for b in mine) + sum(e.kind == "failure" for e in events
+                                                                    if e.department == dept),
+            "notes": "；".join(notes),
+        })
+    return out
+
+
+def _timeliness(warnings: list[Warning], hours: float) -> dict:
+    timed = [w for w in warnings if w.batch_arrived_at is not None]
+    within = [w for w in timed if w.published_at is not None
+              and as_utc(w.published_at) - as_utc(w.batch_arrived_at) <= dt.timedelta(hours=hours)]
+    return {"warnings": len(timed), "within": len(within), "hours": hours,
+            "share": round(len(within) / len(timed), 4) if timed else None}

@@ -1,0 +1,90 @@
+"""The warnings of a period as rows for people: names, masked IDs, labels, sources, deadlines."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from screening.alerts import active_warnings
+from screening.rules import RuleSet
+from warehouse.masking import mask_id
+from warehouse.models import FeedRecord, Household, Person, Warning, WarningEvidence
+
+LEAD_HOUSEHOLD = "未纳入（应纳未纳线索）"
+
+
+@dataclass
+class ListedWarning:
+    """A warning with what a township cadre needs to find the household and act."""
+
+    warning: Warning
+    household_no: str
+    name: str
+    id_masked: str
+    persons: str  # the people the department records name, e.g. the pupil who dropped out
+
+    def cells(self, rules: RuleSet) -> list:
+        """The row of a township verification list."""
+        w = self.warning
+        return [
+            w.village or "", self.household_no, self.name, self.id_masked, self.persons,
+            rules.risk_types.get(w.risk_type, w.risk_type), level_label(rules, w.level), w.reason,
+            "\n".join(w.sources or []), w.due_date.isoformat() if w.due_date else "",
+            rules.actions.get(w.action, w.action), w.code,
+        ]
+
+
+HEADERS = ["村", "户编号", "户主/姓名", "身份证号", "涉及人员", "风险类型", "等级", "原因", "来源",
+           "核实截止日期", "核查动作", "预警编号"]
+WIDTHS = [12, 20, 10, 21, 14, 14, 12, 40, 28, 13, 16, 17]
+
+
+def level_label(rules: RuleSet, level: str) -> str:
+    """一级（红色预警） for red, and so on."""
+    info = rules.levels.get(level, {})
+    return f"{info.get('label', level)}（{info.get('name', level)}）"
+
+
+def listed_warnings(session: Session, period: str, rules: RuleSet) -> list[ListedWarning]:
+    """The period's open warnings, most serious first, then by township, village and household."""
+    warnings = [w for w in active_warnings(session, period) if w.status != "closed"]
+    hh_ids = {w.household_id for w in warnings if w.household_id}
+    households = {h.id: h for h in session.execute(
+        select(Household).where(Household.id.in_(hh_ids))).scalars()} if hh_ids else {}
+    heads: dict[int, Person] = {}
+    if hh_ids:
+        for p in session.execute(select(Person).where(Person.household_id.in_(hh_ids))
+                                 .order_by(Person.id)).scalars():
+            if p.household_id not in heads or (p.relation == "户主" and heads[p.household_id].relation != "户主"):
+                heads[p.household_id] = p
+    named = _named_persons(session, [w.id for w in warnings], period)
+    out = []
+    for w in warnings:
+        if w.is_lead or w.household_id is None:
+            out.append(ListedWarning(w, LEAD_HOUSEHOLD, w.lead_name or "", mask_id(w.lead_id_masked),
+                                     named.get(w.id, "")))
+            continue
+        head = heads.get(w.household_id)
+        out.append(ListedWarning(w, households[w.household_id].household_no,
+                                 head.name if head else "", mask_id(head.id_masked) if head else "",
+                                 named.get(w.id, "")))
+    out.sort(key=lambda x: (-rules.rank(x.warning.level), x.warning.township or "",
+                            x.warning.village or "", x.household_no, x.warning.code))
+    return out
+
+
+def _named_persons(session: Session, warning_ids: list[int], period: str) -> dict[int, str]:
+    if not warning_ids:
+        return {}
+    rows = session.execute(
+        select(WarningEvidence.warning_id, FeedRecord.name)
+        .join(FeedRecord, FeedRecord.id == WarningEvidence.record_id)
+        .where(WarningEvidence.warning_id.in_(warning_ids), WarningEvidence.period == period)
+        .order_by(WarningEvidence.id)
+    ).all()
+    names: dict[int, list[str]] = {}
+    for wid, name in rows:
+        if name and name not in names.setdefault(wid, []):
+            names[wid].append(name)
+    return {wid: "、".join(v) for wid, v in names.items()}

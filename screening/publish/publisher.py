@@ -1,0 +1,50 @@
+"""Publish one period: township lists and the county digest under ``out_dir/<period>/``."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from screening.deadlines import as_utc, local_date
+from screening.publish.digest import render_html, write_xlsx
+from screening.publish.figures import digest_figures
+from screening.publish.listing import listed_warnings
+from screening.publish.township_lists import write_township_lists
+from screening.rules import load_rules
+from shouwang.context import Context
+from warehouse.db import session_scope
+from warehouse.models import PipelineEvent, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def digest_file_names(period: str) -> tuple[str, str]:
+    """File names of the county digest page and workbook."""
+    return f"县级预警汇总_{period}.html", f"县级预警汇总_{period}.xlsx"
+
+
+def publish_period(ctx: Context, period: str, out_dir: Path) -> Path:
+    """Write the period's lists and digest; stamp published_at on newly published warnings."""
+    rules = load_rules(ctx.settings, period, ctx.home)
+    now = utcnow()
+    folder = Path(out_dir) / period
+    with session_scope(ctx.engine) as session:
+        listed = listed_warnings(session, period, rules)
+        fresh = 0
+        for item in listed:
+            w = item.warning
+            # Published again only when new data arrived since the last list (an ongoing event).
+            if w.published_at is None or (w.batch_arrived_at is not None
+                                          and as_utc(w.published_at) < as_utc(w.batch_arrived_at)):
+                w.published_at = now
+                fresh += 1
+        session.flush()
+        figures = digest_figures(session, period, rules, ctx.settings, local_date(now, ctx.settings))
+        lists = write_township_lists(listed, rules, period, folder)
+        html_name, xlsx_name = digest_file_names(period)
+        (folder / html_name).write_text(render_html(figures), encoding="utf-8")
+        write_xlsx(figures, folder / xlsx_name)
+        if fresh:
+            session.add(PipelineEvent(kind="published", period=period,
+                                      detail=f"{fresh} warnings newly published in {len(lists)} township lists"))
+    log.info("published %s: %d warnings, %d township lists", period, len(listed), len(lists))
+    return folder

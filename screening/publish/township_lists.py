@@ -1,0 +1,43 @@
+"""Per-township XLSX verification lists (核查清单): one sheet per warning level, ready to print."""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from screening.publish.listing import HEADERS, WIDTHS, ListedWarning
+from screening.publish.xlsx_format import write_table
+from screening.rules import RuleSet
+
+UNPLACED = "未注明乡镇"  # records whose address named no township: the county sorts them out
+_UNSAFE_IN_NAMES = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+def list_file_name(township: str, period: str) -> str:
+    """File name of a township's list, safe on every file system."""
+    safe = _UNSAFE_IN_NAMES.sub("_", township)
+    return f"{safe}_{period}_预警核查清单.xlsx"
+
+
+def write_township_lists(listed: list[ListedWarning], rules: RuleSet, period: str,
+                         folder: Path) -> list[Path]:
+    """One workbook per township under ``folder``; return their paths."""
+    by_township: dict[str, list[ListedWarning]] = defaultdict(list)
+    for item in listed:
+        by_township[item.warning.township or UNPLACED].append(item)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for township, items in sorted(by_township.items()):
+        wb = Workbook()
+        wb.remove(wb.active)
+        for level, info in rules.levels.items():
+            ws = wb.create_sheet(info["name"])
+            rows = [i.cells(rules) for i in items if i.warning.level == level]
+            write_table(ws, HEADERS, rows, WIDTHS,
+                        title=f"{township} {period} {info['name']}核查清单（共 {len(rows)} 条）")
+        path = folder / list_file_name(township, period)
+        wb.save(path)
+        paths.append(path)
+    return paths

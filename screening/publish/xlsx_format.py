@@ -1,0 +1,48 @@
+"""One look for every sheet we hand out: bold bordered header, frozen, A4 landscape, fit to width."""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+_THIN = Side(style="thin", color="808080")
+BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def write_table(ws: Worksheet, headers: Sequence[str], rows: Iterable[Sequence],
+                widths: Sequence[int] | None = None, title: str | None = None) -> None:
+    """Header row 1 and data below, bordered, wrapped, ready to print on A4 landscape."""
+    ws.append(list(headers))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.border = BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for row in rows:
+        ws.append(list(row))
+        for cell in ws[ws.max_row]:
+            cell.border = BORDER
+            cell.alignment = WRAP
+    for i, width in enumerate(widths or [14] * len(headers), start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    print_on_a4(ws, title)
+
+
+def print_on_a4(ws: Worksheet, title: str | None = None) -> None:
+    """A4 landscape, every column on one page width, the header row on every page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as the list needs
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_options.gridLines = False
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    if title:
+        ws.oddHeader.center.text = title
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
