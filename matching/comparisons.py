@@ -1,0 +1,347 @@
+"""The comparison library: small declarative objects that grade a field of each candidate pair.
+
+A comparison lists its ordered levels (most alike first); level 0 is always "null" (a side is
+missing) and carries no weight. Subclasses only say how to grade; the base validates once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Sequence
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+
+from matching.normalize import name_readings, readings_overlap
+
+NULL = 0
+
+
+@dataclass(frozen=True)
+class Level:
+    """One outcome of a comparison, named for code and worded for people."""
+
+    name: str
+    label_zh: str
+
+
+def values(frame: pd.DataFrame, column: str, index: np.ndarray) -> np.ndarray:
+    """The column's values for the given row positions, as Python objects (None for missing)."""
+    if column not in frame.columns:
+        raise KeyError(
+            f"column {column!r} is missing; the frame has {sorted(frame.columns)}. "
+            "Add it, or name an existing column in the comparison spec."
+        )
+    col = frame[column].to_numpy(dtype=object, na_value=None)
+    return col[index]
+
+
+def is_null(arr: np.ndarray) -> np.ndarray:
+    """True where a value is missing or blank."""
+    return pd.isna(arr) | (arr == "")
+
+
+def as_text(arr: np.ndarray) -> list[str]:
+    """Values as strings for rapidfuzz (missing → empty)."""
+    return ["" if v is None else str(v) for v in arr]
+
+
+class Comparison:
+    """Base comparison: ``levels`` excludes null; ``grade`` returns 1..len(levels) per pair."""
+
+    label_zh: ClassVar[str | None] = None  # subclasses of one field kind name it in Chinese
+
+    def __init__(
+        self, column: str, *, label_zh: str | None = None, name: str | None = None,
+        u_from: str = "em",
+    ):
+        self.column = column
+        self.name = name or column
+        self.label_zh = label_zh or type(self).label_zh or self.name
+        if u_from not in ("em", "random_sampling"):
+            raise ValueError(f"u_from must be 'em' or 'random_sampling', not {u_from!r}")
+        # "random_sampling": u stays the chance of agreeing by coincidence between random
+        # records; right for fields the blocking rules do not select on, such as blind IDs.
+        self.u_from = u_from
+        if len(self.levels) < 2:
+            raise ValueError(f"{type(self).__name__} needs at least two levels besides null")
+
+    @property
+    def levels(self) -> list[Level]:
+        """Ordered non-null levels, most alike first."""
+        raise NotImplementedError
+
+    def grade(self, lv: np.ndarray, rv: np.ndarray) -> np.ndarray:
+        """Level index (1-based) for each non-null pair of values."""
+        raise NotImplementedError
+
+    def compare(
+        self, left: pd.DataFrame, right: pd.DataFrame, li: np.ndarray, ri: np.ndarray
+    ) -> np.ndarray:
+        """Level of every candidate pair (0 where either side is null)."""
+        lv = values(left, self.left_column, li)
+        rv = values(right, self.right_column, ri)
+        out = np.zeros(len(li), dtype=np.int8)
+        ok = ~(is_null(lv) | is_null(rv))
+        if ok.any():
+            out[ok] = self.grade(lv[ok], rv[ok])
+        return out
+
+    @property
+    def left_column(self) -> str:
+        """Column read on the left table."""
+        return self.column
+
+    @property
+    def right_column(self) -> str:
+        """Column read on the right table."""
+        return self.column
+
+    def describe(self, level: int) -> str:
+        """A level in words, e.g. 姓名拼音一致."""
+        if level == NULL:
+            return f"{self.label_zh}缺失"
+        return f"{self.label_zh}{self.levels[level - 1].label_zh}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.column!r})"
+
+
+def _ladder(scores: np.ndarray, thresholds: Sequence[float], exact: np.ndarray, higher: bool):
+    """Levels: exact=1, then one per threshold, else last."""
+    out = np.full(len(scores), len(thresholds) + 2, dtype=np.int8)
+    for k, t in reversed(list(enumerate(thresholds))):
+        hit = scores >= t if higher else scores <= t
+        out[hit] = k + 2
+    out[exact] = 1
+    return out
+
+
+class ExactMatch(Comparison):
+    """Equal or not."""
+
+    @property
+    def levels(self) -> list[Level]:
+        return [Level("exact", "一致"), Level("else", "不一致")]
+
+    def grade(self, lv: np.ndarray, rv: np.ndarray) -> np.ndarray:
+        return np.where(lv == rv, 1, 2).astype(np.int8)
+
+
+class JaroWinklerAtThresholds(Comparison):
+    """Exact, then Jaro-Winkler similarity at or above each threshold, else."""
+
+    def __init__(self, column: str, thresholds: Sequence[float] = (0.9, 0.8), **kw):
+        self.thresholds = tuple(sorted(thresholds, reverse=True))
+        super().__init__(column, **kw)
+
+    @property
+    def levels(self) -> list[Level]:
+        return (
+            [Level("exact", "一致")]
+            + [Level(f"jw>={t}", f"相似度≥{t}") for t in self.thresholds]
+            + [Level("else", "不一致")]
+        )
+
+    def grade(self, lv: np.ndarray, rv: np.ndarray) -> np.ndarray:
+        a, b = as_text(lv), as_text(rv)
+        sim = process.cpdist(a, b, scorer=JaroWinkler.normalized_similarity, workers=-1)
+        return _ladder(sim, self.thresholds, lv == rv, higher=True)
+
+
+class DamerauLevenshteinAtThresholds(Comparison):
+    """Exact, then edit distance (transpositions count one) at or below each threshold, else."""
+
+    def __init__(self, column: str, thresholds: Sequence[int] = (1, 2), **kw):
+        self.thresholds = tuple(sorted(thresholds))
+        super().__init__(column, **kw)
+
+    @property
+    def levels(self) -> list[Level]:
+        return (
+            [Level("exact", "一致")]
+            + [Level(f"dl<={t}", f"相差{t}个字符以内") for t in self.thresholds]
+            + [Level("else", "不一致")]
+        )
+
+    def grade(self, lv: np.ndarray, rv: np.ndarray) -> np.ndarray:
+        dist = process.cpdist(
+            as_text(lv), as_text(rv), scorer=DamerauLevenshtein.distance, workers=-1
+        )
+        return _ladder(dist, self.thresholds, lv == rv, higher=False)
+
+
+class SwappedColumns(ExactMatch):
+    """Left column equals the right table's other column (given name and surname swapped)."""
+
+    def __init__(self, column: str, other: str, **kw):
+        self.other = other
+        super().__init__(column, **kw)
+
+    @property
+    def right_column(self) -> str:
+        return self.other
+
+
+class DateComparison(Comparison):
+    """Dates as text: exact, one character typed wrong or swapped, same year and month, else.
+
+    ``month_chars`` is how many leading characters hold year and month (7 for 2026-10-03).
+    """
+
+    label_zh = "出生日期"
+
+    def __init__(self, column: str, month_chars: int = 7, **kw):
+        self.month_chars = month_chars
+        super().__init__(column, **kw)
+
+    @property
+    def levels(self) -> list[Level]:
+        return [
+            Level("exact", "一致"),
+            Level("one_typo", "仅一位录入差异"),
+            Level("same_month", "年月一致"),
+            Level("else", "不一致"),
+        ]
+
+    def grade(self, lv: np.ndarray, rv: np.ndarray) -> np.ndarray:
+        a, b = as_text(lv), as_text(rv)
+        dist = process.cpdist(a, b, scorer=DamerauLevenshtein.distance, workers=-1)
+        k = self.month_chars
+        month = np.fromiter((x[:k] == y[:k] for x, y in zip(a, b)), bool, len(a))
+        out = np.full(len(a), 4, dtype=np.int8)
+        out[month] = 3
+        out[dist <= 1] = 2
+        out[lv == rv] = 1
+        return out
+
+
+class ChineseNameComparison(Comparison):
+    """Same characters; same pinyin (traditional, homophone); shared readings; close pinyin; else.
+
+    The column holds cleaned names (``clean_name``); ``pinyin_column`` their pinyin keys.
+    """
+
+    label_zh = "姓名"
+
+    def __init__(
+        self, column: str, pinyin_column: str, jw_threshold: float = 0.88,
+        readings_floor: float = 0.7, **kw,
+    ):
+        self.pinyin_column = pinyin_column
+        self.jw_threshold = jw_threshold
+        self.readings_floor = readings_floor
+        super().__init__(column, **kw)
+
+    @property
+    def levels(self) -> list[Level]:
+        return [
+            Level("exact", "完全一致"),
+            Level("pinyin", "拼音一致(同音字或繁简)"),
+            Level("readings", "多音字读音相同"),
+            Level("similar", f"拼音相似(≥{self.jw_threshold})"),
+            Level("else", "不一致"),
+        ]
+
+    def compare(self, left, right, li, ri) -> np.ndarray:
+        lv, rv = values(left, self.column, li), values(right, self.column, ri)
+        lp, rp = values(left, self.pinyin_column, li), values(right, self.pinyin_column, ri)
+        out = np.zeros(len(li), dtype=np.int8)
+        ok = ~(is_null(lv) | is_null(rv))
+        if not ok.any():
+            return out
+        lv, rv, lp, rp = lv[ok], rv[ok], lp[ok], rp[ok]
+        sim = process.cpdist(
+            as_text(lp), as_text(rp), scorer=JaroWinkler.normalized_similarity, workers=-1
+        )
+        graded = np.full(len(lv), 5, dtype=np.int8)
+        graded[sim >= self.jw_threshold] = 4
+        # Heteronyms differ in one syllable or two, so their pinyin stays fairly close;
+        # reading sets are only worth computing for such pairs.
+        maybe = np.flatnonzero((lp != rp) & (sim >= self.readings_floor))
+        shared = [readings_overlap(name_readings(lv[i]), name_readings(rv[i])) for i in maybe]
+        graded[maybe[np.asarray(shared, dtype=bool)]] = 3
+        graded[lp == rp] = 2
+        graded[lv == rv] = 1
+        out[ok] = graded
+        return out
+
+    def grade(self, lv, rv):  # pragma: no cover - compare() is overridden
+        raise NotImplementedError
+
+
+class BlindIdComparison(Comparison):
+    """Resident ID through blind keys only: same index; one typo (a strong key); weak key; else.
+
+    ``typo_columns`` hold the four window keys; the last masks the sequence digits, so it
+    agrees for anyone of the same region and birth month and is weak evidence on its own.
+    """
+
+    label_zh = "身份证号"
+
+    def __init__(
+        self, column: str = "id_index", typo_columns: Sequence[str] = (
+            "id_key0", "id_key1", "id_key2", "id_key3"), weak_columns: Sequence[str] = ("id_key3",),
+        **kw,
+    ):
+        self.typo_columns = tuple(typo_columns)
+        self.weak_columns = tuple(weak_columns)
+        super().__init__(column, **kw)
+
+    @property
+    def levels(self) -> list[Level]:
+        return [
+            Level("exact", "一致"),
+            Level("one_typo", "仅一处录入错误(模糊键一致)"),
+            Level("weak", "地区与出生年月一致"),
+            Level("else", "不一致"),
+        ]
+
+    def compare(self, left, right, li, ri) -> np.ndarray:
+        n = len(li)
+        strong = np.zeros(n, bool)
+        weak = np.zeros(n, bool)
+        any_key = np.zeros(n, bool)
+        for col in self.typo_columns:
+            lv, rv = values(left, col, li), values(right, col, ri)
+            present = ~(is_null(lv) | is_null(rv))
+            agree = present & (lv == rv)
+            any_key |= present
+            if col in self.weak_columns:
+                weak |= agree
+            else:
+                strong |= agree
+        lv, rv = values(left, self.column, li), values(right, self.column, ri)
+        both = ~(is_null(lv) | is_null(rv))
+        out = np.where(any_key | both, 4, 0).astype(np.int8)
+        out[weak] = 3
+        out[strong] = 2
+        out[both & (lv == rv)] = 1
+        return out
+
+    def grade(self, lv, rv):  # pragma: no cover - compare() is overridden
+        raise NotImplementedError
+
+
+LIBRARY: dict[str, type[Comparison]] = {
+    "exact_match": ExactMatch,
+    "jaro_winkler_at_thresholds": JaroWinklerAtThresholds,
+    "damerau_levenshtein_at_thresholds": DamerauLevenshteinAtThresholds,
+    "swapped_columns": SwappedColumns,
+    "date": DateComparison,
+    "chinese_name": ChineseNameComparison,
+    "blind_id": BlindIdComparison,
+}
+
+
+def comparison_from_dict(spec: dict) -> Comparison:
+    """Build a comparison from ``{"type": "exact_match", "column": "sex", ...}``."""
+    spec = dict(spec)
+    kind = spec.pop("type", None)
+    if kind not in LIBRARY:
+        raise ValueError(
+            f"unknown comparison type {kind!r}; use one of {sorted(LIBRARY)}, e.g. "
+            "{'type': 'exact_match', 'column': 'sex'}"
+        )
+    return LIBRARY[kind](**spec)

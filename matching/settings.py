@@ -1,0 +1,61 @@
+"""The typed linkage spec: comparisons, blocking rules and model options, from a dict or YAML."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from matching.blocking import BlockOn, blocking_from_dict
+from matching.comparisons import Comparison, comparison_from_dict
+
+
+@dataclass
+class LinkageSpec:
+    """What to compare and how to decide; every engine step reads only this."""
+
+    comparisons: list[Comparison]
+    blocking_rules: list[BlockOn]
+    prior_match_rate: float = 0.01
+    em_max_iterations: int = 25
+    em_tolerance: float = 1e-6
+    u_random_pairs: int = 200_000
+    seed: int = 7
+    auto_threshold: float = 0.95
+    review_threshold: float = 0.5
+    # A runner-up this many bits (log2 Bayes factor) behind the best sends a row to review.
+    ambiguity_margin: float = 3.0
+    # "left": each left row links at most once; "both": also each right row (FEBRL-style).
+    one_to_one: str = "left"
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.one_to_one not in ("left", "both"):
+            raise ValueError(f"one_to_one must be 'left' or 'both', not {self.one_to_one!r}")
+        if not 0 < self.review_threshold <= self.auto_threshold <= 1:
+            raise ValueError(
+                "thresholds must satisfy 0 < review_threshold <= auto_threshold <= 1 "
+                f"(got review {self.review_threshold}, auto {self.auto_threshold})"
+            )
+        names = [c.name for c in self.comparisons]
+        if len(set(names)) != len(names):
+            raise ValueError(f"comparison names must be unique: {names}; pass name=... to one")
+
+    @classmethod
+    def from_dict(cls, data: dict, overrides: dict | None = None) -> "LinkageSpec":
+        """Build from ``{"comparisons": [...], "blocking_rules": [...], ...}`` plus overrides."""
+        data = {**data, **(overrides or {})}
+        known = set(cls.__dataclass_fields__) - {"comparisons", "blocking_rules", "extra"}
+        unknown = set(data) - known - {"comparisons", "blocking_rules"}
+        if unknown:
+            raise ValueError(f"unknown linkage spec keys {sorted(unknown)}; known: {sorted(known)}")
+        return cls(
+            comparisons=[comparison_from_dict(c) for c in data.get("comparisons", [])],
+            blocking_rules=[blocking_from_dict(b) for b in data.get("blocking_rules", [])],
+            **{k: v for k, v in data.items() if k in known},
+        )
+
+    @classmethod
+    def from_yaml(cls, path: Path | str, overrides: dict | None = None) -> "LinkageSpec":
+        """Build from a YAML file shaped like ``from_dict``'s argument."""
+        return cls.from_dict(yaml.safe_load(Path(path).read_text(encoding="utf-8")), overrides)

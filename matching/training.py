@@ -1,0 +1,161 @@
+"""Training: u from random pairs, then m, u and the match rate by expectation maximisation."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from matching.settings import LinkageSpec
+
+_EPS = 1e-6
+
+
+@dataclass
+class ModelParameters:
+    """Fellegi-Sunter parameters: per comparison, m and u for each non-null level."""
+
+    m: list[np.ndarray]
+    u: list[np.ndarray]
+    match_rate: float
+    iterations: int = 0
+    converged: bool = False
+    history: list[float] = field(default_factory=list)  # match rate after each iteration
+
+    def weights(self) -> list[np.ndarray]:
+        """log2(m/u) per level: the bits each level adds to the match weight."""
+        return [np.log2(m / u) for m, u in zip(self.m, self.u)]
+
+    @property
+    def prior_weight(self) -> float:
+        """log2 of the prior odds that a candidate pair is a match."""
+        return float(np.log2(self.match_rate / (1 - self.match_rate)))
+
+    def as_dict(self, spec: LinkageSpec) -> dict:
+        """Plain numbers per comparison and level, for logs and reports."""
+        return {
+            "match_rate": self.match_rate,
+            "iterations": self.iterations,
+            "converged": self.converged,
+            "comparisons": {
+                c.name: {
+                    lvl.name: {"m": float(m[k]), "u": float(u[k])}
+                    for k, lvl in enumerate(c.levels)
+                }
+                for c, m, u in zip(spec.comparisons, self.m, self.u)
+            },
+        }
+
+
+def comparison_vectors(
+    spec: LinkageSpec, left: pd.DataFrame, right: pd.DataFrame, li: np.ndarray, ri: np.ndarray
+) -> np.ndarray:
+    """The (pairs × comparisons) matrix of levels, 0 meaning null."""
+    cols = [c.compare(left, right, li, ri) for c in spec.comparisons]
+    if not cols:
+        raise ValueError("a linkage spec needs at least one comparison")
+    return np.stack(cols, axis=1).astype(np.int8)
+
+
+def _level_shares(gamma: np.ndarray, spec: LinkageSpec, weights: np.ndarray) -> list[np.ndarray]:
+    out = []
+    for j, comp in enumerate(spec.comparisons):
+        k = len(comp.levels)
+        counts = np.bincount(gamma[:, j], weights=weights, minlength=k + 1)[1:]
+        total = counts.sum()
+        shares = counts / total if total > 0 else np.full(k, 1.0 / k)
+        out.append(np.clip(shares, _EPS, 1.0))
+    return out
+
+
+def estimate_u_by_random_sampling(
+    spec: LinkageSpec, left: pd.DataFrame, right: pd.DataFrame, only: frozenset[int] | None = None
+) -> dict[int, np.ndarray]:
+    """u per level from random pairs (nearly all non-matches), for comparisons ``only``."""
+    rng = np.random.default_rng(spec.seed)
+    n = min(spec.u_random_pairs, len(left) * len(right))
+    li = rng.integers(0, len(left), n)
+    ri = rng.integers(0, len(right), n)
+    wanted = range(len(spec.comparisons)) if only is None else sorted(only)
+    out = {}
+    for j in wanted:
+        levels = spec.comparisons[j].compare(left, right, li, ri)
+        k = len(spec.comparisons[j].levels)
+        counts = np.bincount(levels, minlength=k + 1)[1:].astype(float)
+        out[j] = np.clip(counts / counts.sum() if counts.sum() else np.full(k, 1.0 / k), _EPS, 1.0)
+    return out
+
+
+def default_m(spec: LinkageSpec) -> list[np.ndarray]:
+    """Starting m: most matches agree fully, a few fall one level lower each time."""
+    out = []
+    for comp in spec.comparisons:
+        k = len(comp.levels)
+        raw = np.array([0.5 ** (3 * i) for i in range(k)])
+        out.append(raw / raw.sum())
+    return out
+
+
+_BITS = 4  # levels per comparison stay below 16
+
+
+def _patterns(gamma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # EM only needs each distinct vector of levels once, with its count; packing a vector
+    # into one integer makes that a fast 1-D unique.
+    shifts = np.arange(gamma.shape[1], dtype=np.int64) * _BITS
+    codes = (gamma.astype(np.int64) << shifts).sum(axis=1)
+    uniq, counts = np.unique(codes, return_counts=True)
+    patterns = ((uniq[:, None] >> shifts) & (2**_BITS - 1)).astype(np.int8)
+    return patterns, counts
+
+
+def _log_likelihood(patterns: np.ndarray, probs: list[np.ndarray]) -> np.ndarray:
+    total = np.zeros(len(patterns))
+    for j, p in enumerate(probs):
+        lv = patterns[:, j]
+        logp = np.concatenate([[0.0], np.log(p)])  # null level contributes nothing
+        total += logp[lv]
+    return total
+
+
+def estimate_parameters_by_em(
+    spec: LinkageSpec, gamma: np.ndarray, u_start: list[np.ndarray] | None = None,
+    m_start: list[np.ndarray] | None = None, fixed_u: frozenset[int] = frozenset(),
+) -> ModelParameters:
+    """Fit m, u and the match rate of a two-class mixture to the candidate pairs' levels.
+
+    Comparisons numbered in ``fixed_u`` keep u at ``u_start`` (u from random pairs, as Splink
+    does for every comparison); the others refit u on the candidate pairs.
+    """
+    patterns, counts = _patterns(gamma)
+    m = [x.copy() for x in (m_start or default_m(spec))]
+    u = [x.copy() for x in (u_start or _level_shares(gamma, spec, np.ones(len(gamma))))]
+    rate = spec.prior_match_rate
+    params = ModelParameters(m, u, rate)
+    for it in range(1, spec.em_max_iterations + 1):
+        log_m = _log_likelihood(patterns, m) + np.log(rate)
+        log_u = _log_likelihood(patterns, u) + np.log1p(-rate)
+        post = 1.0 / (1.0 + np.exp(np.clip(log_u - log_m, -700, 700)))
+        w_match = post * counts
+        w_non = (1 - post) * counts
+        new_rate = float(np.clip(w_match.sum() / counts.sum(), _EPS, 1 - _EPS))
+        m = _level_shares(patterns, spec, w_match)
+        u = [old if j in fixed_u else new
+             for j, (old, new) in enumerate(zip(u, _level_shares(patterns, spec, w_non)))]
+        params = ModelParameters(m, u, new_rate, it, False, params.history + [new_rate])
+        if abs(new_rate - rate) < spec.em_tolerance:
+            params.converged = True
+            break
+        rate = new_rate
+    return params
+
+
+def train(
+    spec: LinkageSpec, left: pd.DataFrame, right: pd.DataFrame, gamma: np.ndarray
+) -> ModelParameters:
+    """EM on the candidate pairs; comparisons marked so keep u from random pairs."""
+    fixed = frozenset(j for j, c in enumerate(spec.comparisons) if c.u_from == "random_sampling")
+    u0 = _level_shares(gamma, spec, np.ones(len(gamma)))
+    for j, u in estimate_u_by_random_sampling(spec, left, right, fixed).items():
+        u0[j] = u
+    return estimate_parameters_by_em(spec, gamma, u_start=u0, fixed_u=fixed)

@@ -1,0 +1,1 @@
+"""Benchmarks: `shouwang bench match` (record linkage against peers); more join as modules."""

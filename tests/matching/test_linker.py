@@ -1,0 +1,111 @@
+"""link_period on SQLite and PostgreSQL: one link per loaded record, idempotent, decisions reused."""
+import csv
+
+from sqlalchemy import func, select
+
+from matching.export import export_links
+from matching.linker import link_period
+from matching.review import decide, review_queue
+from tests.matching.factory import PERIOD, add_batch, add_household, populate_roster
+from warehouse.models import FeedRecord, Link, MatchDecision
+
+
+def _typo(raw: str) -> str:
+    return raw[:10] + str((int(raw[10]) + 3) % 10) + raw[11:]
+
+
+def _setup(ctx):
+    """A roster, a health feed about 60 of its people (with noise), a housing feed, strangers."""
+    vault = ctx.vault()
+    with ctx.engine.begin() as conn:
+        people = populate_roster(conn, vault, households=120)
+        # Two namesakes in one village, different households: a blank-ID record cannot choose.
+        add_household(conn, vault, "500230099001", "龙河镇", "三合村", [("何静", "户主", "")])
+        add_household(conn, vault, "500230099002", "龙河镇", "三合村", [("何静", "户主", "")])
+        sample = people[::3][:60]
+        rows = []
+        for i, p in enumerate(sample):
+            raw = _typo(p["raw_id"]) if i % 10 == 1 else p["raw_id"]
+            name = " ".join(p["name"]) if i % 10 == 2 else p["name"]
+            town = p["township"].removesuffix("镇").removesuffix("乡") if i % 4 == 0 else p["township"]
+            rows.append({"name": name, "raw_id": raw, "township": town, "village": p["village"]})
+        rows.append({"name": "何静", "raw_id": "", "township": "龙河镇", "village": "三合村"})
+        rows.append({"name": "欧阳明", "raw_id": "500230199001010012", "township": "龙河镇",
+                     "village": "三合村"})  # a stranger, not on the roster
+        add_batch(conn, vault, "health", rows)
+        heads = [p for p in people if p["relation"] == "户主"][:20]
+        add_batch(conn, vault, "housing", [
+            {"name": p["name"], "raw_id": p["raw_id"], "township": p["township"],
+             "village": p["village"], "role": "head"} for p in heads])
+        add_batch(conn, vault, "water", [{"name": heads[0]["name"], "raw_id": heads[0]["raw_id"],
+                                          "role": "head"}], status="superseded")
+    return people, sample, heads
+
+
+def _links(ctx):
+    with ctx.engine.connect() as conn:
+        rows = conn.execute(
+            select(Link.record_id, Link.person_id, Link.household_id, Link.status, Link.explanation,
+                   FeedRecord.department, FeedRecord.source_row, FeedRecord.name)
+            .join(FeedRecord, FeedRecord.id == Link.record_id)).mappings().all()
+    return {(r["department"], r["source_row"]): r for r in rows}
+
+
+def test_link_period_links_every_loaded_record_once_and_is_idempotent(ctx, tmp_path):
+    people, sample, heads = _setup(ctx)
+    first = link_period(ctx, PERIOD)
+    assert first["records"] == len(sample) + 2 + len(heads)
+    links = _links(ctx)
+    assert len(links) == first["records"]
+    assert not any(dept == "water" for dept, _ in links)  # superseded batch ignored
+    for i, p in enumerate(sample):
+        link = links[("health", i + 2)]
+        assert link["status"] == "auto", (i, link["explanation"].get("text_zh"))
+        assert (link["person_id"], link["household_id"]) == (p["person_id"], p["household_id"])
+        assert link["explanation"]["terms"] and "匹配概率" in link["explanation"]["text_zh"]
+    for i, p in enumerate(heads):
+        assert links[("housing", i + 2)]["household_id"] == p["household_id"]
+    namesake = links[("health", len(sample) + 2)]
+    assert namesake["status"] == "review" and namesake["explanation"].get("ambiguous")
+    stranger = links[("health", len(sample) + 3)]
+    assert stranger["status"] == "none" and stranger["household_id"] is None
+
+    second = link_period(ctx, PERIOD)
+    assert {k: second[k] for k in ("records", "auto", "review", "none")} == \
+        {k: first[k] for k in ("records", "auto", "review", "none")}
+    with ctx.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Link)).scalar() == first["records"]
+
+    out = export_links(ctx, PERIOD, tmp_path / "links.csv")
+    with open(out["path"], encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert out["rows"] == len(rows) == first["records"] and out["unlinked"] == 0
+    assert set(rows[0]) == {"department", "source_file", "source_row", "household_id", "score",
+                            "status"}
+    assert {r["status"] for r in rows} <= {"auto", "review", "none"}
+    assert len({(r["source_file"], r["source_row"]) for r in rows}) == len(rows)
+
+
+def test_review_decisions_are_remembered_and_reused(ctx):
+    people, sample, _ = _setup(ctx)
+    link_period(ctx, PERIOD)
+    queue = review_queue(ctx, PERIOD)
+    item = next(q for q in queue if q["record_name"] == "何静")
+    shown = repr(queue)
+    assert not any(p["raw_id"] in shown for p in people)  # IDs only masked, never in clear
+    decide(ctx, item["id"], "accept", "reviewer1")
+    with ctx.engine.connect() as conn:
+        chosen = conn.execute(select(Link.person_id).where(Link.id == item["id"])).scalar()
+        assert conn.execute(select(func.count()).select_from(MatchDecision)).scalar() == 1
+    again = link_period(ctx, PERIOD)
+    assert again["accepted"] == 1
+    namesake = _links(ctx)[("health", len(sample) + 2)]
+    assert namesake["status"] == "accepted" and namesake["person_id"] == chosen
+
+    # A rejected pair is not offered again: the record falls to the other candidate or none.
+    auto_link = _links(ctx)[("health", 2)]
+    with ctx.engine.connect() as conn:
+        link_id = conn.execute(select(Link.id).where(Link.record_id == auto_link["record_id"])).scalar()
+    decide(ctx, link_id, "reject", "reviewer1")
+    link_period(ctx, PERIOD)
+    assert _links(ctx)[("health", 2)]["person_id"] != auto_link["person_id"]

@@ -1,0 +1,41 @@
+"""One best person per record; a close rival in another household sends it to review."""
+import pandas as pd
+
+from matching.resolution import resolve
+from matching.settings import LinkageSpec
+
+SPEC = LinkageSpec(comparisons=[], blocking_rules=[], ambiguity_margin=3.0)
+
+
+def _pairs(rows):
+    return pd.DataFrame(rows, columns=["li", "ri", "weight", "probability", "status", "hh"])
+
+
+def test_best_candidate_wins_and_clear_winners_stay_auto():
+    best = resolve(_pairs([(0, 5, 20.0, 0.999, "auto", 1), (0, 6, 2.0, 0.8, "review", 2)]), SPEC, "hh")
+    assert best[["li", "ri", "status"]].values.tolist() == [[0, 5, "auto"]]
+    assert not best["ambiguous"].iloc[0]
+
+
+def test_close_rival_in_another_household_demotes_to_review():
+    best = resolve(_pairs([(0, 5, 20.0, 0.999, "auto", 1), (0, 6, 19.0, 0.999, "auto", 2)]), SPEC, "hh")
+    assert best["status"].tolist() == ["review"] and best["ambiguous"].iloc[0]
+
+
+def test_rival_in_the_same_household_is_no_ambiguity_for_the_household():
+    best = resolve(_pairs([(0, 5, 20.0, 0.999, "auto", 1), (0, 6, 19.5, 0.999, "auto", 1)]), SPEC, "hh")
+    assert best["status"].tolist() == ["auto"] and best["ri"].tolist() == [5]
+
+
+def test_one_to_one_on_both_sides_gives_each_right_row_once():
+    spec = LinkageSpec(comparisons=[], blocking_rules=[], one_to_one="both")
+    pairs = _pairs([(0, 5, 20.0, 0.99, "auto", 1), (1, 5, 18.0, 0.99, "auto", 1),
+                    (1, 6, 10.0, 0.99, "auto", 2)])
+    best = resolve(pairs, spec)
+    assert sorted(best[["li", "ri"]].values.tolist()) == [[0, 5], [1, 6]]
+
+
+def test_each_record_appears_once():
+    pairs = _pairs([(i % 3, i, float(i), 0.99, "auto", i) for i in range(9)])
+    best = resolve(pairs, SPEC, "hh")
+    assert sorted(best["li"].tolist()) == [0, 1, 2]
