@@ -3,34 +3,26 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from pathlib import Path
 
+from shouwang.cli import period_arg
 from shouwang.cli_export import export_group
-
-PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-def _period(text: str) -> str:
-    if not PERIOD.match(text):
-        raise argparse.ArgumentTypeError(f"period {text!r} is not YYYY-MM, e.g. 2026-10")
-    return text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add run, screen, publish and the `export warnings|alerts` subcommands."""
     p = sub.add_parser("run", help="ingest → validate → match → screen → publish, for one period")
-    p.add_argument("--period", required=True, type=_period, metavar="YYYY-MM")
+    p.add_argument("--period", required=True, type=period_arg, metavar="YYYY-MM")
     p.add_argument("--landing", required=True, type=Path, metavar="DIR", help="folder of department files")
     p.add_argument("--out", required=True, type=Path, metavar="DIR", help="where lists and digest go")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("screen", help="turn the period's linked records into warnings, leads and alerts")
-    p.add_argument("--period", required=True, type=_period, metavar="YYYY-MM")
+    p.add_argument("--period", required=True, type=period_arg, metavar="YYYY-MM")
     p.set_defaults(func=cmd_screen)
 
     p = sub.add_parser("publish", help="write township lists (XLSX) and the county digest (HTML, XLSX)")
-    p.add_argument("--period", required=True, type=_period, metavar="YYYY-MM")
+    p.add_argument("--period", required=True, type=period_arg, metavar="YYYY-MM")
     p.add_argument("--out", required=True, type=Path, metavar="DIR")
     p.set_defaults(func=cmd_publish)
 
@@ -38,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     for what, helptext in (("warnings", "the period's warnings as CSV"),
                            ("alerts", "the period's regional alerts as CSV")):
         p = export.add_parser(what, help=helptext)
-        p.add_argument("--period", required=True, type=_period, metavar="YYYY-MM")
+        p.add_argument("--period", required=True, type=period_arg, metavar="YYYY-MM")
         p.add_argument("--out", required=True, type=Path, metavar="F.csv")
         p.set_defaults(func=cmd_export_warnings if what == "warnings" else cmd_export_alerts)
 

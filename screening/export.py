@@ -1,13 +1,13 @@
 """CSV exports of a period's warnings and regional alerts (no personal data in either)."""
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from sqlalchemy import select
 
 from screening.alerts import active_warnings
 from screening.deadlines import as_utc
+from shouwang.cli_export import write_csv
 from shouwang.context import Context
 from warehouse.db import session_scope
 from warehouse.models import Alert
@@ -15,16 +15,6 @@ from warehouse.models import Alert
 WARNING_COLUMNS = ["warning_id", "household_id", "township", "village", "risk_type", "level",
                    "sources", "issued_at", "due_date", "status"]
 ALERT_COLUMNS = ["period", "township", "village", "risk_type", "households"]
-
-
-def _write(path: Path, columns: list[str], rows: list[list]) -> int:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(columns)
-        writer.writerows(rows)
-    return len(rows)
 
 
 def export_warnings(ctx: Context, period: str, path: Path) -> int:
@@ -36,7 +26,7 @@ def export_warnings(ctx: Context, period: str, path: Path) -> int:
             as_utc(w.issued_at).isoformat(timespec="seconds"),
             w.due_date.isoformat() if w.due_date else "", w.status,
         ] for w in active_warnings(session, period)]
-    return _write(path, WARNING_COLUMNS, rows)
+    return write_csv(path, WARNING_COLUMNS, rows)
 
 
 def export_alerts(ctx: Context, period: str, path: Path) -> int:
@@ -45,4 +35,4 @@ def export_alerts(ctx: Context, period: str, path: Path) -> int:
         rows = [[a.period, a.township, a.village or "", a.risk_type, a.households]
                 for a in session.execute(select(Alert).where(Alert.period == period)
                                          .order_by(Alert.township, Alert.village, Alert.risk_type)).scalars()]
-    return _write(path, ALERT_COLUMNS, rows)
+    return write_csv(path, ALERT_COLUMNS, rows)

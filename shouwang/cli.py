@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -27,6 +28,16 @@ ROOMS = (
 
 class UserError(Exception):
     """An error the user can fix; printed without a traceback."""
+
+
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def period_arg(text: str) -> str:
+    """argparse type for ``--period``: a YYYY-MM month, else a one-line usage error."""
+    if not _PERIOD.match(text):
+        raise argparse.ArgumentTypeError(f"period {text!r} is not YYYY-MM, e.g. 2026-10")
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
