@@ -6,7 +6,7 @@ from pathlib import Path
 from great_expectations.render.renderer import ValidationResultsPageRenderer
 from great_expectations.render.view import DefaultJinjaPageView
 
-from expectations.scrub import mask_personal_numbers
+from warehouse.masking import mask_text
 
 
 def write_page(result, department: str, docs_dir: Path) -> Path:
@@ -16,7 +16,7 @@ def write_page(result, department: str, docs_dir: Path) -> Path:
     passed through the ID/phone mask in case a future renderer shows something new.
     """
     document = ValidationResultsPageRenderer().render(result)
-    html = mask_personal_numbers(DefaultJinjaPageView().render(document))
+    html = mask_text(DefaultJinjaPageView().render(document))
     run_time = result.meta["run_id"].run_time
     docs_dir = Path(docs_dir)
     docs_dir.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from expectations.scrub import mask_personal_numbers
+from warehouse.masking import mask_text
 
 Failure = tuple[str, str | None]
 
@@ -41,7 +41,7 @@ def raise_for_errors(department: str, result) -> None:
             info = next(iter(info.values()), {}) if info else {}
         if info.get("raised_exception"):
             _, column = _reason_column(r)
-            message = mask_personal_numbers(str(info.get("exception_message") or "").split("\n")[0][:200])
+            message = mask_text(str(info.get("exception_message") or "").split("\n")[0][:200])
             broken.append(f"{r.expectation_config.type} on column {column!r}: {message}")
     if broken:
         raise BatchValidationError(

@@ -13,6 +13,6 @@ def expectations() -> c.Expectations:
         *c.in_set("change_type", CHANGE_TYPE),
         *c.date("change_date"),
         *c.amount("amount"),
-        *c.count("household_size", "household_size_min", "household_size_max"),
-        *c.amount("income_per_capita"),
+        *c.count("household_size", "household_size_min", "household_size_max", optional=True),
+        *c.amount("income_per_capita", optional=True),
     ]

@@ -8,7 +8,7 @@ def expectations() -> c.Expectations:
     """The health suite."""
     return [
         *c.person(),
-        *c.required("disease", "hospital"),
+        *c.required("disease"),
         *c.in_set("disease_category", DISEASE_CATEGORY),
         *c.date("diagnosis_date"),
     ]

@@ -6,7 +6,6 @@ def expectations() -> c.Expectations:
     """The housing suite."""
     return [
         *c.person(),
-        *c.required("address"),
         *c.in_set("grade", c.GRADES),
         *c.date("appraisal_date"),
         *c.yes_no("occupied"),

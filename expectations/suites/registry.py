@@ -16,13 +16,13 @@ def expectations() -> c.Expectations:
     """The roster suite."""
     return [
         *c.pattern("household_no", HOUSEHOLD_NO, reasons.BAD_FORMAT),
-        *c.person(address=("county", "township", "village")),
+        *c.person(),
         *c.in_set("household_type", HOUSEHOLD_TYPE),
         *c.in_set("risk_status", RISK_STATUS, optional=True),
-        *c.amount("income_per_capita"),
-        *c.count("household_size", "household_size_min", "household_size_max"),
-        *c.in_set("relation", RELATION),
-        *c.in_set("sex", SEX),
+        *c.amount("income_per_capita", optional=True),
+        *c.count("household_size", "household_size_min", "household_size_max", optional=True),
+        *c.in_set("relation", RELATION, optional=True),
+        *c.in_set("sex", SEX, optional=True),
         *c.pattern("phone", PHONE, reasons.BAD_FORMAT, optional=True),
-        *c.in_set("labour_capacity", LABOUR_CAPACITY),
+        *c.in_set("labour_capacity", LABOUR_CAPACITY, optional=True),
     ]
