@@ -8,7 +8,8 @@ monthly backstop (`airflow.ingest_backstop_cron`) for last month's feeds. Pass
 1. `choose_periods`: the run's months (parameter, asset events, or last month).
 2. `landed_feeds`: sensor on the landing folder (pulls from SFTP first when `airflow.sftp` is set).
 3. `ingest_feed`: one mapped task per file, keyed by department, period, checksum and data
-   interval. A broken feed returns status "failed" and never blocks the others; a loaded feed
+   interval. A broken feed returns status "failed" (the connector records it for the digest)
+   and never blocks the others; a task that raises is isolated by mapping. A loaded feed
    emits its department's **ingested asset**, which schedules `screening_publish`.
 4. `report_feeds`: once the month's feeds are due, records missing departments as "late".
 
@@ -72,7 +73,6 @@ def feed_ingest():
         key = orch.ingest_key(feed["department"], feed["period"], feed["checksum"],
                               (context.get("data_interval_start"), context.get("data_interval_end")))
         summary = orch.safe_summary(pipeline.ingest_one(ctx, Path(feed["path"]), feed["period"]))
-        orch.record_feed_outcome(ctx, summary)
         if summary.get("status") == "loaded":
             outlet_events[INGESTED].add(
                 af.ingested_asset(summary.get("department") or feed["department"]),

@@ -54,8 +54,9 @@ def migrate_metadata() -> None:
     upgradedb()
 
 
-def run_dags(dag_ids: list[str], conf: dict | None = None, logical_date: str | None = None) -> dict[str, str]:
-    """Run each DAG once with ``dag.test()``, in order; return the final state of each run."""
+def run_dags(dag_ids: list[str], conf: dict | None = None, logical_date: str | None = None) -> list[list[str]]:
+    """Run each DAG with ``dag.test()``, in order (an id given twice runs twice, the rerun of
+    the same logical date); return ``[dag_id, final state]`` per run."""
     import pendulum
     from airflow.dag_processing.dagbag import DagBag
 
@@ -63,10 +64,10 @@ def run_dags(dag_ids: list[str], conf: dict | None = None, logical_date: str | N
     if bag.import_errors:
         raise RuntimeError(f"DAG files failed to import: {sorted(bag.import_errors)}")
     when = pendulum.parse(logical_date) if logical_date else pendulum.now("UTC")
-    states = {}
+    states = []
     for dag_id in dag_ids:
         run = bag.dags[dag_id].test(logical_date=when, run_conf=conf or None)
-        states[dag_id] = str(getattr(run.state, "value", run.state))
+        states.append([dag_id, str(getattr(run.state, "value", run.state))])
     return states
 
 
@@ -118,11 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         result = demo(args.households, args.period, args.dir, args.seed)
     print(f"{RESULT_PREFIX} {json.dumps(result, ensure_ascii=False)}")
-    for dag_id, state in result["states"].items():
+    for dag_id, state in result["states"]:
         print(f"{dag_id}: {state}")
     if args.cmd == "demo":
         print(f"township lists and the county digest: {result['lists']}")
-    return 0 if all(s == "success" for s in result["states"].values()) else 1
+    return 0 if all(state == "success" for _, state in result["states"]) else 1
 
 
 if __name__ == "__main__":

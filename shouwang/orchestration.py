@@ -239,15 +239,6 @@ def record_event(
     return True
 
 
-def record_feed_outcome(ctx: Context, summary: dict, at: dt.datetime | None = None) -> None:
-    """Record a feed that failed as a whole (status "failed") where the county digest shows it."""
-    if summary.get("status") != "failed":
-        return
-    detail = f"feed {summary.get('source_file')} failed: {summary.get('error') or 'no reason given'}"
-    record_event(ctx, "failure", detail, department=summary.get("department"),
-                 period=summary.get("period"), at=at)
-
-
 def report_missing(ctx: Context, period: str, present: list[str], at: dt.datetime | None = None) -> list[str]:
     """Record a "late" event for each expected department with no file for ``period``."""
     from connectors.catalog import contract_for

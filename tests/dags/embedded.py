@@ -23,7 +23,7 @@ class AirflowRun:
 
     returncode: int
     output: str
-    states: dict
+    states: list[tuple[str, str]]  # (dag_id, final state) per run, in order
     result: dict
 
 
@@ -34,7 +34,7 @@ def run_airflow(env: dict, *argv: str, timeout: int = 600) -> AirflowRun:
     output = proc.stdout + proc.stderr
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(RESULT_PREFIX)]
     result = json.loads(lines[-1][len(RESULT_PREFIX):]) if lines else {}
-    return AirflowRun(proc.returncode, output, result.get("states", {}), result)
+    return AirflowRun(proc.returncode, output, [tuple(r) for r in result.get("states", [])], result)
 
 
 def leaks(secrets: list[str], output: str, airflow_home: Path) -> list[str]:

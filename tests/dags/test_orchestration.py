@@ -90,14 +90,6 @@ def test_report_missing_records_each_absent_department_once(ctx):
     assert ("education", "2026-10", "no education (教育) file for 2026-10 in the landing folder") in late
 
 
-def test_failed_feed_is_recorded_for_the_digest(ctx):
-    orch.record_feed_outcome(ctx, {"status": "loaded", "department": "hr", "period": "2026-10"})
-    orch.record_feed_outcome(ctx, {"status": "failed", "department": "hr", "period": "2026-10",
-                                   "source_file": "人社_2026-10.xls", "error": "no header row found"})
-    assert _events(ctx, "failure") == [
-        ("hr", "2026-10", "feed 人社_2026-10.xls failed: no header row found")]
-
-
 def test_periods_to_publish_follows_loaded_batches(ctx):
     county = County(ctx)
     county.batch("health", period="2026-10")

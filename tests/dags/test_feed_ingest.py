@@ -1,0 +1,62 @@
+"""feed_ingest run for real (dag.test in an embedded Airflow): broken feeds do not block the
+good one, missing departments are reported late, a rerun loads nothing twice, and no resident
+ID or phone reaches Airflow's output, logs or metadata database."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import select
+
+from tests.dags.embedded import ON_SQLITE, leaks, run_airflow
+from warehouse.identity import make_id
+from warehouse.models import FeedBatch, FeedRecord, PipelineEvent
+
+# After the 10th of November, when October's feeds are due: missing ones are late.
+CONF = ["--conf", '{"period": "2026-10"}', "--logical-date", "2026-11-20T00:00:00+00:00"]
+
+
+def write_health_feed(landing: Path, n: int = 5) -> list[str]:
+    assert n <= 8
+    """A valid 卫健 feed of ``n`` synthetic patients; returns the IDs and phones written."""
+    header = "姓名,身份证号,疾病名称,疾病类别,确诊日期,医疗机构,乡镇,村,联系电话\n"
+    ids = [make_id("500230", dt.date(1960 + i, 3, 4), 300 + i, male=i % 2 == 0) for i in range(n)]
+    phones = [f"1391234{5600 + i:04d}" for i in range(n)]
+    names = ["张伟", "李娜", "王芳", "刘洋", "陈静", "杨帆", "赵敏", "黄磊"]
+    rows = [f"{names[i]},{ids[i]},肺癌,大病,2026-10-0{i + 1},县人民医院,龙河镇,双河村,{phones[i]}\n" for i in range(n)]
+    (landing / "卫健_2026-10.csv").write_text(header + "".join(rows), encoding="utf-8")
+    return ids + phones
+
+
+def batches(ctx) -> list[tuple]:
+    with ctx.engine.connect() as conn:
+        return conn.execute(select(FeedBatch.department, FeedBatch.status, FeedBatch.rows_loaded)
+                            .order_by(FeedBatch.id)).all()
+
+
+def events(ctx, kind: str) -> list[tuple]:
+    with ctx.engine.connect() as conn:
+        return conn.execute(select(PipelineEvent.department, PipelineEvent.detail)
+                            .where(PipelineEvent.kind == kind).order_by(PipelineEvent.id)).all()
+
+
+@ON_SQLITE
+def test_broken_feeds_do_not_block_and_nothing_personal_reaches_airflow(ctx, airflow_env):
+    landing = Path(airflow_env["SHOUWANG_LANDING"])
+    secrets = write_health_feed(landing)
+    (landing / "医保_2026-10.csv").write_text("foo,bar\n1,2\n", encoding="utf-8")  # wrong columns
+    (landing / "住建_2026-10.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
+
+    # The same run twice (a rerun of the same logical date): the second must add nothing.
+    run = run_airflow(airflow_env, "run", "feed_ingest", "feed_ingest", *CONF)
+
+    assert run.states == [("feed_ingest", "success")] * 2, run.output[-3000:]
+    assert [b for b in batches(ctx) if b[1] == "loaded"] == [("health", "loaded", 5)]
+    with ctx.engine.connect() as conn:
+        assert len(conn.execute(select(FeedRecord.id)).all()) == 5
+    failures = " | ".join(f"{d} {t}" for d, t in events(ctx, "failure"))
+    assert "医保_2026-10.csv" in failures and "住建_2026-10.xlsx" in failures
+    late = [d for d, _ in events(ctx, "late")]
+    assert sorted(late) == ["civil_affairs", "education", "emergency", "hr", "water"]
+    assert leaks(secrets, run.output, Path(airflow_env["AIRFLOW_HOME"])) == []
+    assert leaks(secrets, "", landing), "the scan must find the IDs where they really are"
