@@ -38,14 +38,21 @@ def prepare(department: str, frame: pd.DataFrame, suite) -> pd.DataFrame:
         work[name] = _blank_to_null(frame[name].reset_index(drop=True)) if name in frame else None
     for name in suites.numeric_columns(suite):
         if not pd.api.types.is_numeric_dtype(work[name]):
-            try:
-                work[name] = pd.to_numeric(work[name]).astype("float64")
-            except (TypeError, ValueError):
-                raise BatchContractError(
-                    f"{department} batch column {name!r} holds text that is not a number; "
-                    "the connector must parse amounts (12,345.60, 1.2万, 3000元) into numbers"
-                ) from None  # pandas' message would quote the cell
+            work[name] = _as_numbers(department, name, work)
     return work
+
+
+def _as_numbers(department: str, name: str, work: pd.DataFrame) -> pd.Series:
+    """A numeric column from number-like text; other text is a contract error naming its rows."""
+    numbers = pd.to_numeric(work[name], errors="coerce").astype("float64")
+    unreadable = numbers.isna() & work[name].notna()
+    if unreadable.any():
+        rows = ", ".join(str(r) for r in work.loc[unreadable, "source_row"].head(5))
+        raise BatchContractError(
+            f"{department} batch column {name!r} holds text that is not a number in row(s) {rows}; "
+            "the connector must parse amounts (12,345.60, 1.2万, 3000元) into numbers"
+        )  # the cells themselves are not quoted: they may hold an ID or a phone
+    return numbers
 
 
 def validate_batch(department: str, frame: pd.DataFrame, docs_dir: Path | None = None) -> ValidationOutcome:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import great_expectations as gx
 
 from expectations import reasons
-from expectations.parameters import ceiling_param
 from expectations.custom import ExpectColumnValuesToBeIsoDatesBetween, ExpectColumnValuesToBeValidResidentId
+from expectations.parameters import ceiling_param
 from warehouse import identity
 
 Expectations = list[gx.expectations.Expectation]
