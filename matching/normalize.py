@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 import yaml
 
@@ -13,7 +13,7 @@ _REGION_SUFFIXES = ("街道办事处", "街道", "社区居委会", "居委会",
 
 @lru_cache(maxsize=1)
 def _surname_table() -> dict:
-    text = resources.files("matching").joinpath("surnames.yaml").read_text(encoding="utf-8")
+    text = (Path(__file__).parent / "surnames.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 import pandas as pd
 
@@ -60,7 +60,7 @@ def person_frame(rows: pd.DataFrame) -> pd.DataFrame:
 def _spec_dict() -> dict:
     import yaml
 
-    text = resources.files("matching").joinpath("person_spec.yaml").read_text(encoding="utf-8")
+    text = (Path(__file__).parent / "person_spec.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
 
 
