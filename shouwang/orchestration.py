@@ -9,7 +9,6 @@ import datetime as dt
 import hashlib
 import logging
 import os
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,11 +19,9 @@ log = logging.getLogger(__name__)
 
 ENV_LANDING = "SHOUWANG_LANDING"
 ENV_OUT = "SHOUWANG_OUT"
+# pipeline_events kind of a screening_publish run; its detail names the batches it used.
+PUBLICATION_KIND = "run"
 
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-# Anything shaped like a resident ID or a mobile number, should one slip into a message.
-_ID_LIKE = re.compile(r"(?<![0-9])(?:\d{17}[0-9Xx]|\d{15})(?![0-9])")
-_PHONE_LIKE = re.compile(r"(?<![0-9])1[3-9]\d{9}(?![0-9])")
 _SUMMARY_KEYS = (
     "batch_id", "department", "period", "status", "source_file",
     "rows_read", "rows_loaded", "rows_quarantined", "rows_merged", "error",
@@ -53,10 +50,24 @@ def out_dir(ctx: Context) -> Path:
 
 
 def check_period(period: str) -> str:
-    """``period`` if it is YYYY-MM, else a ValueError saying what to pass."""
-    if not isinstance(period, str) or not _PERIOD.match(period):
-        raise ValueError(f"period {period!r} is not a month like 2026-10: pass period=YYYY-MM")
-    return period
+    """``period`` if it is YYYY-MM (shouwang.cli.period_arg), else a ValueError saying what to pass."""
+    from argparse import ArgumentTypeError
+
+    from shouwang.cli import period_arg
+
+    try:
+        return period_arg(period if isinstance(period, str) else repr(period))
+    except ArgumentTypeError as e:
+        raise ValueError(f"{e}: pass period=YYYY-MM") from None
+
+
+def is_period(value: object) -> bool:
+    """True when ``value`` is a YYYY-MM month."""
+    try:
+        check_period(value)
+    except ValueError:
+        return False
+    return True
 
 
 def previous_period(when: dt.datetime, timezone: str) -> str:
@@ -81,7 +92,7 @@ def periods_from_events(triggering_asset_events: dict | None) -> list[str]:
     for events in (triggering_asset_events or {}).values():
         for event in events:
             period = (getattr(event, "extra", None) or {}).get("period")
-            if isinstance(period, str) and _PERIOD.match(period):
+            if is_period(period):
                 found.add(period)
     return sorted(found)
 
@@ -185,13 +196,10 @@ def ingest_key(department: str, period: str, checksum: str, interval: tuple[obje
 
 
 def scrub(text: str | None) -> str | None:
-    """``text`` with anything shaped like an ID or a phone masked, for logs, XCom and events."""
-    if text is None:
-        return None
-    from warehouse.masking import mask_id, mask_phone
+    """``text`` with any ID or phone masked (warehouse.masking.mask_text), for XCom and events."""
+    from warehouse.masking import mask_text
 
-    text = _ID_LIKE.sub(lambda m: mask_id(m.group()), str(text))
-    return _PHONE_LIKE.sub(lambda m: mask_phone(m.group()), text)
+    return None if text is None else mask_text(str(text))
 
 
 def safe_summary(summary: dict) -> dict:
@@ -268,7 +276,7 @@ def _loaded_batches(ctx: Context) -> dict[str, list[int]]:
 
 
 def publication_key(batch_ids: list[int]) -> str:
-    """The detail of a "published" event: which loaded batches the lists were made from."""
+    """The detail of a publication run: which loaded batches the lists were made from."""
     digest = hashlib.sha256(",".join(map(str, sorted(batch_ids))).encode()).hexdigest()[:16]
     return f"published from {len(batch_ids)} loaded batches ({digest})"
 
@@ -283,7 +291,7 @@ def periods_to_publish(ctx: Context, requested: list[str] | None = None) -> list
     batches = _loaded_batches(ctx)
     with ctx.engine.connect() as conn:
         done = set(conn.execute(
-            select(PipelineEvent.period, PipelineEvent.detail).where(PipelineEvent.kind == "published")
+            select(PipelineEvent.period, PipelineEvent.detail).where(PipelineEvent.kind == PUBLICATION_KIND)
         ).all())
     stale = {p for p, ids in batches.items() if (p, publication_key(ids)) not in done}
     return sorted(stale | {check_period(p) for p in requested or []})
@@ -291,24 +299,40 @@ def periods_to_publish(ctx: Context, requested: list[str] | None = None) -> list
 
 def record_published(ctx: Context, period: str, at: dt.datetime | None = None) -> bool:
     """Mark ``period``'s lists as made from its current loaded batches."""
-    return record_event(ctx, "published", publication_key(_loaded_batches(ctx).get(period, [])),
+    return record_event(ctx, PUBLICATION_KIND, publication_key(_loaded_batches(ctx).get(period, [])),
                         period=period, at=at)
 
 
+def feed_of(file_name: str) -> tuple[str | None, str | None]:
+    """(department, period) a landed file's name stands for, or (None, None)."""
+    from connectors.catalog import contract_for, parse_file_name
+
+    name, period = parse_file_name(Path(file_name).stem)
+    try:
+        return contract_for(name or "").department, period
+    except KeyError:
+        return None, period
+
+
 def on_task_failure(context: dict) -> None:
-    """Airflow on-failure callback: record the failure as a pipeline_events row for the digest."""
+    """Airflow on-failure callback: record the failure as a pipeline_events row for the digest.
+
+    A mapped ingest task is labelled with its file name, which gives the department and period
+    the digest files the failure under.
+    """
     ti = context.get("ti") or context.get("task_instance")
     exc = context.get("exception")
-    params = context.get("params") or {}
-    label = getattr(ti, "rendered_map_index", None) or getattr(ti, "map_index", -1)
-    where = f"{ti.dag_id}.{ti.task_id}" + (f"[{label}]" if getattr(ti, "map_index", -1) >= 0 else "")
+    label = getattr(ti, "rendered_map_index", None)
+    mapped = getattr(ti, "map_index", -1) >= 0
+    where = f"{ti.dag_id}.{ti.task_id}" + (f"[{label or ti.map_index}]" if mapped else "")
+    department, period = feed_of(label) if mapped and label else (None, None)
+    period = period or (context.get("params") or {}).get("period")
     run_id = getattr(context.get("dag_run"), "run_id", "")
     reason = f"{type(exc).__name__}: {exc}" if exc is not None else "unknown error"
-    period = params.get("period") if isinstance(params.get("period"), str) else None
     ctx = Context()
     try:
         record_event(ctx, "failure", f"task {where} failed in run {run_id}: {reason[:500]}",
-                     period=period if period and _PERIOD.match(period) else None)
+                     department=department, period=period if is_period(period) else None)
     except Exception:  # the callback must never hide the task's own failure
         log.exception("could not record the failure of %s in pipeline_events", where)
     finally:

@@ -32,15 +32,9 @@ def run_airflow(env: dict, *argv: str, timeout: int = 600) -> AirflowRun:
     proc = subprocess.run([sys.executable, "-m", "shouwang.airflow_embedded", *argv], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=timeout)
     output = proc.stdout + proc.stderr
+    # Kept beside Airflow's logs and metadata DB, so one PII scan of AIRFLOW_HOME covers all three.
+    with open(Path(env["AIRFLOW_HOME"]) / "run-output.log", "a", encoding="utf-8") as f:
+        f.write(output)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(RESULT_PREFIX)]
     result = json.loads(lines[-1][len(RESULT_PREFIX):]) if lines else {}
     return AirflowRun(proc.returncode, output, [tuple(r) for r in result.get("states", [])], result)
-
-
-def leaks(secrets: list[str], output: str, airflow_home: Path) -> list[str]:
-    """Where any of ``secrets`` appears: the run's output, the logs folder or the metadata DB file."""
-    places = {"output": output.encode()}
-    for path in sorted(airflow_home.rglob("*")):
-        if path.is_file():
-            places[str(path.relative_to(airflow_home))] = path.read_bytes()
-    return [f"{where}: {s[:6]}…" for s in secrets for where, data in places.items() if s.encode() in data]

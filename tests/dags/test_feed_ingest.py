@@ -1,6 +1,7 @@
 """feed_ingest run for real (dag.test in an embedded Airflow): broken feeds do not block the
-good one, missing departments are reported late, a rerun loads nothing twice, and no resident
-ID or phone reaches Airflow's output, logs or metadata database."""
+good one, missing departments are reported late, a rerun loads nothing twice, a task that
+raises is recorded by the failure callback, and no resident ID or phone reaches Airflow's
+output, logs or metadata database."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from tests.dags.embedded import ON_SQLITE, leaks, run_airflow
+from tests.dags.embedded import ON_SQLITE, run_airflow
+from tests.pii import find_plaintext
 from warehouse.identity import make_id
 from warehouse.models import FeedBatch, FeedRecord, PipelineEvent
 
@@ -34,9 +36,9 @@ def batches(ctx) -> list[tuple]:
                             .order_by(FeedBatch.id)).all()
 
 
-def events(ctx, kind: str) -> list[tuple]:
+def events(ctx, kind: str, first: str = "department") -> list[tuple]:
     with ctx.engine.connect() as conn:
-        return conn.execute(select(PipelineEvent.department, PipelineEvent.detail)
+        return conn.execute(select(getattr(PipelineEvent, first), PipelineEvent.detail)
                             .where(PipelineEvent.kind == kind).order_by(PipelineEvent.id)).all()
 
 
@@ -47,16 +49,24 @@ def test_broken_feeds_do_not_block_and_nothing_personal_reaches_airflow(ctx, air
     (landing / "医保_2026-10.csv").write_text("foo,bar\n1,2\n", encoding="utf-8")  # wrong columns
     (landing / "住建_2026-10.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
 
-    # The same run twice (a rerun of the same logical date): the second must add nothing.
-    run = run_airflow(airflow_env, "run", "feed_ingest", "feed_ingest", *CONF)
+    out = Path(airflow_env["SHOUWANG_OUT"])
+    out.write_text("a file where the out folder should be", encoding="utf-8")
 
-    assert run.states == [("feed_ingest", "success")] * 2, run.output[-3000:]
+    # The same run twice (a rerun of the same logical date): the second must add nothing.
+    # Then publishing fails (the out folder is a file): retried, then recorded by the callback.
+    run = run_airflow(airflow_env, "run", "feed_ingest", "feed_ingest", "screening_publish", *CONF)
+
+    assert run.states == [("feed_ingest", "success")] * 2 + [("screening_publish", "failed")], \
+        run.output[-3000:]
     assert [b for b in batches(ctx) if b[1] == "loaded"] == [("health", "loaded", 5)]
     with ctx.engine.connect() as conn:
         assert len(conn.execute(select(FeedRecord.id)).all()) == 5
     failures = " | ".join(f"{d} {t}" for d, t in events(ctx, "failure"))
     assert "医保_2026-10.csv" in failures and "住建_2026-10.xlsx" in failures
+    publish_failed = [(p, t) for p, t in events(ctx, "failure", "period")
+                      if t.startswith("task screening_publish.period_lists.publish[0] failed")]
+    assert [p for p, _ in publish_failed] == ["2026-10"]  # one event, filed under the month
     late = [d for d, _ in events(ctx, "late")]
     assert sorted(late) == ["civil_affairs", "education", "emergency", "hr", "water"]
-    assert leaks(secrets, run.output, Path(airflow_env["AIRFLOW_HOME"])) == []
-    assert leaks(secrets, "", landing), "the scan must find the IDs where they really are"
+    assert find_plaintext([Path(airflow_env["AIRFLOW_HOME"])], secrets) == []
+    assert find_plaintext([landing], secrets), "the scan must find the IDs where they really are"

@@ -44,7 +44,7 @@ def test_landed_files_finds_the_period_feeds_by_any_department_name(tmp_path):
 
 
 def test_landed_files_rejects_a_bad_period(tmp_path):
-    with pytest.raises(ValueError, match="2026-13.*YYYY-MM"):
+    with pytest.raises(ValueError, match="2026-13.*pass period=YYYY-MM"):
         orch.landed_files(tmp_path, "2026-13")
 
 
@@ -130,3 +130,20 @@ def test_folders_come_from_env_or_settings(ctx, monkeypatch, tmp_path):
 
 def test_sftp_pull_is_off_unless_configured(ctx, tmp_path):
     assert orch.pull_sftp(ctx, tmp_path, ["2026-10"]) == 0
+
+
+def test_feed_of_reads_department_and_period_from_a_file_name():
+    assert orch.feed_of("医保_2026-10.xlsx") == ("medical_insurance", "2026-10")
+    assert orch.feed_of("mystery_2026-10.csv") == (None, "2026-10")
+
+
+def test_failure_callback_files_a_mapped_feed_failure_under_its_department(ctx):
+    ti = SimpleNamespace(dag_id="feed_ingest", task_id="ingest_feed", map_index=2,
+                         rendered_map_index="卫健_2026-10.csv")
+    context = {"ti": ti, "exception": ValueError(f"bad id {make_id('500230', dt.date(1990, 1, 2), 5, True)}"),
+               "dag_run": SimpleNamespace(run_id="scheduled__x"), "params": {"period": None}}
+    orch.on_task_failure(context)
+    [(dept, period, detail)] = _events(ctx, "failure")
+    assert (dept, period) == ("health", "2026-10")
+    assert detail.startswith("task feed_ingest.ingest_feed[卫健_2026-10.csv] failed in run scheduled__x: ValueError")
+    assert "500230********" in detail  # the ID in the message is masked
