@@ -129,47 +129,50 @@ class ExactMatch(Comparison):
         return np.where(lv == rv, 1, 2).astype(np.int8)
 
 
-class JaroWinklerAtThresholds(Comparison):
+class _AtThresholds(Comparison):
+    """Exact, then one level per threshold of a rapidfuzz score, else."""
+
+    scorer: ClassVar = None
+    higher_is_closer: ClassVar[bool] = True
+    level_name: ClassVar[str] = ""  # formatted with the threshold t
+    level_zh: ClassVar[str] = ""
+
+    def __init__(self, column: str, thresholds: Sequence[float], **kw):
+        self.thresholds = tuple(sorted(thresholds, reverse=self.higher_is_closer))
+        super().__init__(column, **kw)
+
+    @property
+    def levels(self) -> list[Level]:
+        return (
+            [Level("exact", "一致")]
+            + [Level(self.level_name.format(t=t), self.level_zh.format(t=t)) for t in self.thresholds]
+            + [Level("else", "不一致")]
+        )
+
+    def grade(self, lv: np.ndarray, rv: np.ndarray) -> np.ndarray:
+        scores = process.cpdist(as_text(lv), as_text(rv), scorer=type(self).scorer, workers=-1)
+        return _ladder(scores, self.thresholds, lv == rv, higher=self.higher_is_closer)
+
+
+class JaroWinklerAtThresholds(_AtThresholds):
     """Exact, then Jaro-Winkler similarity at or above each threshold, else."""
 
+    scorer = JaroWinkler.normalized_similarity
+    level_name, level_zh = "jw>={t}", "相似度≥{t}"
+
     def __init__(self, column: str, thresholds: Sequence[float] = (0.9, 0.8), **kw):
-        self.thresholds = tuple(sorted(thresholds, reverse=True))
-        super().__init__(column, **kw)
-
-    @property
-    def levels(self) -> list[Level]:
-        return (
-            [Level("exact", "一致")]
-            + [Level(f"jw>={t}", f"相似度≥{t}") for t in self.thresholds]
-            + [Level("else", "不一致")]
-        )
-
-    def grade(self, lv: np.ndarray, rv: np.ndarray) -> np.ndarray:
-        a, b = as_text(lv), as_text(rv)
-        sim = process.cpdist(a, b, scorer=JaroWinkler.normalized_similarity, workers=-1)
-        return _ladder(sim, self.thresholds, lv == rv, higher=True)
+        super().__init__(column, thresholds, **kw)
 
 
-class DamerauLevenshteinAtThresholds(Comparison):
+class DamerauLevenshteinAtThresholds(_AtThresholds):
     """Exact, then edit distance (transpositions count one) at or below each threshold, else."""
 
+    scorer = DamerauLevenshtein.distance
+    higher_is_closer = False
+    level_name, level_zh = "dl<={t}", "相差{t}个字符以内"
+
     def __init__(self, column: str, thresholds: Sequence[int] = (1, 2), **kw):
-        self.thresholds = tuple(sorted(thresholds))
-        super().__init__(column, **kw)
-
-    @property
-    def levels(self) -> list[Level]:
-        return (
-            [Level("exact", "一致")]
-            + [Level(f"dl<={t}", f"相差{t}个字符以内") for t in self.thresholds]
-            + [Level("else", "不一致")]
-        )
-
-    def grade(self, lv: np.ndarray, rv: np.ndarray) -> np.ndarray:
-        dist = process.cpdist(
-            as_text(lv), as_text(rv), scorer=DamerauLevenshtein.distance, workers=-1
-        )
-        return _ladder(dist, self.thresholds, lv == rv, higher=False)
+        super().__init__(column, thresholds, **kw)
 
 
 class SwappedColumns(ExactMatch):
