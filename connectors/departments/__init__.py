@@ -1,0 +1,1 @@
+"""One module per department, each declaring ``CONTRACT``; `connectors.catalog` finds them all."""

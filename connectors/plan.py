@@ -1,0 +1,213 @@
+"""Decide, without writing anything, what happens to every row of one feed.
+
+``plan_feed`` finds the header, normalizes, asks `expectations.validate_batch` (when that room
+is installed), and sorts each row into load, quarantine or merged-duplicate. Both the loader
+and `shouwang feeds check` use it, so the dry run says exactly what a load would do.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from connectors import catalog
+from connectors.contract import Contract
+from connectors.errors import FeedError
+from connectors.reader import Located, Sheet, best_contract, locate
+from connectors.records import Problem, Records, build_records
+from connectors.regions import RegionIndex
+from warehouse import identity
+
+log = logging.getLogger(__name__)
+Hasher = Callable[[str], str]
+ID_STATUSES = {identity.BLANK, identity.BAD_CHARS, identity.BAD_LENGTH, identity.BAD_REGION,
+               identity.BAD_DATE, identity.BAD_CHECKSUM, identity.EXCEL_PRECISION}
+
+
+@dataclass
+class FeedPlan:
+    """What loading one feed would do: rows to load, to quarantine, and merged duplicates."""
+
+    records: Records
+    load: list[int]  # positions of rows to store
+    quarantine: dict[int, list[Problem]]
+    merged: dict[int, int]  # duplicate position → position of the row it was merged into
+    hashes: list[str]
+    docs_path: str | None = None
+    validated: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def located(self) -> Located:
+        """The sheet with its header row and column mapping."""
+        return self.records.located
+
+    @property
+    def rows_read(self) -> int:
+        """Data rows read (totals and blank rows not counted)."""
+        return len(self.records.frame)
+
+    def check(self) -> None:
+        """Assert the accounting: rows read = loaded + quarantined + merged."""
+        total = len(self.load) + len(self.quarantine) + len(self.merged)
+        if total != self.rows_read:
+            raise AssertionError(f"{self.located.sheet.source}: {self.rows_read} rows read but "
+                                 f"{total} accounted for")
+
+
+def plain_hasher(text: str) -> str:
+    """An unkeyed digest, for in-memory duplicate detection in dry runs (never stored)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def ingest_settings(settings: dict) -> dict:
+    """The ``ingest`` section of the settings."""
+    return settings.get("ingest", {})
+
+
+def locate_checked(sheet: Sheet, contract: Contract, cfg: dict) -> Located:
+    """Header row of ``contract`` in ``sheet``; FeedError for a missing column or another dept."""
+    scan = int(cfg.get("header_scan_rows", 30))
+    located = locate(sheet, contract, scan, tuple(cfg.get("totals_labels", ("合计",))))
+    missing = located.missing
+    if missing:
+        others = [c for c in catalog.all_contracts(include_roster=True) if c is not contract]
+        other, score = best_contract(sheet, others, scan) if others else (None, 0.0)
+        if other is not None and score == 1.0:
+            raise FeedError(
+                f"{sheet.source}: this looks like a {other.label} ({other.department}) file, not "
+                f"{contract.label} ({contract.department}): its header has all of "
+                f"{other.label}'s columns but lacks "
+                f"{', '.join(contract.field(m).headers[0] for m in missing)}. Rename it "
+                f"{other.department}_<YYYY-MM>{Path(sheet.source).suffix} or land the right file.",
+                "wrong_department")
+        wanted = "; ".join(f"{contract.field(m).headers[0]} ({m})" for m in missing)
+        found = ", ".join(h for h in located.headers if h) or "nothing"
+        raise FeedError(
+            f"{sheet.source}: required column {wanted} not found in the header row "
+            f"(row {located.header_row}: {found}). Add the column with exactly that header, or "
+            f"rename the column that holds it.", "missing_column")
+    if not located.data_rows:
+        raise FeedError(f"{sheet.source}: no data rows below the header (row "
+                        f"{located.header_row}); ask the department to export it again",
+                        "empty_file")
+    return located
+
+
+def record_keys(records: Records) -> list[str]:
+    """Canonical text of each normalized row (IDs as cleaned cells), for duplicate detection."""
+    frame = records.frame
+    parts = [frame[c].astype(object).where(frame[c].notna(), "\x00").astype(str)
+             for c in frame.columns if c != "source_row"]
+    parts += [pd.Series([c.cleaned for c in cells], index=frame.index)
+              for cells in records.ids.values()]
+    if not parts:
+        return [""] * len(frame)
+    joined = parts[0]
+    for p in parts[1:]:
+        joined = joined + "\x1f" + p
+    return joined.tolist()
+
+
+def plan_feed(sheet: Sheet, contract: Contract, settings: dict, regions: RegionIndex | None,
+              hasher: Hasher = plain_hasher, docs_dir: Path | None = None,
+              validate: bool = True) -> FeedPlan:
+    """Sort every row of ``sheet`` into load / quarantine / merged; FeedError if the feed fails."""
+    cfg = ingest_settings(settings)
+    located = locate_checked(sheet, contract, cfg)
+    records = build_records(located, regions, cfg)
+    plan = FeedPlan(records, [], {}, {}, [])
+    if validate:
+        _apply_validation(plan, contract, docs_dir, cfg)
+    quarantined = records.problems
+    seen: dict[str, int] = {}
+    for pos, key in enumerate(record_keys(records)):
+        digest = hasher(key)
+        plan.hashes.append(digest)
+        if pos in quarantined:
+            plan.quarantine[pos] = quarantined[pos]
+        elif digest in seen:
+            plan.merged[pos] = seen[digest]
+        else:
+            seen[digest] = pos
+            plan.load.append(pos)
+    plan.check()
+    limit = float(cfg.get("max_bad_row_share", 0.5))
+    if plan.rows_read and len(plan.quarantine) / plan.rows_read > limit:
+        first = next(iter(plan.quarantine.values()))[0]
+        raise FeedError(
+            f"{sheet.source}: {len(plan.quarantine)} of {plan.rows_read} rows are bad (more than "
+            f"{limit:.0%}), e.g. {first.detail}; the whole file is stopped. Check that the "
+            f"columns hold what their headers say, then land a corrected file.", "too_many_bad_rows")
+    return plan
+
+
+def _apply_validation(plan: FeedPlan, contract: Contract, docs_dir: Path | None,
+                      cfg: dict) -> None:
+    """Row failures from the expectations room join the quarantine (skipped if not installed)."""
+    try:
+        from expectations import validate_batch
+    except ImportError:
+        plan.notes.append("expectations.validate_batch not available: validated by the "
+                          "connector's own checks only")
+        return
+    records = plan.records
+    frame = records.frame.copy()  # IDs are never in it: only id_status and id_masked
+    for f in contract.fields:
+        if f.type == "bool" and f.name in frame:  # the suites check the file's 是/否 words
+            frame[f.name] = frame[f.name].map({True: "是", False: "否"})
+    try:
+        outcome = validate_batch(contract.department, frame, docs_dir)
+    except (ValueError, RuntimeError) as e:  # BatchContractError / BatchValidationError
+        raise FeedError(f"{records.located.sheet.source}: validation could not run: {e}",
+                        "validation_error") from e
+    plan.validated = True
+    loadable_ids = ID_STATUSES - set(cfg.get("quarantine_id_statuses", ()))
+    plan.docs_path = _str_or_none(getattr(outcome, "docs_path", None))
+    by_row = {int(r): pos for pos, r in enumerate(frame["source_row"])}
+    for source_row, reason, column in _failures(outcome):
+        pos = by_row.get(int(source_row))
+        if pos is None:
+            continue
+        if reason in loadable_ids:
+            continue  # the connector's ID policy loads these rows flagged
+        if any(p.reason == reason or p.field == column for p in records.problems.get(pos, [])):
+            continue  # the connector already said why this cell is bad
+        records.add_problem(pos, Problem(reason, column, f"{column or 'row'}: {reason} "
+                                                         "(validation)", column))
+
+
+def _str_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _failures(outcome: object):
+    """(source_row, reason, column) triples from a ValidationOutcome, whatever its container."""
+    failures = getattr(outcome, "failures", None)
+    if failures is None and isinstance(outcome, dict):
+        failures = outcome.get("failures")
+    if isinstance(failures, dict):
+        for row, reasons in failures.items():
+            for reason in ([reasons] if isinstance(reasons, str) else reasons):
+                yield (row, *_reason_column(reason))
+        return
+    for item in failures or ():
+        if isinstance(item, dict):
+            yield item["source_row"], item.get("reason", "validation_failed"), item.get("column")
+        elif isinstance(item, tuple):
+            yield (item[0], item[1], item[2] if len(item) > 2 else None)
+        else:
+            yield (item.source_row, getattr(item, "reason", "validation_failed"),
+                   getattr(item, "column", None))
+
+
+def _reason_column(reason: object) -> tuple[str, str | None]:
+    if isinstance(reason, dict):
+        return reason.get("reason", "validation_failed"), reason.get("column")
+    if isinstance(reason, tuple):
+        return reason[0], (reason[1] if len(reason) > 1 else None)
+    return str(reason), None

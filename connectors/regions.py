@@ -1,0 +1,80 @@
+"""Place names with or without their suffix (龙河 / 龙河镇), resolved against the regions table."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+LEVELS = ("county", "township", "village", "group")
+_SPACES = re.compile(r"[\s\u3000]+")
+
+
+def short_name(name: str | None, suffixes: tuple[str, ...]) -> str:
+    """The name without its administrative suffix (三合街道 → 三合); unchanged if nothing is left."""
+    s = _SPACES.sub("", name or "")
+    for suf in sorted(suffixes, key=len, reverse=True):
+        if s.endswith(suf) and len(s) > len(suf):
+            return s[: -len(suf)]
+    return s
+
+
+@dataclass(frozen=True)
+class Place:
+    """A resolved township or village: its official name and its regions.id (None if unknown)."""
+
+    name: str | None
+    region_id: int | None
+
+
+class RegionIndex:
+    """Townships and villages of the county, looked up by short name."""
+
+    def __init__(self, rows: list[tuple[int, str, str, str, int | None]], suffixes: dict):
+        self.suffixes = {lvl: tuple(suffixes.get(lvl, ())) for lvl in LEVELS}
+        self._township: dict[str, tuple[int, str]] = {}
+        self._village: dict[tuple[int | None, str], tuple[int, str]] = {}
+        self._village_any: dict[str, list[tuple[int, str, int | None]]] = {}
+        self._names: dict[int, str] = {}
+        for rid, level, name, short, parent in rows:
+            self._names[rid] = name
+            if level == "township":
+                self._township[short] = (rid, name)
+            elif level == "village":
+                self._village[(parent, short)] = (rid, name)
+                self._village_any.setdefault(short, []).append((rid, name, parent))
+        self.resolve = lru_cache(maxsize=65536)(self._resolve)
+
+    @classmethod
+    def from_db(cls, engine: Engine, suffixes: dict) -> "RegionIndex":
+        """Load the regions table (empty index when no roster was loaded yet)."""
+        from warehouse.models import Region
+
+        with engine.connect() as conn:
+            rows = conn.execute(select(Region.id, Region.level, Region.name, Region.short_name,
+                                       Region.parent_id)).all()
+        return cls([tuple(r) for r in rows], suffixes)
+
+    def __len__(self) -> int:
+        return len(self._township) + len(self._village)
+
+    def _resolve(self, township: str | None, village: str | None) -> tuple[Place, Place]:
+        """Official township and village for the names as written; unknown names stay as given."""
+        t_short = short_name(township, self.suffixes["township"])
+        v_short = short_name(village, self.suffixes["village"])
+        t_hit = self._township.get(t_short)
+        t_place = Place(t_hit[1], t_hit[0]) if t_hit else Place(township or None, None)
+        v_hit = self._village.get((t_hit[0], v_short)) if t_hit else None
+        if v_hit is None and v_short and not t_hit:
+            # The township is blank or misspelt: a village name unique in the county still
+            # tells both places.
+            candidates = self._village_any.get(v_short, [])
+            if len(candidates) == 1:
+                rid, name, parent = candidates[0]
+                v_hit = (rid, name)
+                if parent in self._names:
+                    t_place = Place(self._names[parent], parent)
+        v_place = Place(v_hit[1], v_hit[0]) if v_hit else Place(village or None, None)
+        return t_place, v_place
