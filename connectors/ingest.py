@@ -1,0 +1,280 @@
+"""Load department feeds into the warehouse: one file (or pull) → one feed batch.
+
+Same checksum already loaded → "unchanged", nothing written. A corrected file for the same
+department and period supersedes the old batch. Feed-level problems stop that feed only: a
+"failed" batch whose error names the file, the column and the fix.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from sqlalchemy import insert, select, update
+
+from connectors import catalog
+from connectors.contract import ADDRESS_FIELDS, IDENTITY_FIELD, NAME_FIELD, Contract
+from connectors.errors import FeedError
+from connectors.plan import FeedPlan, ingest_settings, plan_feed
+from connectors.reader import Sheet, read_sheet
+from connectors.regions import RegionIndex
+from connectors.sealing import identity_columns
+from shouwang.context import Context
+from warehouse import sensitive
+from warehouse.models import FeedBatch, FeedRecord, PipelineEvent, Quarantine, utcnow
+
+log = logging.getLogger(__name__)
+UNKNOWN = "unknown"
+RECORD_PURPOSE = "feed_record"
+
+
+@dataclass
+class IngestResult:
+    """What happened to one feed; safe to log (counts and names only)."""
+
+    batch_id: int | None
+    department: str
+    period: str
+    status: str  # loaded | unchanged | failed
+    source_file: str = ""
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_merged: int = 0
+    rows_totals: int = 0  # 合计 rows dropped (not data, not counted in rows_read)
+    error: str | None = None
+    superseded: list[int] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        """The result as a plain dict (for logs, XCom and the CLI)."""
+        return asdict(self)
+
+
+def checksum_of(data: bytes) -> str:
+    """sha256 of a feed's bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def resolve_period(from_name: str | None, given: str | None, source: str) -> str:
+    """The feed's period: the file name's, else the run's; FeedError when unknown or in conflict."""
+    if from_name and given and from_name != given:
+        raise FeedError(f"{source}: the file name says period {from_name} but this run is for "
+                        f"{given}; rename the file or land it with period {from_name}",
+                        "period_mismatch")
+    period = from_name or given
+    if not period:
+        raise FeedError(f"{source}: no reporting period in the file name; name it "
+                        "<department>_<YYYY-MM>, e.g. 医保_2026-10.xlsx", "period_unparseable")
+    return period
+
+
+def department_of(name: str | None, source: str) -> Contract:
+    """The contract named by a file's department part; FeedError for unknown or the roster."""
+    try:
+        contract = catalog.contract_for(name or "")
+    except KeyError:
+        known = ", ".join(f"{c.department}/{c.label}" for c in catalog.all_contracts())
+        raise FeedError(f"{source}: unknown department {name!r} in the file name; name it "
+                        f"<department>_<YYYY-MM> with one of: {known}", "unknown_department")
+    if contract.department == catalog.ROSTER:
+        raise FeedError(f"{source}: this is the roster (花名册); load it with "
+                        "`shouwang registry load FILE`, not with ingest", "roster_in_landing")
+    return contract
+
+
+def ingest_file(ctx: Context, path: Path, period: str | None = None) -> IngestResult:
+    """Load one landed file as one batch (see the module docstring for the rules)."""
+    return _ingest_path(ctx, Path(path), period, name_needs_period=False)
+
+
+def _ingest_path(ctx: Context, path: Path, period: str | None,
+                 name_needs_period: bool) -> IngestResult:
+    dept_name, file_period = catalog.parse_file_name(path.stem)
+    checksum = checksum_of(path.read_bytes()) if path.exists() else ""
+    department = dept_name or UNKNOWN
+    batch_period = file_period or period or UNKNOWN
+    try:
+        contract = department_of(dept_name, path.name)
+        department = contract.department
+        if name_needs_period and not file_period:
+            # In a landing folder a name without its period may be last month's file.
+            resolve_period(None, None, path.name)
+        batch_period = resolve_period(file_period, period, path.name)
+        done = _already_loaded(ctx, department, batch_period, checksum)
+        if done is not None:
+            return done
+        return load_sheet(ctx, contract, batch_period, read_sheet(path), path.name, "file",
+                          checksum)
+    except FeedError as e:
+        return record_failure(ctx, department, batch_period, path.name, checksum, e)
+
+
+def ingest_landing(ctx: Context, period: str, landing_dir: Path) -> list[IngestResult]:
+    """Load every department file of ``period`` in ``landing_dir`` (oldest first)."""
+    from connectors.sources import LandingSource
+
+    return [_ingest_path(ctx, p, period, name_needs_period=True)
+            for p in LandingSource(Path(landing_dir)).files(period)]
+
+
+def ingest_sheet(ctx: Context, department: str, period: str, sheet: Sheet,
+                 source_kind: str) -> IngestResult:
+    """Load rows pulled from a database or an API (see connectors.sources)."""
+    checksum = checksum_of("\x1e".join("\x1f".join(r) for r in sheet.rows).encode())
+    try:
+        contract = department_of(department, sheet.source)
+        done = _already_loaded(ctx, contract.department, period, checksum)
+        if done is not None:
+            return done
+        return load_sheet(ctx, contract, period, sheet, sheet.source, source_kind, checksum)
+    except FeedError as e:
+        return record_failure(ctx, department, period, sheet.source, checksum, e, source_kind)
+
+
+def _already_loaded(ctx: Context, department: str, period: str,
+                    checksum: str) -> IngestResult | None:
+    with ctx.engine.connect() as conn:
+        b = conn.execute(
+            select(FeedBatch.id, FeedBatch.source_file, FeedBatch.rows_read,
+                   FeedBatch.rows_loaded, FeedBatch.rows_quarantined, FeedBatch.rows_merged)
+            .where(FeedBatch.department == department, FeedBatch.period == period,
+                   FeedBatch.checksum == checksum, FeedBatch.status == "loaded")).first()
+    if b is None:
+        return None
+    return IngestResult(b.id, department, period, "unchanged", b.source_file, b.rows_read,
+                        b.rows_loaded, b.rows_quarantined, b.rows_merged)
+
+
+def docs_dir(ctx: Context, period: str) -> Path:
+    """Where the Data Docs of a period's batches go."""
+    return Path(ctx.home) / "data_docs" / period
+
+
+def load_sheet(ctx: Context, contract: Contract, period: str, sheet: Sheet, source_file: str,
+               source_kind: str, checksum: str) -> IngestResult:
+    """Plan the feed, then write batch, records and quarantine in one transaction."""
+    vault = ctx.vault()
+    cfg = ingest_settings(ctx.settings)
+    regions = RegionIndex.from_db(ctx.engine, cfg.get("region_suffixes", {}))
+    plan = plan_feed(sheet, contract, ctx.settings, regions,
+                     hasher=lambda text: vault.blind(RECORD_PURPOSE, text),
+                     docs_dir=docs_dir(ctx, period))
+    for note in plan.notes:
+        log.info("%s: %s", source_file, note)
+    with ctx.engine.begin() as conn:
+        batch_id = conn.execute(insert(FeedBatch).values(
+            department=contract.department, period=period, source_file=source_file,
+            source_kind=source_kind, checksum=checksum, encoding=sheet.encoding,
+            header_row=plan.located.header_row, status="loaded", rows_read=plan.rows_read,
+            rows_loaded=len(plan.load), rows_quarantined=len(plan.quarantine),
+            rows_merged=len(plan.merged), loaded_at=utcnow(), docs_path=plan.docs_path,
+        ).returning(FeedBatch.id)).scalar_one()
+        base = {"batch_id": batch_id, "department": contract.department, "period": period,
+                "source_file": source_file}
+        records = _record_rows(plan, vault, base)
+        if records:
+            conn.execute(insert(FeedRecord), records)
+        bad = quarantine_rows(plan, base)
+        if bad:
+            conn.execute(insert(Quarantine), bad)
+        stored = len(records) + len(bad) + len(plan.merged)
+        assert stored == plan.rows_read, f"{source_file}: {plan.rows_read} read, {stored} stored"
+        older = conn.execute(select(FeedBatch.id).where(
+            FeedBatch.department == contract.department, FeedBatch.period == period,
+            FeedBatch.status == "loaded", FeedBatch.id != batch_id)).scalars().all()
+        if older:
+            conn.execute(update(FeedBatch).where(FeedBatch.id.in_(older))
+                         .values(status="superseded", superseded_by=batch_id))
+    return IngestResult(batch_id, contract.department, period, "loaded", source_file,
+                        plan.rows_read, len(plan.load), len(plan.quarantine), len(plan.merged),
+                        plan.located.totals_dropped, superseded=list(older))
+
+
+def record_failure(ctx: Context, department: str, period: str, source_file: str, checksum: str,
+                   error: FeedError, source_kind: str = "file") -> IngestResult:
+    """Store a failed batch (and a pipeline event) whose error says what to fix."""
+    message = str(error)
+    log.warning("feed failed: %s", message)
+    with ctx.engine.begin() as conn:
+        batch_id = conn.execute(insert(FeedBatch).values(
+            department=department[:32], period=period[:7], source_file=source_file[:255],
+            source_kind=source_kind, checksum=checksum, status="failed", error=message,
+        ).returning(FeedBatch.id)).scalar_one()
+        conn.execute(insert(PipelineEvent).values(kind="failure", department=department[:32],
+                                                  period=period[:7],
+                                                  detail=f"{error.reason}: {message}"))
+    return IngestResult(batch_id, department, period, "failed", source_file, error=message)
+
+
+def plain_value(value: object) -> object:
+    """A JSON-safe Python value (no NaN, no numpy scalars)."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def field_columns(contract: Contract) -> tuple[list[str], list[str]]:
+    """(plain fields stored in ``fields``, other ID fields stored as ``<name>_cipher/_index``)."""
+    skip = {NAME_FIELD, IDENTITY_FIELD, *ADDRESS_FIELDS}
+    plain = [f.name for f in contract.fields if f.name not in skip and f.type != "id"]
+    ids = [f.name for f in contract.fields if f.type == "id" and f.name != IDENTITY_FIELD]
+    return plain, ids
+
+
+def _record_rows(plan: FeedPlan, vault, base: dict) -> list[dict]:
+    recs = plan.records
+    frame = recs.frame
+    plain, other_ids = field_columns(recs.contract)
+    merged_into: dict[int, list[int]] = {}
+    for dup, kept in plan.merged.items():
+        merged_into.setdefault(kept, []).append(int(frame["source_row"].iat[dup]))
+    columns = {c: frame[c].to_numpy(dtype=object) for c in frame.columns}
+    person_ids = recs.ids.get(IDENTITY_FIELD)
+
+    def col(name: str, pos: int) -> object:
+        return plain_value(columns[name][pos]) if name in columns else None
+
+    rows = []
+    for pos in plan.load:
+        uid = uuid.uuid4().hex
+        fields = {name: col(name, pos) for name in plain}
+        for name in other_ids:  # a guardian's ID: sealed in fields, with its blind index
+            fields.update(sensitive.sealed_pair(vault, sensitive.RESIDENT_ID, "feed_records",
+                                                f"fields.{name}_cipher", uid,
+                                                recs.ids[name][pos].cleaned))
+        raw = dict(recs.raw[pos])
+        if pos in merged_into:
+            raw["_merged_rows"] = merged_into[pos]
+        rows.append({
+            **base, "uid": uid, "source_row": col("source_row", pos),
+            "role": recs.contract.role, "name": col(NAME_FIELD, pos),
+            "township": col("township", pos), "village": col("village", pos),
+            "group_name": col("group_name", pos), "township_id": col("township_id", pos),
+            "village_id": col("village_id", pos), "record_hash": plan.hashes[pos],
+            "fields": fields, "raw": raw, "flags": recs.flags[pos],
+            **identity_columns(vault, "feed_records", uid,
+                               person_ids[pos] if person_ids is not None else None),
+        })
+    return rows
+
+
+def quarantine_rows(plan: FeedPlan, base: dict) -> list[dict]:
+    """Quarantine table rows for a plan: first reason and column, all details, masked raw."""
+    frame = plan.records.frame
+    rows = []
+    for pos, problems in sorted(plan.quarantine.items()):
+        first = problems[0]
+        rows.append({
+            **base, "source_row": int(frame["source_row"].iat[pos]), "reason": first.reason[:48],
+            "column": (first.column or "")[:64] or None,
+            "detail": "; ".join(p.detail for p in problems),
+            "raw": plan.records.raw[pos],
+        })
+    return rows
