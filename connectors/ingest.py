@@ -120,11 +120,23 @@ def ingest_landing(ctx: Context, period: str, landing_dir: Path) -> list[IngestR
             for p in LandingSource(Path(landing_dir)).files(period)]
 
 
+def ingest_source(ctx: Context, source, period: str) -> IngestResult:
+    """Pull ``period`` from a SqlSource or HttpJsonSource and load it as one batch."""
+    try:
+        sheet = source.fetch(period)
+    except FeedError as e:
+        return record_failure(ctx, source.department, period, source.label, "", e, source.kind)
+    return ingest_sheet(ctx, source.department, period, sheet, source.kind)
+
+
 def ingest_sheet(ctx: Context, department: str, period: str, sheet: Sheet,
                  source_kind: str) -> IngestResult:
     """Load rows pulled from a database or an API (see connectors.sources)."""
     checksum = checksum_of("\x1e".join("\x1f".join(r) for r in sheet.rows).encode())
     try:
+        if len(sheet.rows) <= 1:
+            raise FeedError(f"{sheet.source}: returned no rows for {period}; check the query or "
+                            "ask the department whether the period is published", "empty_file")
         contract = department_of(department, sheet.source)
         done = _already_loaded(ctx, contract.department, period, checksum)
         if done is not None:
