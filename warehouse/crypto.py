@@ -52,6 +52,7 @@ def _b64d(s: str) -> bytes:
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
 
 
+@lru_cache(maxsize=64)
 def key_id(master: bytes) -> str:
     """Short public fingerprint of a master key, stored beside every ciphertext."""
     return hmac.new(master, b"shouwang/key-id", hashlib.sha256).hexdigest()[:12]

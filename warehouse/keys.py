@@ -50,7 +50,7 @@ from warehouse.crypto import (
     read_keyring_file,
 )
 from warehouse.models import Base
-from warehouse.sensitive import aad, blind_columns, purpose_of
+from warehouse.sensitive import aad, blind_columns, blind_index, purpose_of
 
 CIPHER_SUFFIX = "_cipher"
 
@@ -287,15 +287,15 @@ class _Rotation:
     def rekey_value(
         self, purpose: str, prefix: str, token: str, where: str
     ) -> tuple[str, dict, list[dict]]:
-        """A token under the active key, its new blind keys, and its blind keys per old key."""
+        """A token under the active key, its new blind keys, and its blind index per old key."""
         plain = self.vault.open(purpose, token, where)
         if Vault.token_key_id(token) != self.vault.key_id:
             token = self.vault.seal(purpose, plain, where)
         blinds = blind_columns(self.vault, purpose, prefix, plain)
         # Old values are computed under every old key, not read from the row, so a resumed
         # run still knows the mapping for rows an earlier run already rewrote.
-        old_blinds = [blind_columns(old, purpose, prefix, plain) for old in self.olds]
         index = f"{prefix}_index"
+        old_blinds = [{index: blind_index(old, purpose, plain)} for old in self.olds]
         if blinds[index]:
             self.old_to_new.update((old[index], blinds[index]) for old in old_blinds)
         return token, blinds, old_blinds

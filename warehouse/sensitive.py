@@ -40,14 +40,21 @@ def purpose_of(column: str, info: dict | None = None) -> str:
     )
 
 
-def blind_columns(vault: Vault, purpose: str, prefix: str, plaintext: str) -> dict:
-    """The blind keys stored beside ``<prefix>_cipher`` for this plaintext."""
+def blind_index(vault: Vault, purpose: str, plaintext: str) -> str | None:
+    """The equality blind index of a phone or a valid ID (None when there is nothing to index)."""
     if purpose == PHONE:
         digits = clean_phone(plaintext)
-        return {f"{prefix}_index": vault.blind(PHONE, digits) if digits else None}
+        return vault.blind(PHONE, digits) if digits else None
     parsed = identity.parse(plaintext)
-    out = {f"{prefix}_index": vault.blind(RESIDENT_ID, parsed.value) if parsed.valid else None}
-    for i, key in enumerate(vault.typo_keys(parsed)):
+    return vault.blind(RESIDENT_ID, parsed.value) if parsed.valid else None
+
+
+def blind_columns(vault: Vault, purpose: str, prefix: str, plaintext: str) -> dict:
+    """The blind keys stored beside ``<prefix>_cipher`` for this plaintext."""
+    out = {f"{prefix}_index": blind_index(vault, purpose, plaintext)}
+    if purpose == PHONE:
+        return out
+    for i, key in enumerate(vault.typo_keys(identity.parse(plaintext))):
         out[f"{prefix}_key{i}"] = key
     return out
 

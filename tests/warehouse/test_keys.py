@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from shouwang.cli import main
+from tests.pii import find_plaintext
 from warehouse import keys
 from warehouse.crypto import ENV_KEY, KeyMissing, Vault, keyring_path, load_keyring
 from warehouse.db import session_scope
@@ -174,6 +175,8 @@ def test_rotate_with_a_key_file_and_no_env(ctx, monkeypatch):
     assert report.remapped == {"match_decisions.record_signature": 2, "warnings.subject_key": 1}
     assert not any(report.unmapped.values()) and not report.unrecoverable
     assert_all_under(ctx, ctx.vault(), {old.key_id})
+    files = [ctx.home] + ([ctx.engine.url.database] if ctx.warehouse.startswith("sqlite") else [])
+    assert find_plaintext(files, IDS + PHONES) == []
 
 
 def test_interrupted_rotation_resumes_to_the_same_key(ctx, monkeypatch):
