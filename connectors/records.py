@@ -146,6 +146,8 @@ def build_records(located: Located, regions: RegionIndex | None, settings: dict)
                 recs.flags[pos].append(f"{f.name}:{reason}")
                 continue
             what = _WHAT.get(reason, "cannot be read")
+            if reason == normalize.BAD_ENUM:
+                what = f"is not one of {'/'.join(f.allowed)}"
             recs.add_problem(int(pos), Problem(reason, header,
                                                f"{header}={_shown(cells[pos], f)!s} {what}",
                                                f.name))

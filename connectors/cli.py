@@ -1,0 +1,169 @@
+"""Connector commands: `feeds check FILE`, `ingest --period --landing`, `export quarantine`."""
+from __future__ import annotations
+
+import argparse
+import re
+from collections import Counter
+from pathlib import Path
+
+from shouwang.cli_export import export_group
+
+PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+SHOW_REASONS = 8
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the connector subcommands."""
+    feeds = sub.add_parser("feeds", help="inspect department feed files")
+    feeds_sub = feeds.add_subparsers(dest="feeds_what", metavar="WHAT", required=True)
+    check = feeds_sub.add_parser("check", help="dry run: how a file would load (writes nothing)")
+    check.add_argument("file", type=Path)
+    check.add_argument("--department", help="module or Chinese name, when the file name lacks it")
+    check.set_defaults(func=cmd_check)
+
+    ingest = sub.add_parser("ingest", help="load a period's department files from a landing folder")
+    ingest.add_argument("--period", required=True, metavar="YYYY-MM")
+    ingest.add_argument("--landing", required=True, type=Path, metavar="DIR")
+    ingest.set_defaults(func=cmd_ingest)
+
+    quarantine = export_group(sub).add_parser(
+        "quarantine", help="rows not loaded: department, source_file, source_row, reason")
+    quarantine.add_argument("--period", required=True, metavar="YYYY-MM")
+    quarantine.add_argument("--out", required=True, type=Path, metavar="FILE.csv")
+    quarantine.set_defaults(func=cmd_export_quarantine)
+
+
+def _period(value: str) -> str:
+    from shouwang.cli import UserError
+
+    if not PERIOD.match(value):
+        raise UserError(f"period {value!r} is not YYYY-MM (e.g. 2026-10)")
+    return value
+
+
+def _regions(ctx):
+    """The warehouse's regions when there is a migrated warehouse, else None (check still runs)."""
+    from connectors.plan import ingest_settings
+    from connectors.regions import RegionIndex
+
+    if ctx.warehouse.startswith("sqlite") and not Path(ctx.warehouse.split(":///", 1)[-1]).exists():
+        return None  # opening it would create an empty warehouse: a dry run writes nothing
+    try:
+        return RegionIndex.from_db(ctx.engine, ingest_settings(ctx.settings).get("region_suffixes", {}))
+    except Exception:  # noqa: BLE001 - no warehouse yet: places are shown as written
+        return None
+
+
+def cmd_check(ctx, args) -> int:
+    """Print what loading FILE would do, on one screen; write nothing."""
+    from connectors import catalog
+    from connectors.errors import FeedError
+    from connectors.plan import ingest_settings, plan_feed
+    from connectors.reader import read_sheet
+    from shouwang.cli import UserError
+
+    path: Path = args.file
+    if not path.exists():
+        raise UserError(f"{path}: no such file")
+    dept_name, period = catalog.parse_file_name(path.stem)
+    print(f"file        {path.name}")
+    try:
+        sheet = read_sheet(path)
+        print(f"format      {sheet.kind}" + (f", encoding {sheet.encoding}" if sheet.encoding else ""))
+        contract = _contract(args.department or dept_name, sheet, ingest_settings(ctx.settings))
+        guessed = not (args.department or _named(dept_name))
+        print(f"department  {contract.department} ({contract.label})"
+              f"{'  [guessed from headers]' if guessed else ''}")
+        print(f"period      {period or 'NOT IN FILE NAME: name it <dept>_<YYYY-MM>.<ext>'}")
+        plan = plan_feed(sheet, contract, ctx.settings, _regions(ctx))
+    except FeedError as e:
+        print(f"\nPROBLEM ({e.reason}): {e}")
+        print("Nothing was loaded. Fix the file and run `shouwang feeds check` again.")
+        return 1
+    _print_plan(plan)
+    return 0
+
+
+def _named(name: str | None) -> bool:
+    from connectors import catalog
+
+    try:
+        catalog.contract_for(name or "")
+        return True
+    except KeyError:
+        return False
+
+
+def _contract(name: str | None, sheet, cfg: dict):
+    """The contract the file name (or --department) gives, else the best match of its headers."""
+    from connectors import catalog
+    from connectors.errors import FeedError
+    from connectors.reader import best_contract
+
+    if name and _named(name):
+        return catalog.contract_for(name)
+    contract, score = best_contract(sheet, catalog.all_contracts(include_roster=True),
+                                    int(cfg.get("header_scan_rows", 30)))
+    if score < 0.5:
+        raise FeedError(f"{sheet.source}: cannot tell the department from the file name or the "
+                        "headers; name the file <dept>_<YYYY-MM> or pass --department", "unknown_department")
+    return contract
+
+
+def _print_plan(plan) -> None:
+    loc = plan.located
+    print(f"header row  {loc.header_row}   data rows {plan.rows_read}   "
+          f"totals rows dropped {loc.totals_dropped}")
+    print("columns")
+    for f in loc.contract.fields:
+        if f.name in loc.mapping:
+            print(f"  {loc.headers[loc.mapping[f.name]]:<16} → {f.name}")
+        elif not f.required:
+            print(f"  {'(absent)':<16}   {f.name} (optional)")
+    for extra in loc.extra_columns:
+        print(f"  {extra:<16}   extra column, kept in raw")
+    print(f"rows        {plan.rows_read} read = {len(plan.load)} to load + "
+          f"{len(plan.quarantine)} to quarantine + {len(plan.merged)} duplicates merged")
+    flags = Counter(f for row_flags in plan.records.flags for f in row_flags)
+    if flags:
+        print("flags       " + ", ".join(f"{k} ×{v}" for k, v in flags.most_common()))
+    if plan.quarantine:
+        counts = Counter(ps[0].reason for ps in plan.quarantine.values())
+        print("reasons     " + ", ".join(f"{k} ×{v}" for k, v in counts.most_common()))
+        frame = plan.records.frame
+        for pos, problems in list(sorted(plan.quarantine.items()))[:SHOW_REASONS]:
+            print(f"  row {int(frame['source_row'].iat[pos])}: {problems[0].reason}: "
+                  f"{problems[0].detail}")
+        if len(plan.quarantine) > SHOW_REASONS:
+            print(f"  … {len(plan.quarantine) - SHOW_REASONS} more")
+    for note in plan.notes:
+        print(f"note        {note}")
+
+
+def cmd_ingest(ctx, args) -> int:
+    """Load every department file of the period in the landing folder; one line per file."""
+    from connectors.errors import FeedError
+    from connectors.ingest import ingest_landing
+    from shouwang.cli import UserError
+
+    period = _period(args.period)
+    try:
+        results = ingest_landing(ctx, period, args.landing)
+    except FeedError as e:
+        raise UserError(str(e)) from None
+    if not results:
+        print(f"no files for {period} in {args.landing}")
+    for r in results:
+        line = (f"{r.status:<9} {r.source_file}: read {r.rows_read}, loaded {r.rows_loaded}, "
+                f"quarantined {r.rows_quarantined}, merged {r.rows_merged}")
+        print(line if r.status != "failed" else f"{r.status:<9} {r.error}")
+    return 1 if any(r.status == "failed" for r in results) else 0
+
+
+def cmd_export_quarantine(ctx, args) -> int:
+    """Write the period's quarantine to CSV."""
+    from connectors.export import write_quarantine_csv
+
+    n = write_quarantine_csv(ctx, _period(args.period), args.out)
+    print(f"{n} quarantined rows → {args.out}")
+    return 0
