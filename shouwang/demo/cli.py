@@ -14,7 +14,7 @@ def _generate(ctx, args) -> int:
         county = generate_county(
             args.households, args.period, Path(args.out), seed=args.seed, townships=args.townships
         )
-    except ValueError as e:
+    except (ValueError, RuntimeError) as e:  # bad arguments or settings; xlwt missing
         raise UserError(f"generate: {e}") from e
     s = county.summary()
     print(

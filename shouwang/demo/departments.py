@@ -51,7 +51,9 @@ def _place(frame: pd.DataFrame, pop: Population) -> tuple[np.ndarray, np.ndarray
     return pop.villages["township_short"].to_numpy()[village], village
 
 
-def medical_insurance(frame, pop, spec, info, rng):
+def medical_insurance(
+    frame: pd.DataFrame, pop: Population, spec: dict, info: PeriodInfo, rng: np.random.Generator
+) -> pd.DataFrame:
     """Insurance status and year-to-date costs; risks are high out-of-pocket or no insurance."""
     n = len(frame)
     oop = _uniform(rng, spec["benign_out_of_pocket"], n)
@@ -71,7 +73,9 @@ def medical_insurance(frame, pop, spec, info, rng):
     return frame
 
 
-def education(frame, pop, spec, info, rng):
+def education(
+    frame: pd.DataFrame, pop: Population, spec: dict, info: PeriodInfo, rng: np.random.Generator
+) -> pd.DataFrame:
     """Students with school, grade and status; risks are dropouts of compulsory age or high costs."""
     n = len(frame)
     pids = frame["pid"].to_numpy()
@@ -105,7 +109,9 @@ def compulsory_dropout_age(pop: Population, spec: dict, info: PeriodInfo, pids: 
     return (age >= lo) & (age <= hi)
 
 
-def health(frame, pop, spec, info, rng):
+def health(
+    frame: pd.DataFrame, pop: Population, spec: dict, info: PeriodInfo, rng: np.random.Generator
+) -> pd.DataFrame:
     """Diagnoses; risks are 大病 (red) and 重大慢性病 (orange)."""
     n = len(frame)
     benign = spec["benign"]
@@ -124,7 +130,9 @@ def health(frame, pop, spec, info, rng):
     return frame
 
 
-def housing(frame, pop, spec, info, rng):
+def housing(
+    frame: pd.DataFrame, pop: Population, spec: dict, info: PeriodInfo, rng: np.random.Generator
+) -> pd.DataFrame:
     """Dwelling appraisals; risks are C (orange) and D (red) dwellings that people live in."""
     n = len(frame)
     grade = np.array(spec["benign_grades"], dtype=object)[rng.integers(0, len(spec["benign_grades"]), n)]
@@ -147,7 +155,9 @@ def housing(frame, pop, spec, info, rng):
     return frame
 
 
-def water(frame, pop, spec, info, rng):
+def water(
+    frame: pd.DataFrame, pop: Population, spec: dict, info: PeriodInfo, rng: np.random.Generator
+) -> pd.DataFrame:
     """Drinking-water checks; a planted risk fails one of the four checks."""
     n = len(frame)
     frame["supply_mode"] = np.where(rng.random(n) < 0.8, "集中供水", "分散供水")
@@ -161,7 +171,9 @@ def water(frame, pop, spec, info, rng):
     return frame
 
 
-def civil_affairs(frame, pop, spec, info, rng):
+def civil_affairs(
+    frame: pd.DataFrame, pop: Population, spec: dict, info: PeriodInfo, rng: np.random.Generator
+) -> pd.DataFrame:
     """Assistance changes; risks are new 低保/特困, large 临时救助, or income under the line."""
     n = len(frame)
     benign = spec["benign"]
@@ -185,7 +197,9 @@ def civil_affairs(frame, pop, spec, info, rng):
     return frame
 
 
-def hr(frame, pop, spec, info, rng):
+def hr(
+    frame: pd.DataFrame, pop: Population, spec: dict, info: PeriodInfo, rng: np.random.Generator
+) -> pd.DataFrame:
     """Employment changes; risks are 失业 and 返乡未就业 (no income then)."""
     n = len(frame)
     status = np.full(n, spec["benign"]["employment_status"], dtype=object)
@@ -201,7 +215,9 @@ def hr(frame, pop, spec, info, rng):
     return frame
 
 
-def emergency(frame, pop, spec, info, rng):
+def emergency(
+    frame: pd.DataFrame, pop: Population, spec: dict, info: PeriodInfo, rng: np.random.Generator
+) -> pd.DataFrame:
     """Disaster losses; risks are collapsed or badly damaged houses, and casualties."""
     n = len(frame)
     benign = spec["benign"]
@@ -217,7 +233,9 @@ def emergency(frame, pop, spec, info, rng):
     return frame
 
 
-def flood_cluster(pop: Population, size: int, spec: dict, info: PeriodInfo, rng) -> tuple[pd.DataFrame, int]:
+def flood_cluster(
+    pop: Population, size: int, spec: dict, info: PeriodInfo, rng: np.random.Generator
+) -> tuple[pd.DataFrame, int]:
     """≥ `size` roster households of one village flooded on one day, houses collapsed or damaged."""
     heads = pop.households[pop.households["on_roster"]]
     counts = heads["village_idx"].value_counts()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from warehouse.identity import CHECK_CHARS, WEIGHTS, check_digit
+from warehouse.identity import BAD_CHECKSUM, CHECK_CHARS, WEIGHTS, check_digit, parse
 
 _FULLWIDTH = str.maketrans({str(i): chr(0xFF10 + i) for i in range(10)})
 
@@ -48,19 +48,23 @@ def old_15(rid: str) -> str:
 
 
 def _unambiguous(mangled: str) -> str:
-    """'' for a typo that ends in 000: readers rightly take that for Excel's precision loss."""
-    return "" if mangled.endswith("000") else mangled
+    """The typo if it reads as a failed check digit only ('' otherwise).
+
+    A typo in the birth date that makes it impossible, or one ending in 000 (Excel's precision
+    loss), reads as another problem; the truth would then mislead.
+    """
+    return mangled if parse(mangled).status == BAD_CHECKSUM else ""
 
 
 def typo_digit(rid: str, rng: np.random.Generator) -> str:
-    """One digit of the body mistyped (the check digit then fails); '' if it would look like Excel's."""
+    """One digit of the body mistyped, so only the check digit fails ('' if it would fail otherwise)."""
     pos = int(rng.integers(6, 17))
     wrong = (int(rid[pos]) + int(rng.integers(1, 10))) % 10
     return _unambiguous(rid[:pos] + str(wrong) + rid[pos + 1 :])
 
 
 def swap_adjacent(rid: str, rng: np.random.Generator) -> str:
-    """Two adjacent, different digits of the body swapped ('' when all neighbours are equal)."""
+    """Two adjacent, different digits of the body swapped, so only the check digit fails ('' if not)."""
     spots = [i for i in range(6, 16) if rid[i] != rid[i + 1]]
     if not spots:
         return ""

@@ -76,7 +76,8 @@ def _totals(table: FeedTable, order: list[str], first: str) -> list:
     for key in table.amounts:
         total = float(np.nansum(np.array(table.typed[key], dtype=float)))
         cell = round(total, 2) if table.spreadsheet else f"{total:.2f}"
-        row[order.index(key)] = cell if order.index(key) else row[0]
+        if order.index(key):  # an amount in the first column keeps the 合计 label
+            row[order.index(key)] = cell
     return row
 
 

@@ -8,9 +8,6 @@ import pandas as pd
 
 from shouwang.demo.population import Population
 
-RISK_COLUMNS = ("risk_type", "level", "variant", "lead", "ongoing_from")
-
-
 def period_start(period: str) -> dt.date:
     """First day of a YYYY-MM period."""
     return dt.date(int(period[:4]), int(period[5:7]), 1)

@@ -43,7 +43,7 @@ class FeedTable:
         return len(self.rows)
 
 
-def _places(pids: np.ndarray, pop: Population, style: str, rng: np.random.Generator):
+def _places(pids: np.ndarray, pop: Population, style: str, rng: np.random.Generator) -> tuple:
     """Township and village cells in the file's style; rows written short when mixed."""
     village = pop.person("village_idx")[pids]
     vil = pop.villages
@@ -62,7 +62,9 @@ def _places(pids: np.ndarray, pop: Population, style: str, rng: np.random.Genera
     return official, township, village_cells, written_short
 
 
-def build_table(name: str, layout: dict, plan_rows: pd.DataFrame, pop: Population, rng) -> FeedTable:
+def build_table(
+    name: str, layout: dict, plan_rows: pd.DataFrame, pop: Population, rng: np.random.Generator
+) -> FeedTable:
     """Turn a department's planned rows into clean file cells plus per-row truth."""
     pids = plan_rows["pid"].to_numpy()
     spreadsheet = layout["format"] in SPREADSHEETS

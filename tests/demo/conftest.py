@@ -1,4 +1,4 @@
-"""A small generated county shared by the demo tests (generated once per test module)."""
+"""A small generated county shared by the demo tests (generated once per test session)."""
 from __future__ import annotations
 
 import csv
@@ -14,7 +14,7 @@ from shouwang.demo.settings import demo_settings
 HOUSEHOLDS = 300
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def county(tmp_path_factory):
     """A 300-household county for 2026-10, seed 11."""
     return generate_county(HOUSEHOLDS, "2026-10", tmp_path_factory.mktemp("county"), seed=11)
@@ -50,7 +50,7 @@ def roster_by_member(county, column: str) -> dict[tuple[str, str], str]:
     return {(h, str(m)): v for h, m, v in zip(roster["户编号"], member, roster[column])}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def records(county):
     """(file, Excel row) → (department, {header without padding: cell as read}) for every record."""
     out = {}
