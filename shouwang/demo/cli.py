@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from pathlib import Path
 
 
@@ -12,7 +13,8 @@ def _generate(ctx, args) -> int:
 
     try:
         county = generate_county(
-            args.households, args.period, Path(args.out), seed=args.seed, townships=args.townships
+            args.households, args.period, Path(args.out), seed=args.seed, townships=args.townships,
+            as_of=args.as_of,
         )
     except (ValueError, RuntimeError) as e:  # bad arguments or settings; xlwt missing
         raise UserError(f"generate: {e}") from e
@@ -45,5 +47,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
     p.add_argument(
         "--townships", type=int, default=None, metavar="K", help="townships (default ~6 per 3,000 households, scaled by sqrt)"
+    )
+    p.add_argument(
+        "--as-of", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+        help="no event dated after this day (default today; matters for the current month only)",
     )
     p.set_defaults(func=_generate)

@@ -22,6 +22,7 @@ class PeriodInfo:
     start: dt.date
     county: str
     ages: np.ndarray  # age of every person on the period's first day
+    as_of: dt.date  # no event is dated after this day (departments cannot report the future)
 
     @property
     def days(self) -> int:
@@ -34,7 +35,10 @@ def _uniform(rng: np.random.Generator, bounds: list, n: int, ndigits: int = 2) -
 
 
 def _dates(info: PeriodInfo, rng: np.random.Generator, n: int) -> list[dt.date]:
-    return [info.start + dt.timedelta(days=int(d)) for d in rng.integers(0, info.days, n)]
+    """Event days in the period, none after `as_of` when the period is the current month."""
+    days_so_far = (info.as_of - info.start).days + 1
+    last = min(info.days, days_so_far) if days_so_far >= 1 else info.days
+    return [info.start + dt.timedelta(days=int(d)) for d in rng.integers(0, last, n)]
 
 
 def _by_variant(frame: pd.DataFrame, risks: list[dict]):

@@ -1,10 +1,12 @@
 """`generate_county`: a synthetic demo county — roster, eight messy department feeds, ground truth.
 
-The same seed gives the same county and the same files; another period of the same seed keeps the
-roster and carries part of the previous month's risk events on (see truth/ongoing.csv).
+The same seed gives the same county and the same files (for the current month, the same day too:
+no event is dated in the future); another period of the same seed keeps the roster and carries
+part of the previous month's risk events on (see truth/ongoing.csv).
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from dataclasses import dataclass, field
@@ -70,8 +72,13 @@ def generate_county(
     out: Path | str,
     seed: int = 1,
     townships: int | None = None,
+    as_of: dt.date | None = None,
 ) -> GeneratedCounty:
-    """Write DIR/roster.csv, DIR/landing/<dept>_<period>.<ext> and DIR/truth/*.csv for a county."""
+    """Write DIR/roster.csv, DIR/landing/<dept>_<period>.<ext> and DIR/truth/*.csv for a county.
+
+    Event dates in the current month stop at `as_of` (default today); for past months the
+    files depend on the seed alone.
+    """
     started = time.perf_counter()
     check_period(period)
     if households < 20:
@@ -85,7 +92,7 @@ def generate_county(
     landing.mkdir(parents=True, exist_ok=True)
 
     pop = build_population(households, str(county["code"]), cfg["county"], stream(seed, "population"), townships)
-    plan = plan_period(pop, period, seed, cfg, county["name"])
+    plan = plan_period(pop, period, seed, cfg, county["name"], as_of or dt.date.today())
     tables = []
     for name, layout in cfg["departments"].items():
         table = build_table(name, layout, plan.rows[name], pop, stream(seed, "table", period, name))

@@ -1,6 +1,7 @@
 """A period's feed rows before they become files: who, which values, which planted risk."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,9 +29,12 @@ def _lead_counts(households: int, cfg: dict) -> dict[str, int]:
     return {d: total // len(depts) + (i < total % len(depts)) for i, d in enumerate(depts)}
 
 
-def _new_rows(pop: Population, period: str, seed: int, cfg: dict, county: str) -> PeriodPlan:
+def _new_rows(
+    pop: Population, period: str, seed: int, cfg: dict, county: str, as_of: dt.date
+) -> PeriodPlan:
     """This period's fresh records (no ongoing ones), fixed by seed and period."""
-    info = dep.PeriodInfo(period, sel.period_start(period), county, sel.ages_on(pop, sel.period_start(period)))
+    start = sel.period_start(period)
+    info = dep.PeriodInfo(period, start, county, sel.ages_on(pop, start), as_of)
     leads = _lead_counts(int(pop.households["on_roster"].sum()), cfg["leads"])
     rows, flood_village = {}, -1
     for name, layout in cfg["departments"].items():
@@ -56,11 +60,13 @@ def _new_rows(pop: Population, period: str, seed: int, cfg: dict, county: str) -
     return PeriodPlan(period, rows, flood_village)
 
 
-def plan_period(pop: Population, period: str, seed: int, cfg: dict, county: str) -> PeriodPlan:
+def plan_period(
+    pop: Population, period: str, seed: int, cfg: dict, county: str, as_of: dt.date
+) -> PeriodPlan:
     """This period's records: fresh ones plus a share of last period's risk rows still ongoing."""
-    fresh = _new_rows(pop, period, seed, cfg, county)
+    fresh = _new_rows(pop, period, seed, cfg, county, as_of)
     before = sel.previous_period(period)
-    previous = _new_rows(pop, before, seed, cfg, county)
+    previous = _new_rows(pop, before, seed, cfg, county, as_of)
     rows = {}
     for name, frame in fresh.rows.items():
         rng = stream(seed, "ongoing", period, name)

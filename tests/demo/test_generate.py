@@ -1,6 +1,7 @@
 """generate_county: deterministic for a seed, a second period keeps the roster, sane volumes."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import pandas as pd
@@ -108,3 +109,11 @@ def test_hundred_thousand_households_well_under_a_minute(tmp_path):
     print(county.summary())
     assert county.persons > 300_000
     assert county.seconds < 60
+
+
+def test_current_month_has_no_future_dates(tmp_path):
+    as_of = dt.date(2026, 11, 9)
+    county = generate_county(120, "2026-11", tmp_path, seed=5, townships=2, as_of=as_of)
+    health = pd.read_csv(county.feeds["health"], encoding="gbk", dtype=str, keep_default_na=False)
+    days = pd.to_datetime(health["确诊日期"].where(health["姓名"] != "合计"), format="%Y/%m/%d", errors="coerce")
+    assert days.notna().sum() > 10 and days.max() <= pd.Timestamp(as_of)
