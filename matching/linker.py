@@ -44,29 +44,30 @@ def _link_rows(records: pd.DataFrame, persons: pd.DataFrame, spec, decided: dict
     stats = {"auto": 0, "review": 0, "none": 0, ACCEPTED: 0, REJECTED: 0, "candidate_pairs": 0}
     if records.empty:
         return [], stats
-    best = pd.DataFrame(columns=["li", "ri", "weight", "probability", "status", "pair_row"])
     result: LinkResult | None = None
+    picks = pd.DataFrame(index=range(len(records)), columns=["ri", "pair_row", "weight",
+                                                             "probability", "status", "ambiguous"])
     if not persons.empty:
         result = link_frames(records, persons, spec, group="household_id")
         stats["candidate_pairs"] = result.timings["candidate_pairs"]
         best = _without_rejected(result, records, persons, decided, spec)
-    by_record = best.set_index("li")
+        picks = best.set_index("li").reindex(range(len(records)))
     person_ids = persons["person_id"].to_numpy() if len(persons) else np.array([])
     household_of = dict(zip(persons.get("person_id", []), persons.get("household_id", [])))
     rows = []
-    for pos, (record_id, sig) in enumerate(zip(records["record_id"], records["signature"])):
+    for record_id, sig, pick in zip(records["record_id"], records["signature"],
+                                    picks.itertuples(index=False)):
         row = {"record_id": int(record_id), "person_id": None, "household_id": None,
                "match_weight": None, "probability": None, "status": NONE, "explanation": {}}
-        if pos in by_record.index:
-            pick = by_record.loc[pos]
-            person = int(person_ids[int(pick["ri"])])
-            expl = result.explanation(int(pick["pair_row"]))
-            if bool(pick.get("ambiguous", False)):
+        if pick.ri == pick.ri:  # not NaN: the record had a candidate
+            person = int(person_ids[int(pick.ri)])
+            expl = result.explanation(int(pick.pair_row))
+            if pick.ambiguous == True:  # noqa: E712 - numpy bool, or NaN without a rival
                 expl["ambiguous"] = True
                 expl["text_zh"] += "；同村另有相近人员，需人工核对"
-            row.update(match_weight=float(pick["weight"]), probability=float(pick["probability"]),
-                       status=pick["status"], explanation={**expl, "person_id": person})
-            if pick["status"] != NONE:
+            row.update(match_weight=float(pick.weight), probability=float(pick.probability),
+                       status=pick.status, explanation={**expl, "person_id": person})
+            if pick.status != NONE:
                 row.update(person_id=person, household_id=int(household_of[person]))
         accepted = [p for p, d in decided.get(sig, {}).items() if d == ACCEPT and p in household_of]
         if accepted:

@@ -27,6 +27,10 @@ class LinkageSpec:
     ambiguity_margin: float = 3.0
     # "left": each left row links at most once; "both": also each right row (FEBRL-style).
     one_to_one: str = "left"
+    # A comparison whose top level is near-proof of a match (an exact blind ID): EM starts m
+    # for the other comparisons from the pairs agreeing on it, so it cannot drift to a
+    # cluster of look-alike non-matches on large, loose blocks.
+    em_anchor: str | None = None
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -40,6 +44,8 @@ class LinkageSpec:
         names = [c.name for c in self.comparisons]
         if len(set(names)) != len(names):
             raise ValueError(f"comparison names must be unique: {names}; pass name=... to one")
+        if self.em_anchor is not None and self.em_anchor not in names:
+            raise ValueError(f"em_anchor {self.em_anchor!r} is not a comparison; use one of {names}")
 
     @classmethod
     def from_dict(cls, data: dict, overrides: dict | None = None) -> "LinkageSpec":

@@ -158,4 +158,18 @@ def train(
     u0 = _level_shares(gamma, spec, np.ones(len(gamma)))
     for j, u in estimate_u_by_random_sampling(spec, left, right, fixed).items():
         u0[j] = u
-    return estimate_parameters_by_em(spec, gamma, u_start=u0, fixed_u=fixed)
+    return estimate_parameters_by_em(spec, gamma, u_start=u0, m_start=anchored_m(spec, gamma),
+                                     fixed_u=fixed)
+
+
+def anchored_m(spec: LinkageSpec, gamma: np.ndarray) -> list[np.ndarray] | None:
+    """Starting m from the pairs at the anchor comparison's top level (None: no anchor)."""
+    if spec.em_anchor is None:
+        return None
+    j = [c.name for c in spec.comparisons].index(spec.em_anchor)
+    sure = gamma[:, j] == 1
+    if sure.sum() == 0:
+        return None
+    m = _level_shares(gamma[sure], spec, np.ones(int(sure.sum())))
+    m[j] = default_m(spec)[j]  # the anchor's own m cannot be read off pairs chosen by it
+    return m

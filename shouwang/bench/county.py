@@ -66,13 +66,29 @@ class _Maker:
                        int(self.rng.integers(1, 29)))
 
 
+def _places(cfg: dict) -> list[tuple[str, str]]:
+    """(township, village) pairs, enough for households_per_village."""
+    stems = cfg["place_stems"]
+    n_villages = max(1, round(cfg["households"] / cfg["households_per_village"]))
+    places = []
+    for k in range(n_villages):
+        t = k // cfg["villages_per_township"]
+        town = stems[t % len(stems)] + (stems[t // len(stems) % len(stems)] if t >= len(stems) else "")
+        town += cfg["township_suffixes"][t % len(cfg["township_suffixes"])]
+        a, b = stems[k % len(stems)], stems[(k // len(stems) + k) % len(stems)]
+        village = (a + b if a != b else a) + cfg["village_suffixes"][k % len(cfg["village_suffixes"])]
+        places.append((town, village))
+    return places
+
+
 def _roster(mk: _Maker) -> list[dict]:
     people = []
-    places = [(t, v) for t, vs in mk.cfg["townships"].items() for v in vs]
+    places = _places(mk.cfg)
     for h in range(mk.cfg["households"]):
-        town, village = places[h % len(places)]
+        place = h % len(places)
+        town, village = places[place]
         # Villages are clans: a few surnames dominate each one.
-        clan = mk.cfg["surnames"][(hash(village) % 7) * 3: (hash(village) % 7) * 3 + 3]
+        clan = mk.cfg["surnames"][(place % 7) * 3: (place % 7) * 3 + 3]
         surname = mk.pick(clan) if mk.rng.random() < 0.6 else mk.pick(mk.cfg["surnames"])
         head_birth = mk.birth(1945, 1992)
         size = int(mk.rng.integers(1, 6))
