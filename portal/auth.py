@@ -8,36 +8,55 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.errors import InvalidInput
+from portal.inputs import clean_text
 from portal.principal import ROLES
 from warehouse.models import User
 
-_HASHER = PasswordHasher()
-# Verified against when the user does not exist, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _HASHER.hash("shouwang-no-such-user")
 SESSION = "session"
 TOKEN = "api-token"
 
 
-def hash_password(password: str) -> str:
-    """An argon2id hash of ``password``."""
-    return _HASHER.hash(password)
+class Passwords:
+    """argon2id hashing at the configured cost (settings portal.argon2)."""
+
+    def __init__(self, time_cost: int, memory_cost_kib: int, parallelism: int):
+        self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost_kib,
+                                      parallelism=parallelism)
+        # Checked when the user does not exist, so a wrong name costs as long as a wrong password.
+        self._dummy = self._hasher.hash("shouwang-no-such-user")
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> "Passwords":
+        """The hasher configured in settings portal.argon2."""
+        return cls(**settings["portal"]["argon2"])
+
+    def hash(self, password: str) -> str:
+        """An argon2id hash of ``password``."""
+        return self._hasher.hash(password)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        """Whether ``password`` matches ``password_hash`` (False for a malformed hash)."""
+        try:
+            return self._hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def check_absent(self, password: str) -> None:
+        """Spend a verification's time for a user that does not exist."""
+        self.verify(self._dummy, password)
 
 
-def verify_password(password_hash: str, password: str) -> bool:
-    """Whether ``password`` matches ``password_hash`` (False for a malformed hash)."""
-    try:
-        return _HASHER.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-def authenticate(session: Session, name: str, password: str) -> User | None:
+def authenticate(session: Session, passwords: Passwords, name: str, password: str) -> User | None:
     """The user named ``name`` if ``password`` is theirs, else None."""
-    user = session.scalar(select(User).where(User.name == name))
+    try:
+        name = clean_text(name, "username", "用户名", 64) or ""
+    except InvalidInput:
+        name = ""  # a name no account can have
+    user = session.scalar(select(User).where(User.name == name)) if name else None
     if user is None:
-        verify_password(_DUMMY_HASH, password)
+        passwords.check_absent(password)
         return None
-    return user if verify_password(user.password_hash, password) else None
+    return user if passwords.verify(user.password_hash, password) else None
 
 
 class Signer:
@@ -65,11 +84,11 @@ def signing_secret(vault) -> str:
     return vault.blind("portal_signing", "itsdangerous")
 
 
-def add_user(session: Session, name: str, role: str, township: str | None, password: str,
-             min_length: int) -> User:
+def add_user(session: Session, passwords: Passwords, name: str, role: str,
+             township: str | None, password: str, min_length: int) -> User:
     """Create an account; township verifiers must name their township, others must not."""
-    name = (name or "").strip()
-    township = (township or "").strip() or None
+    name = clean_text(name, "name", "用户名", 64) or ""
+    township = clean_text(township, "township", "乡镇", 64)
     if not name:
         raise InvalidInput("用户名不能为空 (--name)", "name")
     if role not in ROLES:
@@ -82,7 +101,7 @@ def add_user(session: Session, name: str, role: str, township: str | None, passw
         raise InvalidInput(f"密码至少 {min_length} 个字符", "password")
     if session.scalar(select(User.id).where(User.name == name)) is not None:
         raise InvalidInput(f"用户 {name} 已存在", "name")
-    user = User(name=name, role=role, township=township, password_hash=hash_password(password))
+    user = User(name=name, role=role, township=township, password_hash=passwords.hash(password))
     session.add(user)
     session.flush()
     return user

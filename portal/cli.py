@@ -58,7 +58,7 @@ def _read_password(path: Path | None) -> str:
 
 def cmd_users_add(ctx, args) -> int:
     """Create a portal account with an argon2-hashed password."""
-    from portal.auth import add_user
+    from portal.auth import Passwords, add_user
     from portal.errors import InvalidInput
     from shouwang.cli import UserError
     from warehouse.db import session_scope
@@ -66,7 +66,8 @@ def cmd_users_add(ctx, args) -> int:
     password = _read_password(args.password_file)
     try:
         with session_scope(ctx.engine) as s:
-            user = add_user(s, args.name, args.role, args.township, password,
+            user = add_user(s, Passwords.from_settings(ctx.settings), args.name, args.role,
+                            args.township, password,
                             int(ctx.settings["portal"]["min_password_length"]))
             summary = f"{user.name} ({user.role}{', ' + user.township if user.township else ''})"
     except InvalidInput as e:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.errors import Conflict, InvalidInput
+from portal.inputs import clean_text
 from portal.principal import Principal
 from portal.queue import get_warning
 from warehouse.audit import record as audit
@@ -28,21 +29,18 @@ class OutcomeForm:
 
 def _clean(form: OutcomeForm, outcomes: dict) -> OutcomeForm:
     """The form with spaces trimmed, or InvalidInput naming the field to fix."""
-    outcome = (form.outcome or "").strip()
-    v1, v2 = (form.verifier1 or "").strip(), (form.verifier2 or "").strip()
-    reason = (form.reason or "").strip() or None
+    outcome = clean_text(form.outcome, "outcome", "核实结果", NAME_MAX) or ""
+    v1 = clean_text(form.verifier1, "verifier1", "核实人一", NAME_MAX)
+    v2 = clean_text(form.verifier2, "verifier2", "核实人二", NAME_MAX)
+    reason = clean_text(form.reason, "reason", "理由", REASON_MAX)
     if outcome not in outcomes:
         raise InvalidInput(f"核实结果必须是以下之一: {'、'.join(outcomes)}", "outcome")
     if not v1 or not v2:
         raise InvalidInput("两人同行：请填写两名核实人员姓名", "verifier2" if v1 else "verifier1")
     if v1 == v2:
         raise InvalidInput("两名核实人员不能是同一人", "verifier2")
-    if len(v1) > NAME_MAX or len(v2) > NAME_MAX:
-        raise InvalidInput(f"核实人员姓名不能超过 {NAME_MAX} 个字符", "verifier1")
     if outcomes[outcome].get("needs_reason") and not reason:
         raise InvalidInput(f"“{outcome}”需要填写理由", "reason")
-    if reason and len(reason) > REASON_MAX:
-        raise InvalidInput(f"理由不能超过 {REASON_MAX} 个字符", "reason")
     return OutcomeForm(outcome, v1, v2, reason)
 
 

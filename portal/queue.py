@@ -8,6 +8,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from portal.errors import InvalidInput, NotFound
+from portal.inputs import clean_text
 from portal.principal import Principal
 from warehouse.models import Household, Person, VerificationTask, Warning
 
@@ -27,6 +28,8 @@ class QueueFilters:
     overdue_only: bool = False
 
     def __post_init__(self) -> None:
+        for name, label in (("level", "等级"), ("village", "村"), ("township", "乡镇")):
+            object.__setattr__(self, name, clean_text(getattr(self, name), name, label, 64))
         if self.status not in STATUSES:
             raise InvalidInput(f"状态筛选 {self.status!r} 无效；可选: {', '.join(STATUSES)}", "status")
 

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Annotated, Iterator
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from portal.auth import SESSION, TOKEN, Signer, signing_secret
+from portal.auth import SESSION, TOKEN, Passwords, Signer, signing_secret
 from portal.clock import today
 from portal.database import portal_session
 from portal.labels import Labels, labels
@@ -16,6 +16,10 @@ from portal.principal import Principal
 from portal.ratelimit import LoginLimiter
 from warehouse.models import User
 
+# A reporting period (YYYY-MM) this century: the rule sets and calendars cover no other.
+PERIOD_PATTERN = r"^20\d\d-(0[1-9]|1[0-2])$"
+# Row ids in paths: the databases' integer primary keys are 32-bit.
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 bearer = HTTPBearer(auto_error=False, description="POST /api/token 取得的访问令牌")
 
 
@@ -32,6 +36,7 @@ class Portal:
         self.cfg = self.settings["portal"]
         self.engine = ctx.engine
         self.signer = Signer(signing_secret(ctx.vault()))
+        self.passwords = Passwords.from_settings(self.settings)
         self.limiter = LoginLimiter(int(self.cfg["login_max_failures"]),
                                     float(self.cfg["login_window_seconds"]))
 
@@ -53,9 +58,9 @@ class Portal:
         """Today in the county's time zone."""
         return today(self.settings)
 
-    def labels(self, year: str | None = None) -> Labels:
-        """Chinese labels of the county's rule set for ``year`` (this year by default)."""
-        return labels(self.settings, year or str(self.today().year))
+    def labels(self) -> Labels:
+        """Chinese labels of the county's rule set for this year."""
+        return labels(self.settings, str(self.today().year))
 
 
 def portal_of(request: Request) -> Portal:

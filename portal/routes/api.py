@@ -13,7 +13,7 @@ from portal.feeds import feed_status
 from portal.outcomes import OutcomeForm, record_outcome
 from portal.principal import Principal
 from portal.queue import QueueFilters, queue
-from portal.web import api_principal, portal_of
+from portal.web import PERIOD_PATTERN, RowId, api_principal, portal_of
 
 router = APIRouter(prefix="/api", tags=["api"])
 AUTH_ERRORS = {401: {"description": "未登录或令牌已失效"}, 403: {"description": "角色无权访问"}}
@@ -151,7 +151,7 @@ def token(request: Request, username: str = Form(max_length=64),
         raise HTTPException(429, f"登录尝试过多，请 {wait} 秒后再试",
                             headers={"Retry-After": str(wait)})
     with portal.session(None) as s:
-        user = authenticate(s, username, password)
+        user = authenticate(s, portal.passwords, username, password)
         if user is None:
             portal.limiter.failed(username, client)
             raise HTTPException(401, "用户名或密码错误", headers={"WWW-Authenticate": "Bearer"})
@@ -182,14 +182,14 @@ def api_queue(request: Request, principal: Principal = Depends(api_principal),
 
 @router.get("/warnings/{warning_id}", response_model=WarningOut,
             responses={**AUTH_ERRORS, 404: {"description": "无此预警（或不属于本乡镇）"}})
-def api_warning(request: Request, warning_id: int,
+def api_warning(request: Request, warning_id: RowId,
                 principal: Principal = Depends(api_principal)) -> WarningOut:
     """One warning with its household, members (IDs masked) and evidence; the view is audited."""
     portal = portal_of(request)
     with portal.session(principal) as s:
         d = household_detail(s, principal, warning_id)
         w, t = d.warning, d.task
-        lab = portal.labels(w.last_period[:4])
+        lab = portal.labels()
         return WarningOut(
             warning_id=w.id, code=w.code, township=w.township, village=w.village,
             household_no=d.household.household_no if d.household else None,
@@ -209,7 +209,7 @@ def api_warning(request: Request, warning_id: int,
 @router.post("/warnings/{warning_id}/outcome", response_model=OutcomeOut,
              responses={**AUTH_ERRORS, 404: {"description": "无此预警（或不属于本乡镇）"},
                         409: {"description": "预警已销号"}, 422: {"description": "输入有误"}})
-def api_outcome(request: Request, warning_id: int, body: OutcomeIn,
+def api_outcome(request: Request, warning_id: RowId, body: OutcomeIn,
                 principal: Principal = Depends(api_principal)) -> OutcomeOut:
     """Record a verification outcome (两人同行); 不符合 closes the warning (销号)."""
     portal = portal_of(request)
@@ -221,12 +221,12 @@ def api_outcome(request: Request, warning_id: int, body: OutcomeIn,
 
 
 @router.get("/feeds", response_model=list[FeedOut], responses=AUTH_ERRORS)
-def api_feeds(request: Request, period: str = Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$"),
+def api_feeds(request: Request, period: str = Query(pattern=PERIOD_PATTERN),
               principal: Principal = Depends(api_principal)) -> list[FeedOut]:
     """Feed status per department for ``period`` (county and engineer roles)."""
     portal = portal_of(request)
     with portal.session(principal) as s:
-        rows = feed_status(s, principal, period, portal.labels(period[:4]).departments,
+        rows = feed_status(s, principal, period, portal.labels().departments,
                            portal.settings, portal.today())
     return [FeedOut(**{k: v for k, v in vars(r).items() if k in FeedOut.model_fields})
             for r in rows]

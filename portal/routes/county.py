@@ -10,7 +10,7 @@ from portal.pages import render
 from portal.principal import Principal
 from portal.queue import QueueFilters, queue
 from portal.review import decide, review_queue
-from portal.web import page_principal, portal_of
+from portal.web import RowId, page_principal, portal_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,7 +44,7 @@ def feeds_page(request: Request, principal: Principal = Depends(page_principal),
         known = feed_periods(s)
         default = f"{today.year}-{today.month:02d}"
         chosen = period if period in known else (known[0] if known else default)
-        rows = feed_status(s, principal, chosen, portal.labels(chosen[:4]).departments,
+        rows = feed_status(s, principal, chosen, portal.labels().departments,
                            portal.settings, today)
     return render(request, "feeds.html", principal, rows=rows, periods=known, period=chosen)
 
@@ -59,7 +59,7 @@ def review_page(request: Request, principal: Principal = Depends(page_principal)
 
 
 @router.post("/review/{link_id}")
-def review_decide(request: Request, link_id: int, principal: Principal = Depends(page_principal),
+def review_decide(request: Request, link_id: RowId, principal: Principal = Depends(page_principal),
                   decision: str = Form("")):
     """Accept or reject one link; the decision is kept for later months and audited."""
     portal = portal_of(request)

@@ -38,7 +38,7 @@ def login(request: Request, username: str = Form(""), password: str = Form(""),
         return render(request, "login.html", None, status_code=429, next=next,
                       error=f"登录尝试过多，请 {wait} 秒后再试")
     with portal.session(None) as s:
-        user = authenticate(s, username, password)
+        user = authenticate(s, portal.passwords, username, password)
         if user is None:
             portal.limiter.failed(username, client)
             return render(request, "login.html", None, status_code=401, next=next,

@@ -13,7 +13,7 @@ from portal.outcomes import OutcomeForm, record_outcome
 from portal.pages import render
 from portal.principal import Principal
 from portal.queue import QueueFilters, queue, villages
-from portal.web import page_principal, portal_of
+from portal.web import RowId, page_principal, portal_of
 from portal.workbook import queue_workbook
 from warehouse.audit import record as audit
 
@@ -69,7 +69,7 @@ def queue_xlsx(request: Request, principal: Principal = Depends(page_principal),
 
 
 @router.get("/warnings/{warning_id}")
-def warning_page(request: Request, warning_id: int, principal: Principal = Depends(page_principal),
+def warning_page(request: Request, warning_id: RowId, principal: Principal = Depends(page_principal),
                  saved: str = ""):
     """Household detail with the evidence; the view is audited."""
     portal = portal_of(request)
@@ -81,7 +81,7 @@ def warning_page(request: Request, warning_id: int, principal: Principal = Depen
 
 
 @router.post("/warnings/{warning_id}/outcome")
-def outcome_form(request: Request, warning_id: int, principal: Principal = Depends(page_principal),
+def outcome_form(request: Request, warning_id: RowId, principal: Principal = Depends(page_principal),
                  outcome: str = Form(""), verifier1: str = Form(""), verifier2: str = Form(""),
                  reason: str = Form("")):
     """Record the outcome from the detail page; on a mistake show the form again with the message."""

@@ -9,7 +9,9 @@ from functools import lru_cache
 import pytest
 from fastapi.testclient import TestClient
 
-from portal.auth import hash_password
+import yaml
+
+from portal.auth import Passwords
 from warehouse.db import session_scope
 from warehouse.identity import make_id
 from warehouse.masking import mask_id
@@ -28,10 +30,25 @@ USERS = {  # name -> (role, township)
 }
 
 
+# argon2id at its smallest cost: real hashing and verification, fast enough for many logins.
+FAST_ARGON2 = {"time_cost": 1, "memory_cost_kib": 8, "parallelism": 1}
+
+
+def write_test_settings(home) -> None:
+    """A county settings file in ``home`` with the cheap argon2 cost."""
+    (home / "settings.yaml").write_text(yaml.safe_dump({"portal": {"argon2": FAST_ARGON2}}),
+                                        encoding="utf-8")
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(home):
+    """Every portal test's home carries the cheap argon2 cost."""
+    write_test_settings(home)
+
+
 @lru_cache(maxsize=1)
 def _password_hash() -> str:
-    # argon2 is slow on purpose: hash the shared test password once per worker.
-    return hash_password(PASSWORD)
+    return Passwords(**FAST_ARGON2).hash(PASSWORD)
 
 
 @dataclass

@@ -4,18 +4,28 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from portal.auth import SESSION, TOKEN, Signer, add_user, hash_password, verify_password
+from portal.auth import SESSION, TOKEN, Passwords, Signer, add_user
 from portal.errors import InvalidInput
 from warehouse.db import session_scope
 from warehouse.models import User
 
 
-def test_argon2_hash_verifies_only_the_password():
-    h = hash_password("a long passphrase")
-    assert h.startswith("$argon2id$") and "a long passphrase" not in h
-    assert verify_password(h, "a long passphrase")
-    assert not verify_password(h, "a long passphrasE")
-    assert not verify_password("not-a-hash", "x")
+def test_argon2_hash_verifies_only_the_password(ctx):
+    pw = Passwords.from_settings(ctx.settings)
+    h = pw.hash("a long passphrase")
+    assert h.startswith("$argon2id$v=19$m=8,t=1,p=1$") and "a long passphrase" not in h
+    assert pw.verify(h, "a long passphrase")
+    assert not pw.verify(h, "a long passphrasE")
+    assert not pw.verify("not-a-hash", "x")
+
+
+def test_default_cost_is_argon2_cffi_default(home, monkeypatch):
+    from shouwang import config
+
+    monkeypatch.setenv("SHOUWANG_CONFIG", "")
+    (home / "settings.yaml").unlink()
+    h = Passwords.from_settings(config.settings()).hash("x")
+    assert h.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
 
 
 def test_signer_rejects_tampered_expired_and_crossed_tokens():
@@ -41,18 +51,19 @@ def test_add_user_refuses_bad_accounts(ctx):
     with session_scope(ctx.engine) as s:
         for kwargs, field in BAD_ACCOUNTS:
             with pytest.raises(InvalidInput) as err:
-                add_user(s, password="long enough pw", min_length=10, **kwargs)
+                add_user(s, Passwords.from_settings(ctx.settings), password="long enough pw", min_length=10, **kwargs)
             assert err.value.field == field
         assert s.scalars(select(User)).all() == []
 
 
 def test_add_user_stores_hash_and_refuses_duplicates(ctx):
+    pw = Passwords.from_settings(ctx.settings)
     with session_scope(ctx.engine) as s:
-        add_user(s, "town_a", "township", "龙河镇", "long enough pw", min_length=10)
+        add_user(s, pw, "town_a", "township", "龙河镇", "long enough pw", min_length=10)
     with session_scope(ctx.engine) as s:
         user = s.scalar(select(User).where(User.name == "town_a"))
-        assert verify_password(user.password_hash, "long enough pw") and user.township == "龙河镇"
+        assert pw.verify(user.password_hash, "long enough pw") and user.township == "龙河镇"
         with pytest.raises(InvalidInput, match="已存在"):
-            add_user(s, "town_a", "township", "龙河镇", "long enough pw", min_length=10)
+            add_user(s, pw, "town_a", "township", "龙河镇", "long enough pw", min_length=10)
         with pytest.raises(InvalidInput, match="至少 10"):
-            add_user(s, "town_b", "township", "三合街道", "short", min_length=10)
+            add_user(s, pw, "town_b", "township", "三合街道", "short", min_length=10)

@@ -5,7 +5,7 @@ import io
 
 from sqlalchemy import select
 
-from portal.auth import verify_password
+from portal.auth import Passwords
 from shouwang.cli import main
 from warehouse.db import session_scope
 from warehouse.models import User
@@ -23,8 +23,9 @@ def test_users_add_from_file_and_stdin(ctx, tmp_path, monkeypatch, capsys):
     assert "user added: town_a (township, 龙河镇)" in out and "password" not in out
     with session_scope(ctx.engine) as s:
         users = {u.name: u for u in s.scalars(select(User))}
-        assert verify_password(users["town_a"].password_hash, "file-password-123")
-        assert verify_password(users["boss"].password_hash, "stdin-password-456")
+        pw = Passwords.from_settings(ctx.settings)
+        assert pw.verify(users["town_a"].password_hash, "file-password-123")
+        assert pw.verify(users["boss"].password_hash, "stdin-password-456")
     assert main(["--warehouse", ctx.warehouse, "users", "list"]) == 0
     assert capsys.readouterr().out.splitlines() == ["boss\tcounty_admin\t", "town_a\ttownship\t龙河镇"]
 

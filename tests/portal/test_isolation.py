@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from tests.portal.conftest import TOWN_A, TOWN_B, login, seed_warehouse, token_for
+from tests.portal.conftest import (TOWN_A, TOWN_B, login, seed_warehouse, token_for,
+                                   write_test_settings)
 from warehouse.db import session_scope
 from warehouse.models import Link, MatchDecision, VerificationTask, Warning
 
@@ -38,6 +39,7 @@ def env(request, tmp_path_factory):
         mp.setenv("SHOUWANG_HOME", str(tmp))
         mp.setenv("SHOUWANG_MASTER_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode())
         mp.delenv("SHOUWANG_CONFIG", raising=False)
+        write_test_settings(tmp)
         migrate(url)
         ctx = Context(warehouse=url, home=tmp)
         seed = seed_warehouse(ctx)
