@@ -13,6 +13,7 @@ from portal.clock import today
 from portal.database import portal_session
 from portal.labels import Labels, labels
 from portal.principal import Principal
+from portal.queue import QueueFilters, QueueItem, queue
 from portal.ratelimit import LoginLimiter
 from warehouse.models import User
 
@@ -57,6 +58,12 @@ class Portal:
     def today(self):  # -> datetime.date
         """Today in the county's time zone."""
         return today(self.settings)
+
+    def queue(self, session: Session, principal: Principal, filters: QueueFilters
+              ) -> list[QueueItem]:
+        """The caller's queue as of today, one page long, most serious level first on ties."""
+        return queue(session, principal, filters, self.today(), self.labels().level_order(),
+                     int(self.cfg["queue_page_size"]))
 
     def labels(self) -> Labels:
         """Chinese labels of the county's rule set for this year."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
@@ -9,10 +10,10 @@ from pydantic import BaseModel, Field
 
 from portal.auth import TOKEN, authenticate
 from portal.detail import household_detail
-from portal.feeds import feed_status
+from portal.feeds import FeedStatus, feed_status
 from portal.outcomes import OutcomeForm, record_outcome
 from portal.principal import Principal
-from portal.queue import QueueFilters, queue
+from portal.queue import QueueFilters, QueueItem
 from portal.web import PERIOD_PATTERN, RowId, api_principal, portal_of
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -27,24 +28,11 @@ class TokenOut(BaseModel):
     expires_in: int
 
 
-class QueueItemOut(BaseModel):
-    """One warning in the caller's queue."""
+@dataclass(frozen=True)
+class QueueItemOut(QueueItem):
+    """One warning in the caller's queue, with its risk type's label."""
 
-    warning_id: int
-    code: str
-    township: str | None
-    village: str | None
-    household_no: str | None
-    subject: str
-    risk_type: str
-    risk_label: str
-    level: str
-    reason: str
-    status: str
-    task_status: str
-    outcome: str | None
-    due_date: dt.date | None
-    overdue: bool
+    risk_label: str = ""
 
 
 class MemberOut(BaseModel):
@@ -125,20 +113,6 @@ class OutcomeOut(BaseModel):
     outcome: str
 
 
-class FeedOut(BaseModel):
-    """One department's feed for a period."""
-
-    department: str
-    label: str
-    arrived_at: dt.datetime | None
-    rows_read: int
-    rows_loaded: int
-    rows_quarantined: int
-    failed_batches: int
-    due: dt.date
-    late: bool
-
-
 @router.post("/token", response_model=TokenOut,
              responses={401: {"description": "用户名或密码错误"}, 429: {"description": "尝试过多"}})
 def token(request: Request, username: str = Form(max_length=64),
@@ -174,8 +148,7 @@ def api_queue(request: Request, principal: Principal = Depends(api_principal),
     filters = QueueFilters(level=level, village=village, status=status, due_before=due_before,
                            township=township)
     with portal.session(principal) as s:
-        items = queue(s, principal, filters, portal.today(), lab.level_order(),
-                      int(portal.cfg["queue_page_size"]))
+        items = portal.queue(s, principal, filters)
     return [QueueItemOut(**vars(i), risk_label=lab.risk_types.get(i.risk_type, i.risk_type))
             for i in items]
 
@@ -220,13 +193,11 @@ def api_outcome(request: Request, warning_id: RowId, body: OutcomeIn,
                           task_status=task.status, outcome=task.outcome)
 
 
-@router.get("/feeds", response_model=list[FeedOut], responses=AUTH_ERRORS)
+@router.get("/feeds", response_model=list[FeedStatus], responses=AUTH_ERRORS)
 def api_feeds(request: Request, period: str = Query(pattern=PERIOD_PATTERN),
-              principal: Principal = Depends(api_principal)) -> list[FeedOut]:
+              principal: Principal = Depends(api_principal)) -> list[FeedStatus]:
     """Feed status per department for ``period`` (county and engineer roles)."""
     portal = portal_of(request)
     with portal.session(principal) as s:
-        rows = feed_status(s, principal, period, portal.labels().departments,
+        return feed_status(s, principal, period, portal.labels().departments,
                            portal.settings, portal.today())
-    return [FeedOut(**{k: v for k, v in vars(r).items() if k in FeedOut.model_fields})
-            for r in rows]

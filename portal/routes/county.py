@@ -8,11 +8,16 @@ from portal.county import digest, periods, township_progress
 from portal.feeds import feed_periods, feed_status
 from portal.pages import render
 from portal.principal import Principal
-from portal.queue import QueueFilters, queue
+from portal.queue import QueueFilters
 from portal.review import decide, review_queue
 from portal.web import RowId, page_principal, portal_of
 
 router = APIRouter(include_in_schema=False)
+
+
+def _pick(period: str, known: list[str], default: str) -> str:
+    """The asked-for period if there is data for it, else the newest, else ``default``."""
+    return period if period in known else (known[0] if known else default)
 
 
 @router.get("/county")
@@ -24,10 +29,9 @@ def county_page(request: Request, principal: Principal = Depends(page_principal)
     today = portal.today()
     with portal.session(principal) as s:
         known = periods(s)
-        chosen = period if period in known else (known[0] if known else "")
+        chosen = _pick(period, known, "")
         progress = township_progress(s, principal, today)
-        overdue = queue(s, principal, QueueFilters(overdue_only=True), today,
-                        portal.labels().level_order(), int(portal.cfg["queue_page_size"]))
+        overdue = portal.queue(s, principal, QueueFilters(overdue_only=True))
         dig = digest(s, principal, chosen) if chosen else None
     return render(request, "county.html", principal, progress=progress, overdue=overdue,
                   digest=dig, periods=known, period=chosen)
@@ -42,8 +46,7 @@ def feeds_page(request: Request, principal: Principal = Depends(page_principal),
     today = portal.today()
     with portal.session(principal) as s:
         known = feed_periods(s)
-        default = f"{today.year}-{today.month:02d}"
-        chosen = period if period in known else (known[0] if known else default)
+        chosen = _pick(period, known, f"{today.year}-{today.month:02d}")
         rows = feed_status(s, principal, chosen, portal.labels().departments,
                            portal.settings, today)
     return render(request, "feeds.html", principal, rows=rows, periods=known, period=chosen)

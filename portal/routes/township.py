@@ -12,7 +12,7 @@ from portal.errors import InvalidInput
 from portal.outcomes import OutcomeForm, record_outcome
 from portal.pages import render
 from portal.principal import Principal
-from portal.queue import QueueFilters, queue, villages
+from portal.queue import QueueFilters, villages
 from portal.web import RowId, page_principal, portal_of
 from portal.workbook import queue_workbook
 from warehouse.audit import record as audit
@@ -31,12 +31,6 @@ def _filters(level: str, village: str, status: str, due_before: str, township: s
                         due_before=due, township=township or None)
 
 
-def _queue(request: Request, principal: Principal, filters: QueueFilters, session):
-    portal = portal_of(request)
-    return queue(session, principal, filters, portal.today(), portal.labels().level_order(),
-                 int(portal.cfg["queue_page_size"]))
-
-
 @router.get("/queue")
 def queue_page(request: Request, principal: Principal = Depends(page_principal),
                level: str = "", village: str = "", status: str = "", due_before: str = "",
@@ -44,7 +38,7 @@ def queue_page(request: Request, principal: Principal = Depends(page_principal),
     """The caller's verification queue, overdue first."""
     filters = _filters(level, village, status, due_before, township)
     with portal_of(request).session(principal) as s:
-        items = _queue(request, principal, filters, s)
+        items = portal_of(request).queue(s, principal, filters)
         village_names = villages(s, principal)
     return render(request, "queue.html", principal, items=items, f=filters,
                   villages=village_names, query=request.url.query)
@@ -59,7 +53,7 @@ def queue_xlsx(request: Request, principal: Principal = Depends(page_principal),
     portal = portal_of(request)
     scope = principal.township if not principal.is_county else (filters.township or "全县")
     with portal.session(principal) as s:
-        items = _queue(request, principal, filters, s)
+        items = portal_of(request).queue(s, principal, filters)
         audit(s, principal.name, "export_list", "queue", None, principal.township,
               {"rows": len(items), "status": filters.status})
     body = queue_workbook(items, portal.labels(), f"{scope}核实清单")
