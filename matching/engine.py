@@ -62,7 +62,7 @@ def link_frames(
                           "status": band(spec, prob), "pair_row": np.arange(len(li))})
     if group:
         pairs[group] = right[group].to_numpy()[ri]
-    best = resolve(pairs, spec, group=group)
+    best = resolve(pairs, spec, group=group, params=params)
     t4 = time.perf_counter()
     timings = {"blocking": t1 - t0, "comparing": t2 - t1, "training": t3 - t2,
                "predicting": t4 - t3, "candidate_pairs": int(len(li))}

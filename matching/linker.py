@@ -62,6 +62,9 @@ def _link_rows(records: pd.DataFrame, persons: pd.DataFrame, spec, decided: dict
         if pick.ri == pick.ri:  # not NaN: the record had a candidate
             person = int(person_ids[int(pick.ri)])
             expl = result.explanation(int(pick.pair_row))
+            if spec.record_posterior:
+                expl["record_probability"] = round(float(pick.probability), 6)
+                expl["text_zh"] += f"；综合全部候选，归属此户的概率{float(pick.probability):.1%}"
             if pick.ambiguous == True:  # noqa: E712 - numpy bool, or NaN without a rival
                 expl["ambiguous"] = True
                 expl["text_zh"] += "；同村另有相近人员，需人工核对"
@@ -89,7 +92,7 @@ def _without_rejected(result: LinkResult, records, persons, decided, spec) -> pd
     sigs = records["signature"].to_numpy()[pairs["li"].to_numpy()]
     pids = persons["person_id"].to_numpy()[pairs["ri"].to_numpy()]
     keep = np.fromiter(((s, int(p)) not in rejected for s, p in zip(sigs, pids)), bool, len(pairs))
-    return resolve(pairs[keep], spec, group="household_id")
+    return resolve(pairs[keep], spec, group="household_id", params=result.params)
 
 
 def _replace_links(conn, period: str, record_ids: list[int], rows: list[dict]) -> None:

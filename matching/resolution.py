@@ -4,16 +4,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from matching.inference import AUTO, REVIEW
+from matching.inference import AUTO, NONE, REVIEW
 from matching.settings import LinkageSpec
+from matching.training import ModelParameters
 
 
-def resolve(pairs: pd.DataFrame, spec: LinkageSpec, group: str | None = None) -> pd.DataFrame:
+def resolve(
+    pairs: pd.DataFrame, spec: LinkageSpec, group: str | None = None,
+    params: ModelParameters | None = None,
+) -> pd.DataFrame:
     """One row per left record: its best pair; ``ambiguous`` when a rival is within the margin.
 
     ``pairs`` has columns li, ri, weight, probability, status. ``group`` names a column of the
     pairs (e.g. the household) so rivals in the same group are not counted as ambiguity.
     With ``spec.one_to_one == "both"`` each right row is also used at most once (greedy by weight).
+    With ``spec.record_posterior`` and ``params``, probability and status are re-decided by
+    ``record_posterior`` (the pairwise probability is kept as ``pair_probability``).
     """
     if pairs.empty:
         return pairs.assign(ambiguous=pd.Series(dtype=bool), runner_up=pd.Series(dtype=float))
@@ -31,9 +37,47 @@ def resolve(pairs: pd.DataFrame, spec: LinkageSpec, group: str | None = None) ->
     best = best.set_index("li", drop=False)
     best["runner_up"] = runner.reindex(best.index)
     best["ambiguous"] = (best["weight"] - best["runner_up"]) < spec.ambiguity_margin
+    best["pair_probability"] = best["probability"]
+    if spec.record_posterior and params is not None:
+        post, anyone = record_posterior(ranked, best, params, group)
+        best["probability"] = post
+        # Probably someone on the roster but not surely this one: a person should look.
+        best["status"] = np.where(post >= spec.auto_threshold, AUTO,
+                                  np.where(anyone >= spec.review_threshold, REVIEW, NONE))
     demote = best["ambiguous"] & (best["status"] == AUTO)
     best.loc[demote, "status"] = REVIEW
     return best.reset_index(drop=True)
+
+
+def record_posterior(
+    pairs: pd.DataFrame, best: pd.DataFrame, params: ModelParameters, group: str | None
+) -> tuple[pd.Series, pd.Series]:
+    """P(the record is the best candidate's person, or household with ``group``) among all its
+    candidates, given that it is at most one of them; and P(it is any of them).
+
+    Pairwise Fellegi-Sunter scores each pair alone; a record with a single name-alike in its
+    village is surer than one with three. With pi the share of records that have a true match
+    among their n candidates (from the EM match rate), each candidate's prior is pi/n and
+    P(k) = (pi/n) BF_k / ((1 - pi) + (pi/n) sum_j BF_j), BF being the pair's Bayes factor.
+    """
+    n_records = pairs["li"].nunique()
+    pi = float(np.clip(params.match_rate * len(pairs) / n_records, 1e-6, 1 - 1e-6))
+    counts = pairs.groupby("li")["li"].transform("size").to_numpy()
+    log_bf = (pairs["weight"].to_numpy() - params.prior_weight) * np.log(2)
+    a = np.log(pi / counts) + log_bf
+    frame = pd.DataFrame({"li": pairs["li"].to_numpy(), "a": a})
+    if group:
+        frame["same"] = pairs[group].to_numpy() == best[group].reindex(pairs["li"]).to_numpy()
+    else:
+        frame["same"] = pairs["ri"].to_numpy() == best["ri"].reindex(pairs["li"]).to_numpy()
+    top = np.maximum(frame.groupby("li")["a"].transform("max").to_numpy(), np.log1p(-pi))
+    frame["e"] = np.exp(frame["a"] - top)
+    frame["e_same"] = np.where(frame["same"], frame["e"], 0.0)
+    sums = frame.assign(top=top).groupby("li").agg(e=("e", "sum"), e_same=("e_same", "sum"),
+                                                   top=("top", "first"))
+    none = np.exp(np.log1p(-pi) - sums["top"])
+    total = sums["e"] + none
+    return (sums["e_same"] / total).reindex(best.index), (sums["e"] / total).reindex(best.index)
 
 
 def _greedy_both(ranked: pd.DataFrame) -> pd.DataFrame:

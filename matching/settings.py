@@ -31,6 +31,9 @@ class LinkageSpec:
     # for the other comparisons from the pairs agreeing on it, so it cannot drift to a
     # cluster of look-alike non-matches on large, loose blocks.
     em_anchor: str | None = None
+    # Decide on the probability of the record's person among all its candidates
+    # (resolution.record_posterior) instead of each pair's own probability.
+    record_posterior: bool = False
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -39,3 +39,22 @@ def test_each_record_appears_once():
     pairs = _pairs([(i % 3, i, float(i), 0.99, "auto", i) for i in range(9)])
     best = resolve(pairs, SPEC, "hh")
     assert sorted(best["li"].tolist()) == [0, 1, 2]
+
+
+def test_record_posterior_is_sure_of_a_lone_candidate_and_splits_between_rivals():
+    import numpy as np
+
+    from matching.training import ModelParameters
+
+    spec = LinkageSpec(comparisons=[], blocking_rules=[], record_posterior=True)
+    params = ModelParameters(m=[], u=[], match_rate=0.1)
+    prior = params.prior_weight
+    lone = _pairs([(0, 1, prior + 12, 0.8, "review", 1), (0, 2, prior - 5, 0.0, "none", 2),
+                   (0, 3, prior - 5, 0.0, "none", 3)])
+    best = resolve(lone, spec, "hh", params)
+    assert best["status"].tolist() == ["auto"] and best["probability"].iloc[0] > 0.99
+    assert best["pair_probability"].iloc[0] == 0.8
+    twins = _pairs([(0, 1, prior + 12, 0.8, "review", 1), (0, 2, prior + 12, 0.8, "review", 2)])
+    best = resolve(twins, spec, "hh", params)
+    assert best["status"].tolist() == ["review"]
+    assert np.isclose(best["probability"].iloc[0], 0.5, atol=0.01)
