@@ -146,10 +146,12 @@ def cmd_ingest(ctx, args) -> int:
     from connectors.ingest import ingest_landing
     from shouwang.cli import UserError
 
+    from warehouse.crypto import KeyMissing
+
     period = _period(args.period)
     try:
         results = ingest_landing(ctx, period, args.landing)
-    except FeedError as e:
+    except (FeedError, KeyMissing) as e:
         raise UserError(str(e)) from None
     if not results:
         print(f"no files for {period} in {args.landing}")

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from shouwang import config
+from shouwang.airflow_support import SQLITE_CONNECT_ARGS_PATH
 
 DAGS_FOLDER = Path(__file__).resolve().parent.parent / "dags"
 DAG_ORDER = ("feed_ingest", "screening_publish", "verification_sla")
@@ -36,6 +37,7 @@ def embedded_env(home: Path) -> dict[str, str]:
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": SQLITE_CONNECT_ARGS_PATH,
     }
 
 
@@ -71,29 +73,24 @@ def run_dags(dag_ids: list[str], conf: dict | None = None, logical_date: str | N
     return states
 
 
-def _shouwang(home: Path, warehouse: str, *argv: str) -> None:
-    from shouwang.cli import main
-
-    code = main(["--home", str(home), "--warehouse", warehouse, *argv])
-    if code:
-        raise SystemExit(f"shouwang {' '.join(argv)} failed with exit code {code}")
-
-
-def demo(households: int, period: str, demo_dir: Path, seed: int | None = None) -> dict:
-    """Generate a demo county, load its roster, and run the three DAGs on it; print where the lists are."""
+def demo(households: int, period: str, demo_dir: Path, seed: int = 1) -> dict:
+    """Generate a demo county, load its roster, and run the three DAGs on it; say where the lists are."""
     from shouwang import orchestration
     from shouwang.context import Context
+    from shouwang.demo.generate import generate_county
+    from warehouse.db import migrate
+    from warehouse.registry import load_roster
 
     home = config.home()
-    warehouse = config.warehouse_url(home_dir=home)
-    os.environ.setdefault(orchestration.ENV_LANDING, str((demo_dir / "landing").resolve()))
-    _shouwang(home, warehouse, "init")
-    extra = ["--seed", str(seed)] if seed is not None else []
-    _shouwang(home, warehouse, "generate", "--households", str(households), "--period", period,
-              "--out", str(demo_dir), *extra)
-    _shouwang(home, warehouse, "registry", "load", str(demo_dir / "roster.csv"))
+    ctx = Context(warehouse=config.warehouse_url(home_dir=home), home=home)
+    home.mkdir(parents=True, exist_ok=True)
+    ctx.vault(create=True)
+    migrate(ctx.warehouse)
+    county = generate_county(households, period, demo_dir, seed=seed)
+    load_roster(ctx, county.roster)
+    os.environ[orchestration.ENV_LANDING] = str(county.landing.resolve())  # the DAG tasks read it
     states = run_dags(list(DAG_ORDER), conf={"period": period})
-    out = orchestration.out_dir(Context(warehouse=warehouse, home=home)) / period
+    out = orchestration.out_dir(ctx) / period
     return {"states": states, "lists": str(out), "files": sorted(p.name for p in out.glob("*"))}
 
 
@@ -109,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     dm.add_argument("--households", type=int, default=300)
     dm.add_argument("--period", required=True)
     dm.add_argument("--dir", type=Path, default=Path("var/demo-airflow"))
-    dm.add_argument("--seed", type=int)
+    dm.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
 
     configure(airflow_home())

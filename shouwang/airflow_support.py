@@ -17,6 +17,16 @@ def dag_settings() -> dict:
     return config.settings()["airflow"]
 
 
+def sqlite_connect_args() -> dict:
+    """Connect args for a SQLite metadata DB: wait for locks instead of failing at 5 s."""
+    return {"timeout": dag_settings()["sqlite_busy_timeout_seconds"]}
+
+
+# Airflow takes connect args by import path (AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS).
+SQLITE_CONNECT_ARGS = sqlite_connect_args()
+SQLITE_CONNECT_ARGS_PATH = f"{__name__}.SQLITE_CONNECT_ARGS"
+
+
 def landing_asset(department: str):  # -> airflow.sdk.Asset
     """The asset a department's landed feed updates (posted by the landing watcher or the API)."""
     from airflow.sdk import Asset

@@ -84,9 +84,14 @@ def cmd_registry_load(ctx, args) -> int:
     from shouwang.cli import UserError
     from warehouse.registry import load_roster
 
+    from warehouse.crypto import KeyMissing
+
     if not Path(args.file).exists():
         raise UserError(f"{args.file}: no such file")
-    r = load_roster(ctx, Path(args.file))
+    try:
+        r = load_roster(ctx, Path(args.file))
+    except KeyMissing as e:
+        raise UserError(str(e)) from None
     if r.status == "failed":
         raise UserError(r.error)
     print(f"{r.status} {r.source_file} in {r.seconds}s: read {r.rows_read}, loaded {r.rows_loaded}, "

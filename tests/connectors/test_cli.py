@@ -97,3 +97,14 @@ def test_feeds_check_without_a_warehouse_creates_none(tmp_path, home, capsys):
                  str(path)]) == 0
     assert "10 read = 10 to load" in capsys.readouterr().out
     assert not db.exists()
+
+
+def test_without_a_master_key_ingest_and_registry_load_say_how_to_get_one(ctx, tmp_path,
+                                                                           capsys, monkeypatch):
+    monkeypatch.delenv("SHOUWANG_MASTER_KEY")
+    f.write_csv(tmp_path / "卫健_2026-10.csv", f.feed_rows("health", PERSONS))
+    assert _run(ctx, "ingest", "--period", "2026-10", "--landing", str(tmp_path)) == 1
+    assert "shouwang init" in capsys.readouterr().err
+    roster = f.write_csv(tmp_path / "roster.csv", f.roster_rows(PERSONS))
+    assert _run(ctx, "registry", "load", str(roster)) == 1
+    assert "shouwang init" in capsys.readouterr().err
