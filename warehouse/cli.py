@@ -82,9 +82,8 @@ def cmd_registry_load(ctx, args) -> int:
     from pathlib import Path
 
     from shouwang.cli import UserError
-    from warehouse.registry import load_roster
-
     from warehouse.crypto import KeyMissing
+    from warehouse.registry import load_roster
 
     if not Path(args.file).exists():
         raise UserError(f"{args.file}: no such file")
