@@ -28,12 +28,9 @@ INGESTED = af.ingested_alias()
 @dag(
     dag_id="feed_ingest",
     schedule=af.ingest_schedule(SETTINGS),
-    start_date=af.start_date(SETTINGS),
-    catchup=False,
-    max_active_runs=1,
     tags=af.tags(SETTINGS, "ingest"),
     doc_md=__doc__,
-    default_args=af.default_args(SETTINGS),
+    **af.common_dag_args(SETTINGS),
     params={"period": af.period_param()},
 )
 def feed_ingest():

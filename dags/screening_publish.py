@@ -21,12 +21,9 @@ SETTINGS = af.dag_settings()
 @dag(
     dag_id="screening_publish",
     schedule=af.publish_schedule(SETTINGS),
-    start_date=af.start_date(SETTINGS),
-    catchup=False,
-    max_active_runs=1,
     tags=af.tags(SETTINGS, "screening", "publish"),
     doc_md=__doc__,
-    default_args=af.default_args(SETTINGS),
+    **af.common_dag_args(SETTINGS),
     params={"period": af.period_param()},
 )
 def screening_publish():

@@ -17,12 +17,9 @@ SETTINGS = af.dag_settings()
 @dag(
     dag_id="verification_sla",
     schedule=af.sla_schedule(SETTINGS),
-    start_date=af.start_date(SETTINGS),
-    catchup=False,
-    max_active_runs=1,
     tags=af.tags(SETTINGS, "sla"),
     doc_md=__doc__,
-    default_args=af.default_args(SETTINGS),
+    **af.common_dag_args(SETTINGS),
 )
 def verification_sla():
     @task

@@ -99,6 +99,12 @@ def default_args(settings: dict) -> dict:
     }
 
 
+def common_dag_args(settings: dict) -> dict:
+    """What every Shouwang DAG shares: start date, no catch-up, one run at a time, task defaults."""
+    return {"start_date": start_date(settings), "catchup": False, "max_active_runs": 1,
+            "default_args": default_args(settings)}
+
+
 def period_param():  # -> airflow.sdk.Param
     """The optional `period` run parameter (YYYY-MM) every DAG accepts."""
     from airflow.sdk import Param
