@@ -9,7 +9,7 @@ DEMO_PERIOD ?= 2026-10
 export SHOUWANG_HOME ?= $(CURDIR)/var
 export AIRFLOW_HOME ?= $(CURDIR)/var/airflow
 
-.PHONY: venv demo test bench airflow postgres chromium clean
+.PHONY: venv demo demo-airflow test bench airflow postgres chromium clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,16 @@ demo: venv
 	$(BIN)/shouwang generate --households $(DEMO_HOUSEHOLDS) --period $(DEMO_PERIOD) --out $(DEMO_DIR)
 	$(BIN)/shouwang registry load $(DEMO_DIR)/roster.csv
 	$(BIN)/shouwang run --period $(DEMO_PERIOD) --landing $(DEMO_DIR)/landing --out var/out
+
+# The same demo through the real DAGs (dag.test, SQLite metadata DB in $$AIRFLOW_HOME).
+demo-airflow: venv
+	$(BIN)/python -m shouwang.airflow_embedded demo --households $(DEMO_HOUSEHOLDS) --period $(DEMO_PERIOD) --dir $(DEMO_DIR)-airflow
+
+# Airflow's UI, scheduler and triggerer with the project's DAGs; login in docs/airflow.md.
+airflow: venv
+	PATH=$(CURDIR)/$(BIN):$$PATH AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags AIRFLOW__CORE__LOAD_EXAMPLES=False \
+	  AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS=shouwang.airflow_support.SQLITE_CONNECT_ARGS \
+	  $(BIN)/airflow standalone
 
 clean:
 	rm -rf var/demo var/out
