@@ -186,3 +186,16 @@ def test_ids_excel_stored_as_numbers_load_flagged_with_region_and_birth_date(ctx
     assert rec.flags == ["id_excel_precision_lost"]
     assert (rec.id_region, rec.birth_date) == ("500230", dt.date(1970, 5, 6))
     assert _count(ctx, Quarantine) == 0
+
+
+@pytest.mark.bench
+def test_a_hundred_thousand_row_feed(ctx, tmp_path):
+    import time
+
+    path = f.write_csv(tmp_path / "医保_2026-10.csv",
+                       f.feed_rows("medical_insurance", f.people(100_000)), "gbk")
+    started = time.perf_counter()
+    result = ingest_file(ctx, path)
+    seconds = time.perf_counter() - started
+    print(f"\n100,000-row feed on {ctx.engine.dialect.name}: {seconds:.1f}s")
+    assert result.rows_loaded == 100_000
