@@ -24,7 +24,7 @@ PUBLICATION_KIND = "run"
 
 _SUMMARY_KEYS = (
     "batch_id", "department", "period", "status", "source_file",
-    "rows_read", "rows_loaded", "rows_quarantined", "rows_merged", "error",
+    "rows_read", "rows_loaded", "rows_quarantined", "rows_merged", "rows_totals", "superseded", "error",
 )
 
 
@@ -117,15 +117,6 @@ def feeds_due(ctx: Context, period: str, when: dt.datetime) -> bool:
     return when.astimezone(ZoneInfo(s["timezone"])).date() >= due
 
 
-def file_checksum(path: Path) -> str:
-    """SHA-256 of a file's bytes, the content key of a landed feed."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 @dataclass(frozen=True)
 class LandedFile:
     """One department file waiting in the landing folder; what a mapped ingest task receives."""
@@ -141,6 +132,7 @@ def landed_files(landing: Path, period: str) -> list[dict]:
     """The department feeds of ``period`` in ``landing`` (named as connectors.catalog reads
     them, e.g. `医保_2026-10.xlsx`), sorted by name, with their checksums."""
     from connectors.catalog import contract_for, parse_file_name
+    from connectors.ingest import checksum_of  # the same key the connector stores
 
     check_period(period)
     found = []
@@ -155,7 +147,7 @@ def landed_files(landing: Path, period: str) -> list[dict]:
         except KeyError:
             log.warning("landing: %s names no known department; skipped (rename it <dept>_<YYYY-MM>.<ext>)", path.name)
             continue
-        found.append(asdict(LandedFile(str(path), path.name, dept, period, file_checksum(path))))
+        found.append(asdict(LandedFile(str(path), path.name, dept, period, checksum_of(path.read_bytes()))))
     return found
 
 
