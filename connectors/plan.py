@@ -10,12 +10,12 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pandas as pd
 
 from connectors import catalog
-from connectors.contract import Contract
+from connectors.contract import IDENTITY_FIELD, Contract
 from connectors.errors import FeedError
 from connectors.reader import Located, Sheet, best_contract, locate
 from connectors.records import Problem, Records, build_records
@@ -156,7 +156,12 @@ def _apply_validation(plan: FeedPlan, contract: Contract, docs_dir: Path | None,
                           "connector's own checks only")
         return
     records = plan.records
-    frame = records.frame.copy()  # IDs are never in it: only id_status and id_masked
+    frame = records.frame.copy()
+    # The check-digit expectation needs the cleaned ID; it lives in this in-memory frame only
+    # (the suites exclude unexpected values from results and Data Docs).
+    cells = records.ids.get(IDENTITY_FIELD)
+    if cells is not None:
+        frame[IDENTITY_FIELD] = [c.cleaned or None for c in cells]
     for f in contract.fields:
         if f.type == "bool" and f.name in frame:  # the suites check the file's 是/否 words
             frame[f.name] = frame[f.name].map({True: "是", False: "否"})
@@ -185,29 +190,8 @@ def _str_or_none(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def _failures(outcome: object):
-    """(source_row, reason, column) triples from a ValidationOutcome, whatever its container."""
-    failures = getattr(outcome, "failures", None)
-    if failures is None and isinstance(outcome, dict):
-        failures = outcome.get("failures")
-    if isinstance(failures, dict):
-        for row, reasons in failures.items():
-            for reason in ([reasons] if isinstance(reasons, str) else reasons):
-                yield (row, *_reason_column(reason))
-        return
-    for item in failures or ():
-        if isinstance(item, dict):
-            yield item["source_row"], item.get("reason", "validation_failed"), item.get("column")
-        elif isinstance(item, tuple):
-            yield (item[0], item[1], item[2] if len(item) > 2 else None)
-        else:
-            yield (item.source_row, getattr(item, "reason", "validation_failed"),
-                   getattr(item, "column", None))
-
-
-def _reason_column(reason: object) -> tuple[str, str | None]:
-    if isinstance(reason, dict):
-        return reason.get("reason", "validation_failed"), reason.get("column")
-    if isinstance(reason, tuple):
-        return reason[0], (reason[1] if len(reason) > 1 else None)
-    return str(reason), None
+def _failures(outcome) -> Iterator[tuple[int, str, str | None]]:
+    """(source_row, reason, column) triples from a ValidationOutcome."""
+    for row, reasons in outcome.failures.items():
+        for reason, column in reasons:
+            yield row, reason, column
