@@ -1,7 +1,7 @@
 """feed_ingest run for real (dag.test in an embedded Airflow): broken feeds do not block the
 good one, missing departments are reported late, a rerun loads nothing twice, a task that
-raises is recorded by the failure callback, and no resident ID or phone reaches Airflow's
-output, logs or metadata database."""
+raises is recorded by the failure callback, verification_sla escalates an overdue task once,
+and no resident ID or phone reaches Airflow's output, logs or metadata database."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,9 +10,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from tests.dags.embedded import ON_SQLITE, run_airflow
+from tests.dags.factory import add_task
 from tests.pii import find_plaintext
 from warehouse.identity import make_id
-from warehouse.models import FeedBatch, FeedRecord, PipelineEvent
+from warehouse.models import FeedBatch, FeedRecord, PipelineEvent, VerificationTask
 
 # After the 10th of November, when October's feeds are due: missing ones are late.
 CONF = ["--conf", '{"period": "2026-10"}', "--logical-date", "2026-11-20T00:00:00+00:00"]
@@ -43,7 +44,7 @@ def events(ctx, kind: str, first: str = "department") -> list[tuple]:
 
 
 @ON_SQLITE
-def test_broken_feeds_do_not_block_and_nothing_personal_reaches_airflow(ctx, airflow_env):
+def test_feeds_failures_and_sla_through_the_real_dags(ctx, airflow_env):
     landing = Path(airflow_env["SHOUWANG_LANDING"])
     secrets = write_health_feed(landing)
     (landing / "医保_2026-10.csv").write_text("foo,bar\n1,2\n", encoding="utf-8")  # wrong columns
@@ -52,12 +53,16 @@ def test_broken_feeds_do_not_block_and_nothing_personal_reaches_airflow(ctx, air
     out = Path(airflow_env["SHOUWANG_OUT"])
     out.write_text("a file where the out folder should be", encoding="utf-8")
 
-    # The same run twice (a rerun of the same logical date): the second must add nothing.
-    # Then publishing fails (the out folder is a file): retried, then recorded by the callback.
-    run = run_airflow(airflow_env, "run", "feed_ingest", "feed_ingest", "screening_publish", *CONF)
+    overdue = add_task(ctx, "W2026-10-00001", dt.date(2026, 11, 19))  # due the day before the run
 
-    assert run.states == [("feed_ingest", "success")] * 2 + [("screening_publish", "failed")], \
-        run.output[-3000:]
+    # The same run twice (a rerun of the same logical date): the second must add nothing.
+    # Then publishing fails (the out folder is a file): retried, then recorded by the callback;
+    # the SLA check runs regardless (twice: it escalates once).
+    run = run_airflow(airflow_env, "run", "feed_ingest", "feed_ingest", "screening_publish",
+                      "verification_sla", "verification_sla", *CONF)
+
+    assert run.states == [("feed_ingest", "success")] * 2 + [("screening_publish", "failed")] + \
+        [("verification_sla", "success")] * 2, run.output[-3000:]
     assert [b for b in batches(ctx) if b[1] == "loaded"] == [("health", "loaded", 5)]
     with ctx.engine.connect() as conn:
         assert len(conn.execute(select(FeedRecord.id)).all()) == 5
@@ -68,5 +73,9 @@ def test_broken_feeds_do_not_block_and_nothing_personal_reaches_airflow(ctx, air
     assert [p for p, _ in publish_failed] == ["2026-10"]  # one event, filed under the month
     late = [d for d, _ in events(ctx, "late")]
     assert sorted(late) == ["civil_affairs", "education", "emergency", "hr", "water"]
+    with ctx.engine.connect() as conn:
+        assert conn.scalar(select(VerificationTask.escalated_at).where(VerificationTask.id == overdue))
+    assert [t for _, t in events(ctx, "overdue")] == [
+        "verification of warning W2026-10-00001 in 龙河镇 was due 2026-11-19 and is not done"]
     assert find_plaintext([Path(airflow_env["AIRFLOW_HOME"])], secrets) == []
     assert find_plaintext([landing], secrets), "the scan must find the IDs where they really are"

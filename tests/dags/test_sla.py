@@ -8,26 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from shouwang.sla import escalate_overdue
-from warehouse.db import session_scope
-from warehouse.models import PipelineEvent, VerificationTask, Warning
+from tests.dags.factory import add_task
+from warehouse.models import PipelineEvent, VerificationTask
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # 08:00 on 20 November in the county: tasks due on the 19th or earlier are overdue.
 RUN = dt.datetime(2026, 11, 20, 8, tzinfo=SHANGHAI)
-
-
-def add_task(ctx, code: str, due: dt.date, status: str = "pending", township: str = "龙河镇") -> int:
-    """A warning and its township verification task, due on ``due``."""
-    with session_scope(ctx.engine) as s:
-        w = Warning(code=code, subject_key=f"hh:{code}", risk_type="illness", level="red",
-                    action="assistance_review", reason="大病", opened_period="2026-10",
-                    last_period="2026-10", township=township)
-        s.add(w)
-        s.flush()
-        task = VerificationTask(warning_id=w.id, township=township, status=status, due_date=due)
-        s.add(task)
-        s.flush()
-        return task.id
 
 
 def state(ctx) -> tuple[list, list]:
