@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from matching.person_frames import record_frame
 from warehouse.crypto import Vault
-from warehouse.models import MatchDecision
+from warehouse.models import MatchDecision, utcnow
 
 SIGNATURE_PURPOSE = "match_decision"
 SIGNATURE_FIELDS = ("id_index", "id_key0", "id_key1", "id_key2", "id_key3", "name_clean",
@@ -64,7 +64,7 @@ def remember(conn: Connection, signature: str, person_id: int, decision: str, by
         select(MatchDecision.id).where(MatchDecision.record_signature == signature,
                                        MatchDecision.person_id == person_id)
     ).scalar()
-    values = {"decision": decision, "decided_by": by}
+    values = {"decision": decision, "decided_by": by, "decided_at": utcnow()}
     if existing:
         conn.execute(MatchDecision.__table__.update().where(MatchDecision.id == existing)
                      .values(**values))

@@ -9,9 +9,11 @@ from sqlalchemy.orm import Session, aliased
 from portal.errors import Conflict, InvalidInput, NotFound
 from portal.principal import Principal
 from warehouse.audit import record as audit
-from warehouse.models import FeedRecord, Household, Link, MatchDecision, Person, utcnow
+from matching.decisions import ACCEPT, REJECT, feed_record_signature, remember
+from matching.linker import ACCEPTED, REJECTED
+from warehouse.models import FeedRecord, Household, Link, Person
 
-DECISIONS = {"accept": "accepted", "reject": "rejected"}
+DECISIONS = {ACCEPT: ACCEPTED, REJECT: REJECTED}
 
 
 @dataclass(frozen=True)
@@ -30,11 +32,6 @@ class ReviewItem:
     household_place: str
     probability: float | None
     explanation: dict
-
-
-def record_signature(vault, record: FeedRecord) -> str:
-    """Keyed hash of the identifying fields (blind ID index and name) a decision is reused for."""
-    return vault.blind("match_signature", f"{record.id_index or ''}|{record.name or ''}")
 
 
 def review_queue(session: Session, principal: Principal, limit: int) -> list[ReviewItem]:
@@ -71,15 +68,12 @@ def decide(session: Session, principal: Principal, link_id: int, decision: str, 
     if link.person_id is None:
         raise Conflict(f"匹配 {link_id} 没有候选人员，无法{decision}")
     rec = session.get(FeedRecord, link.record_id)
-    signature = record_signature(vault, rec)
-    prior = session.scalar(select(MatchDecision).where(
-        MatchDecision.record_signature == signature, MatchDecision.person_id == link.person_id))
-    if prior is None:
-        session.add(MatchDecision(record_signature=signature, person_id=link.person_id,
-                                  decision=decision, decided_by=principal.name))
-    else:
-        prior.decision, prior.decided_by, prior.decided_at = decision, principal.name, utcnow()
+    # The matcher's own signature and store, so `link_period` reuses this decision next month.
+    remember(session.connection(), feed_record_signature(vault, rec), link.person_id, decision,
+             principal.name)
     link.status, link.decided_by = DECISIONS[decision], principal.name
+    if decision == REJECT:
+        link.household_id = None
     session.flush()
     audit(session, principal.name, f"match_{decision}", "link", str(link.id), rec.township,
           {"department": rec.department, "source": f"{rec.source_file}#{rec.source_row}"})
