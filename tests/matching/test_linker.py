@@ -109,3 +109,24 @@ def test_review_decisions_are_remembered_and_reused(ctx):
     decide(ctx, link_id, "reject", "reviewer1")
     link_period(ctx, PERIOD)
     assert _links(ctx)[("health", 2)]["person_id"] != auto_link["person_id"]
+
+
+def test_a_decision_made_in_the_portal_is_reused_next_run(ctx):
+    from sqlalchemy.orm import Session
+
+    from portal.principal import Principal
+    from portal.review import decide as portal_decide
+
+    _setup(ctx)
+    link_period(ctx, PERIOD)
+    item = next(q for q in review_queue(ctx, PERIOD) if q["record_name"] == "何静")
+    analyst = Principal(user_id=1, name="county-analyst", role="county_analyst")
+    with Session(ctx.engine) as session, session.begin():
+        chosen = portal_decide(session, analyst, item["id"], "accept", ctx.vault()).person_id
+    again = link_period(ctx, PERIOD)
+    assert again["accepted"] >= 1
+    with ctx.engine.connect() as conn:
+        decided = conn.execute(select(MatchDecision.decided_by, MatchDecision.person_id)).all()
+    assert decided == [("county-analyst", chosen)]
+    accepted = [l for l in _links(ctx).values() if l["status"] == "accepted"]
+    assert {l["person_id"] for l in accepted} == {chosen}
