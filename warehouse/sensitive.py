@@ -49,21 +49,26 @@ def blind_index(vault: Vault, purpose: str, plaintext: str) -> str | None:
     return vault.blind(RESIDENT_ID, parsed.value) if parsed.valid else None
 
 
-def blind_columns(vault: Vault, purpose: str, prefix: str, plaintext: str) -> dict:
-    """The blind keys stored beside ``<prefix>_cipher`` for this plaintext."""
-    out = {f"{prefix}_index": blind_index(vault, purpose, plaintext)}
-    if purpose == PHONE:
-        return out
-    for i, key in enumerate(vault.typo_keys(identity.parse(plaintext))):
+def _id_blind_columns(vault: Vault, prefix: str, parsed: identity.ParsedId) -> dict:
+    # From an ID parsed once: parsing is the costliest step of a roster or feed load.
+    out = {f"{prefix}_index": vault.blind(RESIDENT_ID, parsed.value) if parsed.valid else None}
+    for i, key in enumerate(vault.typo_keys(parsed)):
         out[f"{prefix}_key{i}"] = key
     return out
+
+
+def blind_columns(vault: Vault, purpose: str, prefix: str, plaintext: str) -> dict:
+    """The blind keys stored beside ``<prefix>_cipher`` for this plaintext."""
+    if purpose == PHONE:
+        return {f"{prefix}_index": blind_index(vault, purpose, plaintext)}
+    return _id_blind_columns(vault, prefix, identity.parse(plaintext))
 
 
 def identity_columns(vault: Vault, table: str, uid: str, raw: object) -> dict:
     """All IdentityColumns values for one resident-ID cell of row ``uid`` of ``table``."""
     cleaned = identity.clean(raw)
     parsed = identity.parse(cleaned)
-    out = blind_columns(vault, RESIDENT_ID, "id", cleaned)
+    out = _id_blind_columns(vault, "id", parsed)
     token = vault.seal(RESIDENT_ID, cleaned, aad(table, "id_cipher", uid)) if cleaned else None
     out.update(
         id_cipher=token,
@@ -88,5 +93,5 @@ def sealed_pair(vault: Vault, purpose: str, table: str, where: str, uid: str, ra
         return {f"{prefix}_cipher": None, f"{prefix}_index": None}
     return {
         f"{prefix}_cipher": vault.seal(purpose, text, aad(table, where, uid)),
-        f"{prefix}_index": blind_columns(vault, purpose, prefix, text)[f"{prefix}_index"],
+        f"{prefix}_index": blind_index(vault, purpose, text),
     }
