@@ -211,6 +211,13 @@ def record_failure(ctx: Context, department: str, period: str, source_file: str,
     message = str(error)
     log.warning("feed failed: %s", message)
     with ctx.engine.begin() as conn:
+        # The same broken file landed again is the same failure: record it once.
+        earlier = conn.execute(select(FeedBatch.id).where(
+            FeedBatch.department == department[:32], FeedBatch.period == period[:7],
+            FeedBatch.source_file == source_file[:255], FeedBatch.checksum == checksum,
+            FeedBatch.status == "failed", FeedBatch.error == message)).scalar()
+        if earlier is not None:
+            return IngestResult(earlier, department, period, "failed", source_file, error=message)
         batch_id = conn.execute(insert(FeedBatch).values(
             department=department[:32], period=period[:7], source_file=source_file[:255],
             source_kind=source_kind, checksum=checksum, status="failed", error=message,

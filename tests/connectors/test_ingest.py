@@ -9,7 +9,7 @@ from connectors.export import quarantine_of
 from connectors.ingest import ingest_file, ingest_landing
 from tests.connectors import factory as f
 from warehouse.identity import make_id
-from warehouse.models import FeedBatch, FeedRecord, Quarantine
+from warehouse.models import FeedBatch, FeedRecord, PipelineEvent, Quarantine
 from warehouse.registry import load_roster
 
 PERSONS = f.people(40, seed=3)
@@ -142,6 +142,17 @@ def test_feed_level_failures_stop_only_their_file(ctx, tmp_path):
     with ctx.engine.connect() as conn:
         stored = dict(conn.execute(select(FeedBatch.source_file, FeedBatch.status)).all())
     assert stored[good.name] == "loaded" and stored["水利_2026-10.csv"] == "failed"
+
+    # Landing the same files again changes nothing: no second failed batch, no second event.
+    def counts():
+        with ctx.engine.connect() as conn:
+            return [conn.execute(select(func.count()).select_from(t)).scalar_one()
+                    for t in (FeedBatch, PipelineEvent)]
+    before = counts()
+    again = {r.source_file: r for r in ingest_landing(ctx, "2026-10", tmp_path)}
+    assert counts() == before
+    assert {k: r.batch_id for k, r in again.items() if r.status == "failed"} == \
+        {k: r.batch_id for k, r in results.items() if r.status == "failed"}
 
 
 def test_no_plaintext_id_or_phone_anywhere_after_loads(ctx, roster, tmp_path):
