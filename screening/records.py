@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from screening.places import PlaceNames
 from screening.rules import age_on
+from warehouse.db import in_chunks
 from warehouse.masking import mask_id
 from warehouse.models import FeedBatch, FeedRecord, Household, Link, Person
 
@@ -96,7 +97,8 @@ def load_period_records(session: Session, period: str) -> list[ScreenedRecord]:
 def _by_id(session: Session, model, ids: set[int]) -> dict:
     if not ids:
         return {}
-    return {o.id: o for o in session.execute(select(model).where(model.id.in_(ids))).scalars()}
+    return {o.id: o for part in in_chunks(ids)
+            for o in session.execute(select(model).where(model.id.in_(part))).scalars()}
 
 
 def _subject(record: FeedRecord, link: Link | None, households: dict, places: PlaceNames) -> Subject | None:

@@ -3,13 +3,17 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# psycopg sends at most 65,535 parameters per statement and SQLite builds may allow only
+# 32,766: an IN list over every household or person of a county goes in pieces this big.
+IN_LIST_CHUNK = 10_000
+T = TypeVar("T")
 
 
 def make_engine(url: str) -> Engine:
@@ -30,6 +34,13 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def in_chunks(values: Iterable[T], size: int = IN_LIST_CHUNK) -> Iterator[list[T]]:
+    """``values`` in lists of at most ``size``, for IN clauses within the parameter limit."""
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 def alembic_config(url: str):  # -> alembic.config.Config

@@ -25,6 +25,7 @@ from connectors.regions import short_name
 from connectors.sealing import identity_columns
 from shouwang.context import Context
 from warehouse import sensitive
+from warehouse.db import in_chunks
 from warehouse.models import (FeedBatch, Household, HouseholdHistory, Person, Quarantine, Region,
                               utcnow)
 
@@ -205,7 +206,8 @@ def _upsert_households(conn, rows: list[dict], places: dict, result: RosterResul
         select(Household.id, Household.household_no)).all()}
     gone = [old["id"] for no, old in existing.items() if no not in by_no and old["active"]]
     if gone:
-        conn.execute(update(Household).where(Household.id.in_(gone)).values(active=False))
+        for part in in_chunks(gone):
+            conn.execute(update(Household).where(Household.id.in_(part)).values(active=False))
         result.households_deactivated = len(gone)
     _append_history(conn, [ids[no] for no in history_for] + gone, gone, by_no, ids, places,
                     county_name, result.batch_id, now)
@@ -217,14 +219,16 @@ def _append_history(conn, closing: list[int], gone: list[int], by_no: dict, ids:
     """Close the open history rows of ``closing`` households; open new ones unless gone."""
     if not closing:
         return
-    conn.execute(update(HouseholdHistory).where(HouseholdHistory.household_id.in_(closing),
-                                                HouseholdHistory.valid_to.is_(None))
-                 .values(valid_to=now))
-    gone_set = set(gone)
+    for part in in_chunks(closing):
+        conn.execute(update(HouseholdHistory).where(HouseholdHistory.household_id.in_(part),
+                                                    HouseholdHistory.valid_to.is_(None))
+                     .values(valid_to=now))
+    # Sets: membership tests over every household would be quadratic with lists.
+    closing_set, gone_set = set(closing), set(gone)
     opened = []
     for no, members in by_no.items():
         hid = ids[no]
-        if hid in closing and hid not in gone_set:
+        if hid in closing_set and hid not in gone_set:
             v = _household_values(members, places, county_name)
             opened.append({"household_id": hid, "valid_from": now, "roster_batch_id": batch_id,
                            **{k: v[k] for k in TRACKED}})
@@ -284,7 +288,8 @@ def _upsert_persons(conn, vault, plan: FeedPlan, rows: list[dict], households: d
             conn.execute(update(Person).where(Person.id == bindparam("p_id")), group)
     gone = [p["id"] for p in existing if p["id"] not in seen and p["active"]]
     if gone:
-        conn.execute(update(Person).where(Person.id.in_(gone)).values(active=False))
+        for part in in_chunks(gone):
+            conn.execute(update(Person).where(Person.id.in_(part)).values(active=False))
     result.persons_added, result.persons_deactivated = len(new), len(gone)
 
 

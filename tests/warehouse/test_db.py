@@ -7,7 +7,7 @@ from sqlalchemy.exc import DBAPIError
 
 from alembic.script import ScriptDirectory
 
-from warehouse.db import alembic_config, make_engine, migrate
+from warehouse.db import alembic_config, in_chunks, make_engine, migrate
 from warehouse.models import Base
 
 HEAD = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
@@ -41,3 +41,11 @@ def test_audit_log_rejects_update_and_delete(warehouse_url):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT actor FROM audit_log")).scalars().all() == ["a"]
     engine.dispose()
+
+
+def test_in_chunks_keeps_every_value_within_the_limit():
+    values = set(range(25_001))
+    parts = list(in_chunks(values, 10_000))
+    assert [len(p) for p in parts] == [10_000, 10_000, 5_001]
+    assert set().union(*parts) == values
+    assert list(in_chunks([])) == []
