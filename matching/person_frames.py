@@ -65,7 +65,8 @@ def _spec_dict() -> dict:
 
 
 SETTING_KEYS = ("auto_threshold", "review_threshold", "prior_match_rate", "em_max_iterations",
-                "em_tolerance", "u_random_pairs", "seed", "ambiguity_margin")
+                "em_tolerance", "u_random_pairs", "seed", "ambiguity_margin",
+                "sole_candidate_threshold")
 
 
 def person_spec(settings: dict) -> LinkageSpec:

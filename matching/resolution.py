@@ -42,7 +42,11 @@ def resolve(
         post, anyone = record_posterior(ranked, best, params, group)
         best["probability"] = post
         # Probably someone on the roster but not surely this one: a person should look.
-        best["status"] = np.where(post >= spec.auto_threshold, AUTO,
+        auto_from = np.full(len(best), spec.auto_threshold)
+        if spec.sole_candidate_threshold is not None:
+            # No rival anywhere near: the record posterior is the only doubt left.
+            auto_from[best["runner_up"].isna().to_numpy()] = spec.sole_candidate_threshold
+        best["status"] = np.where(post >= auto_from, AUTO,
                                   np.where(anyone >= spec.review_threshold, REVIEW, NONE))
     demote = best["ambiguous"] & (best["status"] == AUTO)
     best.loc[demote, "status"] = REVIEW

@@ -34,6 +34,11 @@ class LinkageSpec:
     # Decide on the probability of the record's person among all its candidates
     # (resolution.record_posterior) instead of each pair's own probability.
     record_posterior: bool = False
+    # With record_posterior: a record whose best candidate has no rival at or above the review
+    # threshold in another group goes auto from this record probability (None: off). A lone
+    # exact name in the village with a blank ID stays below auto_threshold only because the
+    # pairwise name weight is diluted by namesakes the name-keyed blocking rules bring in.
+    sole_candidate_threshold: float | None = None
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -43,6 +48,12 @@ class LinkageSpec:
             raise ValueError(
                 "thresholds must satisfy 0 < review_threshold <= auto_threshold <= 1 "
                 f"(got review {self.review_threshold}, auto {self.auto_threshold})"
+            )
+        sole = self.sole_candidate_threshold
+        if sole is not None and not self.review_threshold <= sole <= self.auto_threshold:
+            raise ValueError(
+                "sole_candidate_threshold must lie between review_threshold and auto_threshold "
+                f"(got {sole}; review {self.review_threshold}, auto {self.auto_threshold})"
             )
         names = [c.name for c in self.comparisons]
         if len(set(names)) != len(names):

@@ -58,3 +58,28 @@ def test_record_posterior_is_sure_of_a_lone_candidate_and_splits_between_rivals(
     best = resolve(twins, spec, "hh", params)
     assert best["status"].tolist() == ["review"]
     assert np.isclose(best["probability"].iloc[0], 0.5, atol=0.01)
+
+
+def test_sole_candidate_goes_auto_from_its_own_threshold_but_a_rival_keeps_review():
+    from matching.training import ModelParameters
+
+    spec = LinkageSpec(comparisons=[], blocking_rules=[], record_posterior=True,
+                       sole_candidate_threshold=0.8)
+    params = ModelParameters(m=[], u=[], match_rate=0.3)
+    # A lone name-alike whose record probability lands between 0.8 and auto (0.95).
+    weight = params.prior_weight + 4.5
+    lone = _pairs([(0, 1, weight, 0.7, "review", 1), (0, 2, params.prior_weight - 9, 0.0, "none", 2)])
+    off = resolve(lone, LinkageSpec(comparisons=[], blocking_rules=[], record_posterior=True),
+                  "hh", params)
+    on = resolve(lone, spec, "hh", params)
+    assert 0.8 <= on["probability"].iloc[0] < 0.95
+    assert off["status"].tolist() == ["review"] and on["status"].tolist() == ["auto"]
+    rival = _pairs([(0, 1, weight, 0.7, "review", 1), (0, 2, weight - 4, 0.6, "review", 2)])
+    assert resolve(rival, spec, "hh", params)["status"].tolist() == ["review"]
+
+
+def test_sole_candidate_threshold_outside_the_bands_is_refused():
+    import pytest
+
+    with pytest.raises(ValueError, match="sole_candidate_threshold"):
+        LinkageSpec(comparisons=[], blocking_rules=[], sole_candidate_threshold=0.99)
