@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from screening.places import PlaceNames
 from screening.rules import age_on
@@ -75,6 +75,9 @@ def load_period_records(session: Session, period: str) -> list[ScreenedRecord]:
         .outerjoin(Link, Link.record_id == FeedRecord.id)
         .where(FeedRecord.period == period, FeedBatch.status == "loaded")
         .order_by(FeedRecord.department, FeedRecord.source_file, FeedRecord.source_row)
+        # Rules never read the raw row or the match explanation: decoding their JSON for
+        # every record was most of this stage's time at county scale.
+        .options(defer(FeedRecord.raw), defer(FeedRecord.flags), defer(Link.explanation))
     ).all()
     linked = [link for _, _, link in rows if link is not None and link.status in LINKED]
     households = _by_id(session, Household, {l.household_id for l in linked if l.household_id})
