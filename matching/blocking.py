@@ -7,6 +7,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from matching.arrays import distinct_values
+
 
 @dataclass(frozen=True)
 class BlockOn:
@@ -52,7 +54,7 @@ def candidate_pairs(
         raise ValueError("a linkage spec needs at least one blocking rule, e.g. BlockOn(('id_index',))")
     codes = [r.pairs(left, right) for r in rules]
     flat = np.concatenate([c[:, 0] * width + c[:, 1] for c in codes])
-    flat = np.unique(flat)
+    flat = distinct_values(flat)
     return flat // width, flat % width
 
 

@@ -13,7 +13,8 @@ import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-from matching.normalize import name_readings, readings_overlap
+from matching.arrays import distinct, shared_codes
+from matching.normalize import readable_alike
 
 NULL = 0
 
@@ -26,25 +27,17 @@ class Level:
     label_zh: str
 
 
-def values(frame: pd.DataFrame, column: str, index: np.ndarray) -> np.ndarray:
-    """The column's values for the given row positions, as Python objects (None for missing)."""
-    if column not in frame.columns:
-        raise KeyError(
-            f"column {column!r} is missing; the frame has {sorted(frame.columns)}. "
-            "Add it, or name an existing column in the comparison spec."
-        )
-    col = frame[column].to_numpy(dtype=object, na_value=None)
-    return col[index]
-
-
-def is_null(arr: np.ndarray) -> np.ndarray:
-    """True where a value is missing or blank."""
-    return pd.isna(arr) | (arr == "")
-
-
-def as_text(arr: np.ndarray) -> list[str]:
-    """Values as strings for rapidfuzz (missing → empty)."""
-    return ["" if v is None else str(v) for v in arr]
+def pair_scores(lc: np.ndarray, rc: np.ndarray, vocabulary: np.ndarray, scorer) -> np.ndarray:
+    """``scorer`` of every pair of value codes, each distinct pair scored once (-1 reads as "")."""
+    text = np.append(vocabulary, "").astype(object)
+    missing = len(vocabulary)
+    lc = np.where(lc < 0, missing, lc)
+    rc = np.where(rc < 0, missing, rc)
+    width = np.int64(len(text))
+    pairs, inverse, _ = distinct(lc * width + rc)
+    scores = process.cpdist(text[pairs // width].tolist(), text[pairs % width].tolist(),
+                            scorer=scorer, workers=-1)
+    return np.asarray(scores)[inverse]
 
 
 class Comparison:
@@ -80,12 +73,17 @@ class Comparison:
         self, left: pd.DataFrame, right: pd.DataFrame, li: np.ndarray, ri: np.ndarray
     ) -> np.ndarray:
         """Level of every candidate pair (0 where either side is null)."""
-        lv = values(left, self.left_column, li)
-        rv = values(right, self.right_column, ri)
-        out = np.zeros(len(li), dtype=np.int8)
-        ok = ~(is_null(lv) | is_null(rv))
+        lc, rc, vocabulary = shared_codes(left, right, self.left_column, self.right_column)
+        return self.grade_codes(lc[li], rc[ri], vocabulary)
+
+    def grade_codes(self, lc: np.ndarray, rc: np.ndarray, vocabulary: np.ndarray) -> np.ndarray:
+        """Levels from value codes (-1 null): ``grade`` sees each distinct pair of values once."""
+        out = np.zeros(len(lc), dtype=np.int8)
+        ok = (lc >= 0) & (rc >= 0)
         if ok.any():
-            out[ok] = self.grade(lv[ok], rv[ok])
+            width = np.int64(len(vocabulary))
+            pairs, inverse, _ = distinct(lc[ok] * width + rc[ok])
+            out[ok] = self.grade(vocabulary[pairs // width], vocabulary[pairs % width])[inverse]
         return out
 
     @property
@@ -128,6 +126,12 @@ class ExactMatch(Comparison):
     def grade(self, lv: np.ndarray, rv: np.ndarray) -> np.ndarray:
         return np.where(lv == rv, 1, 2).astype(np.int8)
 
+    def grade_codes(self, lc: np.ndarray, rc: np.ndarray, vocabulary: np.ndarray) -> np.ndarray:
+        # One vocabulary for both sides: equal codes are equal values, no strings needed.
+        out = np.where(lc == rc, 1, 2).astype(np.int8)
+        out[(lc < 0) | (rc < 0)] = NULL
+        return out
+
 
 class _AtThresholds(Comparison):
     """Exact, then one level per threshold of a rapidfuzz score, else."""
@@ -150,7 +154,7 @@ class _AtThresholds(Comparison):
         )
 
     def grade(self, lv: np.ndarray, rv: np.ndarray) -> np.ndarray:
-        scores = process.cpdist(as_text(lv), as_text(rv), scorer=type(self).scorer, workers=-1)
+        scores = process.cpdist(lv.tolist(), rv.tolist(), scorer=type(self).scorer, workers=-1)
         return _ladder(scores, self.thresholds, lv == rv, higher=self.higher_is_closer)
 
 
@@ -209,14 +213,34 @@ class DateComparison(Comparison):
         ]
 
     def grade(self, lv: np.ndarray, rv: np.ndarray) -> np.ndarray:
-        a, b = as_text(lv), as_text(rv)
-        dist = process.cpdist(a, b, scorer=DamerauLevenshtein.distance, workers=-1)
-        k = self.month_chars
-        month = np.fromiter((x[:k] == y[:k] for x, y in zip(a, b)), bool, len(a))
-        out = np.full(len(a), 4, dtype=np.int8)
-        out[month] = 3
-        out[dist <= 1] = 2
-        out[lv == rv] = 1
+        vocabulary = np.concatenate([lv, rv]).astype(object)
+        return self.grade_codes(np.arange(len(lv)), np.arange(len(lv), 2 * len(lv)), vocabulary)
+
+    def grade_codes(self, lc: np.ndarray, rc: np.ndarray, vocabulary: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(lc), dtype=np.int8)
+        ok = np.flatnonzero((lc >= 0) & (rc >= 0))
+        if not len(ok):
+            return out
+        a, b = lc[ok], rc[ok]
+        text = np.array([str(v) for v in vocabulary])
+        months, _ = pd.factorize(np.array([t[: self.month_chars] for t in text], dtype=object))
+        # Edit distance only where it can be 1: equal-length dates differing in at most two
+        # places (a swap), or dates of different lengths; counting differing characters of
+        # millions of pairs is array work.
+        chars = text.view(np.uint32).reshape(len(text), -1)
+        differing = np.zeros(len(a), dtype=np.int64)
+        for k in range(chars.shape[1]):
+            differing += chars[a, k] != chars[b, k]
+        lengths = np.char.str_len(text)
+        close = np.flatnonzero((differing <= 2) | (lengths[a] != lengths[b]))
+        one_typo = np.zeros(len(a), dtype=bool)
+        one_typo[close] = pair_scores(a[close], b[close], text.astype(object),
+                                      DamerauLevenshtein.distance) <= 1
+        graded = np.full(len(a), 4, dtype=np.int8)
+        graded[months[a] == months[b]] = 3
+        graded[one_typo] = 2
+        graded[a == b] = 1
+        out[ok] = graded
         return out
 
 
@@ -248,25 +272,24 @@ class ChineseNameComparison(Comparison):
         ]
 
     def compare(self, left, right, li, ri) -> np.ndarray:
-        lv, rv = values(left, self.column, li), values(right, self.column, ri)
-        lp, rp = values(left, self.pinyin_column, li), values(right, self.pinyin_column, ri)
+        nl, nr, names = shared_codes(left, right, self.column, self.column)
+        pl, pr, pinyins = shared_codes(left, right, self.pinyin_column, self.pinyin_column)
+        nl, nr = nl[li], nr[ri]
+        ok = (nl >= 0) & (nr >= 0)
         out = np.zeros(len(li), dtype=np.int8)
-        ok = ~(is_null(lv) | is_null(rv))
         if not ok.any():
             return out
-        lv, rv, lp, rp = lv[ok], rv[ok], lp[ok], rp[ok]
-        sim = process.cpdist(
-            as_text(lp), as_text(rp), scorer=JaroWinkler.normalized_similarity, workers=-1
-        )
-        graded = np.full(len(lv), 5, dtype=np.int8)
-        graded[sim >= self.jw_threshold] = 4
+        nl, nr, pl, pr = nl[ok], nr[ok], pl[li][ok], pr[ri][ok]
+        differ = np.flatnonzero(pl != pr)
+        sim = pair_scores(pl[differ], pr[differ], pinyins, JaroWinkler.normalized_similarity)
+        graded = np.full(len(nl), 5, dtype=np.int8)
+        graded[differ[sim >= self.jw_threshold]] = 4
         # Heteronyms differ in one syllable or two, so their pinyin stays fairly close;
         # reading sets are only worth computing for such pairs.
-        maybe = np.flatnonzero((lp != rp) & (sim >= self.readings_floor))
-        shared = [readings_overlap(name_readings(lv[i]), name_readings(rv[i])) for i in maybe]
-        graded[maybe[np.asarray(shared, dtype=bool)]] = 3
-        graded[lp == rp] = 2
-        graded[lv == rv] = 1
+        maybe = differ[sim >= self.readings_floor]
+        graded[maybe[readable_alike(names, nl[maybe], nr[maybe])]] = 3
+        graded[pl == pr] = 2
+        graded[nl == nr] = 1
         out[ok] = graded
         return out
 
@@ -307,21 +330,26 @@ class BlindIdComparison(Comparison):
         weak = np.zeros(n, bool)
         any_key = np.zeros(n, bool)
         for col in self.typo_columns:
-            lv, rv = values(left, col, li), values(right, col, ri)
-            present = ~(is_null(lv) | is_null(rv))
+            lv, rv = self._codes(left, right, col, li, ri)
+            present = (lv >= 0) & (rv >= 0)
             agree = present & (lv == rv)
             any_key |= present
             if col in self.weak_columns:
                 weak |= agree
             else:
                 strong |= agree
-        lv, rv = values(left, self.column, li), values(right, self.column, ri)
-        both = ~(is_null(lv) | is_null(rv))
+        lv, rv = self._codes(left, right, self.column, li, ri)
+        both = (lv >= 0) & (rv >= 0)
         out = np.where(any_key | both, 4, 0).astype(np.int8)
         out[weak] = 3
         out[strong] = 2
         out[both & (lv == rv)] = 1
         return out
+
+    @staticmethod
+    def _codes(left, right, column, li, ri) -> tuple[np.ndarray, np.ndarray]:
+        lc, rc, _ = shared_codes(left, right, column, column)
+        return lc[li], rc[ri]
 
     def grade(self, lv, rv):  # pragma: no cover - compare() is overridden
         raise NotImplementedError

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import product
 from pathlib import Path
 
+import numpy as np
 import yaml
+
+from matching.arrays import distinct_values, expand_ranges, member
 
 _SEPARATORS = re.compile(r"[\s\u3000·•・‧.．_\-]+")
 _REGION_SUFFIXES = ("街道办事处", "街道", "社区居委会", "居委会", "社区", "村委会", "镇", "乡", "村")
@@ -76,7 +80,11 @@ def name_pinyin(name: str | None) -> str:
 @lru_cache(maxsize=200_000)
 def name_readings(name: str | None) -> tuple[frozenset[str], ...]:
     """Every reading of each character (heteronyms), the surname's table reading included."""
-    cleaned = clean_name(name)
+    return _readings_of_clean(clean_name(name))
+
+
+@lru_cache(maxsize=200_000)
+def _readings_of_clean(cleaned: str) -> tuple[frozenset[str], ...]:
     surname, given = split_name(cleaned)
     table = _surname_table()["readings"]
     out: list[frozenset[str]] = []
@@ -86,6 +94,37 @@ def name_readings(name: str | None) -> tuple[frozenset[str], ...]:
         out.extend(frozenset(_char_readings(ch)) for ch in surname)
     out.extend(frozenset(_char_readings(ch)) for ch in given)
     return tuple(out)
+
+
+@lru_cache(maxsize=200_000)
+def reading_spellings(cleaned: str) -> tuple[str, ...]:
+    """Every way a cleaned name can be read, syllables space-separated: 单乐 → shan le, shan yue."""
+    return tuple(" ".join(p) for p in product(*(sorted(r) for r in _readings_of_clean(cleaned))))
+
+
+def readable_alike(names: np.ndarray, lc: np.ndarray, rc: np.ndarray) -> np.ndarray:
+    """For pairs of codes into the cleaned ``names``: True where some reading is shared,
+    i.e. ``readings_overlap`` for each pair, done as one array join of their spellings."""
+    needed = distinct_values(np.concatenate([lc, rc]))
+    spelled = [reading_spellings(names[c]) for c in needed]
+    count = np.zeros(len(names), dtype=np.int64)
+    count[needed] = [len(x) for x in spelled]
+    # ``spelling`` lists the needed names' spellings in code order; names not needed count 0.
+    start = np.cumsum(count) - count
+    ids: dict[str, int] = {}
+    spelling = np.array([ids.setdefault(x, len(ids)) for group in spelled for x in group],
+                        dtype=np.int64)
+    width = np.int64(len(ids) + 1)
+
+    def keyed(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        pair, offset = expand_ranges(count[codes])
+        return pair, pair * width + spelling[start[codes][pair] + offset]
+
+    left_pair, left_keys = keyed(lc)
+    _, right_keys = keyed(rc)
+    out = np.zeros(len(lc), dtype=bool)
+    out[left_pair[member(left_keys, right_keys)]] = True
+    return out
 
 
 def readings_overlap(a: tuple[frozenset[str], ...], b: tuple[frozenset[str], ...]) -> bool:

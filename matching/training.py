@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from matching.arrays import distinct
 from matching.settings import LinkageSpec
 
 _EPS = 1e-6
@@ -104,7 +105,7 @@ def _patterns(gamma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # into one integer makes that a fast 1-D unique.
     shifts = np.arange(gamma.shape[1], dtype=np.int64) * _BITS
     codes = (gamma.astype(np.int64) << shifts).sum(axis=1)
-    uniq, counts = np.unique(codes, return_counts=True)
+    uniq, _, counts = distinct(codes)
     patterns = ((uniq[:, None] >> shifts) & (2**_BITS - 1)).astype(np.int8)
     return patterns, counts
 

@@ -76,3 +76,16 @@ def test_describe_words_each_level():
     comp = ExactMatch("village_key", label_zh="村")
     assert comp.describe(1) == "村一致" and comp.describe(2) == "村不一致"
     assert comp.describe(0) == "村缺失"
+
+
+def test_date_one_typo_across_lengths_and_a_swap_far_from_month():
+    comp = DateComparison("d")
+    got = _grade(comp, ["1980-03-14", "1980-03-14", "1980-3-14", "1980-03-14", None],
+                 ["1980-03-41", "1908-03-14", "1980-03-14", "1985-07-02", "1980-03-14"])
+    assert got == [2, 2, 2, 4, 0]
+
+
+def test_repeated_value_pairs_grade_the_same_as_single_ones():
+    comp = JaroWinklerAtThresholds("s", [0.9, 0.7])
+    left, right = ["martha", "dwayne", "abc"] * 4, ["martha", "duane", "xyz"] * 4
+    assert _grade(comp, left, right) == [1, 3, 4] * 4

@@ -2,7 +2,8 @@
 import pytest
 
 from matching.normalize import (
-    clean_name, name_pinyin, name_readings, readings_overlap, region_short, split_name,
+    clean_name, name_pinyin, name_readings, readable_alike, readings_overlap, region_short,
+    split_name,
     surname_pinyin,
 )
 
@@ -40,6 +41,16 @@ def test_heteronym_readings_overlap_where_default_readings_differ():
     assert readings_overlap(name_readings("张乐"), name_readings("张悦"))
     assert not readings_overlap(name_readings("张乐"), name_readings("张强"))
     assert not readings_overlap(name_readings("张乐"), name_readings("张乐乐"))
+
+
+def test_readable_alike_answers_readings_overlap_for_every_pair():
+    import numpy as np
+
+    names = np.array(["张乐", "张悦", "张强", "张乐乐", "曾伟", "单月", "欧阳明"], dtype=object)
+    lc, rc = np.divmod(np.arange(len(names) ** 2), len(names))
+    want = [readings_overlap(name_readings(names[a]), name_readings(names[b])) for a, b in zip(lc, rc)]
+    assert readable_alike(names, lc, rc).tolist() == want
+    assert any(want) and not all(want)
 
 
 @pytest.mark.parametrize("raw, short", [("龙河镇", "龙河"), ("三合街道", "三合"), ("三合", "三合"),
