@@ -23,17 +23,21 @@ def resolve(
     """
     if pairs.empty:
         return pairs.assign(ambiguous=pd.Series(dtype=bool), runner_up=pd.Series(dtype=float))
-    ranked = pairs.sort_values(["weight", "li", "ri"], ascending=[False, True, True], kind="stable")
+    # numpy's lexsort and array look-ups: pandas' sort and merge dominate on millions of pairs.
+    li, ri = pairs["li"].to_numpy(), pairs["ri"].to_numpy()
+    ranked = pairs.take(np.lexsort((ri, li, -pairs["weight"].to_numpy())))
     if spec.one_to_one == "both":
         ranked = _greedy_both(ranked)
     best = ranked.drop_duplicates("li", keep="first")
-    rivals = ranked.merge(best[["li", "ri"] + ([group] if group else [])], on="li",
-                          suffixes=("", "_best"))
-    rivals = rivals[rivals["ri"] != rivals["ri_best"]]
+    best_of = pd.Series(np.arange(len(best)), index=best["li"].to_numpy())
+    at = best_of.reindex(li).to_numpy()  # the row of each pair's record in ``best``
+    has_best = ~np.isnan(at)
+    at = np.where(has_best, at, 0).astype(np.int64)
+    rival = has_best & (ri != best["ri"].to_numpy()[at])
     if group:
-        rivals = rivals[rivals[group] != rivals[f"{group}_best"]]
-    rivals = rivals[rivals["probability"] >= spec.review_threshold]
-    runner = rivals.groupby("li")["weight"].max()
+        rival &= pairs[group].to_numpy() != best[group].to_numpy()[at]
+    rival &= pairs["probability"].to_numpy() >= spec.review_threshold
+    runner = pairs.loc[rival].groupby("li")["weight"].max()
     best = best.set_index("li", drop=False)
     best["runner_up"] = runner.reindex(best.index)
     best["ambiguous"] = (best["weight"] - best["runner_up"]) < spec.ambiguity_margin
