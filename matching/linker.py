@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert, select
 
 from matching.decisions import ACCEPT, REJECT, load_decisions, signatures
 from matching.engine import LinkResult, link_frames
-from matching.inference import NONE
+from matching.inference import AUTO, NONE
 from matching.person_frames import person_spec
 from matching.resolution import resolve
 from matching.warehouse_frames import loaded_batch_ids, read_persons, read_records
@@ -65,6 +65,9 @@ def _link_rows(records: pd.DataFrame, persons: pd.DataFrame, spec, decided: dict
             if spec.record_posterior:
                 expl["record_probability"] = round(float(pick.probability), 6)
                 expl["text_zh"] += f"；综合全部候选，归属此户的概率{float(pick.probability):.1%}"
+                if pick.status == AUTO and float(pick.probability) < spec.auto_threshold:
+                    expl["sole_candidate"] = True
+                    expl["text_zh"] += "；其他住户无相近人员，按唯一候选自动匹配"
             if pick.ambiguous == True:  # noqa: E712 - numpy bool, or NaN without a rival
                 expl["ambiguous"] = True
                 expl["text_zh"] += "；同村另有相近人员，需人工核对"

@@ -130,3 +130,19 @@ def test_a_decision_made_in_the_portal_is_reused_next_run(ctx):
     assert decided == [("county-analyst", chosen)]
     accepted = [l for l in _links(ctx).values() if l["status"] == "accepted"]
     assert {l["person_id"] for l in accepted} == {chosen}
+
+
+def test_a_lone_namesake_with_a_blank_id_links_to_its_household(ctx):
+    people, _, _ = _setup(ctx)
+    names = [(p["village"], p["name"]) for p in people]
+    lone = next(p for p in people if names.count((p["village"], p["name"])) == 1)
+    with ctx.engine.begin() as conn:
+        add_batch(conn, ctx.vault(), "civil_affairs", [
+            {"name": lone["name"], "raw_id": "", "township": lone["township"],
+             "village": lone["village"]}])
+    link_period(ctx, PERIOD)
+    link = _links(ctx)[("civil_affairs", 2)]
+    assert link["status"] == "auto", link["explanation"].get("text_zh")
+    assert (link["person_id"], link["household_id"]) == (lone["person_id"], lone["household_id"])
+    below_auto = link["explanation"]["record_probability"] < ctx.settings["matching"]["auto_threshold"]
+    assert bool(link["explanation"].get("sole_candidate")) == below_auto
