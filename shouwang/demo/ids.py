@@ -27,6 +27,15 @@ def make_ids(region: np.ndarray, birth: np.ndarray, seq: np.ndarray, male: np.nd
     return np.char.add(body.astype(str), check).astype(object)
 
 
+ORDER_SLOTS = 500  # order codes per sex: 000-999 with the last digit's parity giving the sex
+
+
+def seq_for_order_slot(slot: np.ndarray) -> np.ndarray:
+    """The `make_id` seq whose order code is ``2 * slot + sex`` (slot 0-499), so codes span 000-999."""
+    slot = np.asarray(slot, dtype=np.int64)
+    return slot % 5 * 100 + slot // 5
+
+
 def lowercase_x(rid: str) -> str:
     """The check character X written as x ('' when the ID has no X)."""
     return rid.lower() if rid.endswith("X") else ""

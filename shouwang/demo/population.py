@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from shouwang.demo import names
-from shouwang.demo.ids import make_ids
+from shouwang.demo.ids import ORDER_SLOTS, make_ids, seq_for_order_slot
 from shouwang.demo.places import Geography, build_geography, default_townships
 
 # Household make-ups by size: relations after the head, and the head's age range that keeps
@@ -181,15 +181,21 @@ def _resident_ids(
     same = cfg["id_regions"]["same"]
     shares = [same] + [(1 - same) / (len(offsets) - 1)] * (len(offsets) - 1)
     region = base + offsets[rng.choice(len(offsets), n, p=shares)]
-    # seq numbers people sharing a region and birthday: their rank within that group.
-    key = region * 100_000 + birth.astype(np.int64)
+    male = people["male"].to_numpy()
+    # Real order codes spread over 000-999: each group sharing region, birthday and sex starts at
+    # a random slot and takes consecutive ones, so codes look drawn at random yet never repeat.
+    key = (region * 100_000 + birth.astype(np.int64)) * 2 + male
     order = np.argsort(key, kind="stable")
     sorted_key = key[order]
     starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
-    rank = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
-    seq = np.empty(n, dtype=np.int64)
-    seq[order] = rank
-    ids = make_ids(region, birth, seq, people["male"].to_numpy())
+    sizes = np.diff(np.r_[starts, n])
+    if sizes.max() > ORDER_SLOTS:
+        raise ValueError(f"{sizes.max()} people share a region, birthday and sex; at most {ORDER_SLOTS} fit")
+    rank = np.arange(n) - np.repeat(starts, sizes)
+    first = np.repeat(rng.integers(0, ORDER_SLOTS, len(starts)), sizes)
+    slot = np.empty(n, dtype=np.int64)
+    slot[order] = (first + rank) % ORDER_SLOTS
+    ids = make_ids(region, birth, seq_for_order_slot(slot), male)
     return birth, ids
 
 

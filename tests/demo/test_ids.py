@@ -52,3 +52,12 @@ def test_mangled_ids_read_as_described(person, seed):
     text = ids.excel_000(rid)
     if text:
         assert text.endswith("000") and identity.parse(text).status == identity.EXCEL_PRECISION
+
+
+def test_order_slots_span_the_realistic_codes_with_sex_parity():
+    slots = np.arange(ids.ORDER_SLOTS)
+    region = np.full(len(slots), 500230)
+    birth = np.full(len(slots), np.datetime64("1980-03-14"))
+    for male in (True, False):
+        codes = [int(r[14:17]) for r in ids.make_ids(region, birth, ids.seq_for_order_slot(slots), np.full(len(slots), male))]
+        assert sorted(codes) == list(range(int(male), 1000, 2))
