@@ -1,7 +1,7 @@
 """The typed linkage spec: comparisons, blocking rules and model options, from a dict or YAML."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -39,6 +39,13 @@ class LinkageSpec:
     # exact name in the village with a blank ID stays below auto_threshold only because the
     # pairwise name weight is diluted by namesakes the name-keyed blocking rules bring in.
     sole_candidate_threshold: float | None = None
+    # A block of a weaker rule pairing more rows than this is skipped (None: no limit); rules
+    # that name their own max_block_pairs keep it.
+    max_block_pairs: int | None = None
+    # Rules (by name, e.g. "id_key2") that skip a left row the em_anchor's rule already paired:
+    # an ID that matched exactly needs no typo-key neighbours. Name rules stay, since a record
+    # may carry a relative's ID and only its name finds the right person.
+    settled_skip_rules: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -60,6 +67,27 @@ class LinkageSpec:
             raise ValueError(f"comparison names must be unique: {names}; pass name=... to one")
         if self.em_anchor is not None and self.em_anchor not in names:
             raise ValueError(f"em_anchor {self.em_anchor!r} is not a comparison; use one of {names}")
+        if self.max_block_pairs is not None and self.max_block_pairs < 1:
+            raise ValueError(f"max_block_pairs must be a positive number of pairs, not {self.max_block_pairs}")
+        self.settled_skip_rules = tuple(self.settled_skip_rules)
+        unknown = set(self.settled_skip_rules) - {r.name for r in self.blocking_rules}
+        if unknown:
+            rules = [r.name for r in self.blocking_rules]
+            raise ValueError(f"settled_skip_rules {sorted(unknown)} are not blocking rules; use some of {rules}")
+        if self.settled_skip_rules and self.em_anchor is None:
+            raise ValueError("settled_skip_rules needs em_anchor: the comparison whose exact rule settles a row")
+        self.blocking_rules = [self._tuned(rule) for rule in self.blocking_rules]
+
+    def _tuned(self, rule: BlockOn) -> BlockOn:
+        """The rule with the spec-wide block limit and its role in settling rows."""
+        anchor = next((c.column for c in self.comparisons if c.name == self.em_anchor), None)
+        if self.settled_skip_rules and rule.columns == (anchor,) and not rule.right_columns:
+            return replace(rule, settles=True)
+        if rule.name in self.settled_skip_rules:
+            rule = replace(rule, skips_settled=True)
+        if rule.max_block_pairs is None and not rule.settles and self.max_block_pairs is not None:
+            return replace(rule, max_block_pairs=self.max_block_pairs)
+        return rule
 
     @classmethod
     def from_dict(cls, data: dict, overrides: dict | None = None) -> "LinkageSpec":

@@ -50,3 +50,21 @@ def test_typo_keys_block_a_mistyped_and_a_swapped_id_with_the_right_one():
     rules = [BlockOn((f"id_key{i}",)) for i in range(3)]
     li, _ = candidate_pairs(rules, left, right)
     assert sorted(set(li.tolist())) == [0, 1]
+
+
+def test_a_block_over_the_limit_is_skipped_and_smaller_ones_kept():
+    left = pd.DataFrame({"k": ["big"] * 3 + ["small"]})
+    right = pd.DataFrame({"k": ["big"] * 3 + ["small"] * 2})
+    assert len(BlockOn(("k",)).pairs(left, right)) == 11
+    capped = blocking_from_dict({"columns": ["k"], "max_block_pairs": 4})
+    assert _pairs(capped, left, right) == [(3, 3), (3, 4)]
+
+
+def test_a_row_settled_by_the_exact_rule_skips_the_typo_rule_but_keeps_names():
+    left = pd.DataFrame({"id": ["a", None], "key": ["k", "k"], "name": ["li", "wu"]})
+    right = pd.DataFrame({"id": ["a", "b"], "key": ["k", "k"], "name": ["li", "li"]})
+    rules = [BlockOn(("id",), settles=True), BlockOn(("key",), skips_settled=True), BlockOn(("name",))]
+    li, ri = candidate_pairs(rules, left, right)
+    assert sorted(zip(li.tolist(), ri.tolist())) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    li, ri = candidate_pairs(rules[:2], left, right)
+    assert sorted(zip(li.tolist(), ri.tolist())) == [(0, 0), (1, 0), (1, 1)]
