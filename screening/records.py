@@ -5,42 +5,46 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
 
 from screening.places import PlaceNames
 from screening.rules import age_on
-from warehouse.db import in_chunks
 from warehouse.masking import mask_id
 from warehouse.models import FeedBatch, FeedRecord, Household, Link, Person
 
 LINKED = ("auto", "accepted")  # the record is about a roster household
 UNLINKED = ("none", "rejected")  # no roster person: a possible lead (应纳未纳)
 SUBJECT_KEY_MAX = 48  # warnings.subject_key
+FETCH_ROWS = 10_000  # rows fetched at a time: the raw rows never all sit in memory at once
 
 
-@dataclass
+@dataclass(slots=True)
 class Subject:
     """Whom a warning is about: a roster household, or a person not on the roster (a lead)."""
 
     key: str
     township: str | None
     village: str | None
-    household: Household | None = None
+    household_id: int | None = None
+    risk_status: str | None = None  # the household's, which decides the verification action
     lead_name: str | None = None
     lead_id_masked: str | None = None
 
     @property
     def is_lead(self) -> bool:
         """True for a person not on the roster."""
-        return self.household is None
+        return self.household_id is None
 
 
-@dataclass
+@dataclass(slots=True)
 class ScreenedRecord:
     """One loaded record, ready for the rules: its fields (with ``age``) and its subject."""
 
-    record: FeedRecord
+    record_id: int
+    department: str
+    source_file: str
+    source_row: int
     arrived_at: dt.datetime
     link_status: str | None
     fields: dict
@@ -49,7 +53,7 @@ class ScreenedRecord:
     @property
     def source(self) -> str:
         """``file#row`` as a person finds it in the department's spreadsheet."""
-        return f"{self.record.source_file}#{self.record.source_row}"
+        return f"{self.source_file}#{self.source_row}"
 
 
 def period_start(period: str) -> dt.date:
@@ -57,7 +61,7 @@ def period_start(period: str) -> dt.date:
     return dt.date(int(period[:4]), int(period[5:7]), 1)
 
 
-def lead_key(record: FeedRecord) -> str:
+def lead_key(record) -> str:
     """``lead:<id_index>``, or ``lead:<name>@<village>`` when the ID was unreadable."""
     if record.id_index:
         return f"lead:{record.id_index}"
@@ -67,54 +71,65 @@ def lead_key(record: FeedRecord) -> str:
     return key
 
 
-def load_period_records(session: Session, period: str) -> list[ScreenedRecord]:
-    """Records of the period's loaded batches, each with its link status and subject."""
-    rows = session.execute(
-        select(FeedRecord, FeedBatch.arrived_at, Link)
+def period_records_query(period: str):
+    """One row per loaded record of ``period``: only the columns rules and warnings read.
+
+    Plain columns rather than ORM entities (building 3 objects a record was most of this
+    stage's time), and never the raw row, flags or match explanation (their JSON decoding
+    was the rest). The roster person and household come by join, not by IN lists.
+    """
+    linked = Link.status.in_(LINKED)
+    return (
+        select(FeedRecord.id, FeedRecord.department, FeedRecord.source_file, FeedRecord.source_row,
+               FeedRecord.name, FeedRecord.fields, FeedRecord.birth_date, FeedRecord.id_index,
+               FeedRecord.id_masked, FeedRecord.township, FeedRecord.township_id,
+               FeedRecord.village, FeedRecord.village_id, FeedBatch.arrived_at,
+               Link.status.label("link_status"), Person.birth_date.label("person_birth_date"),
+               Household.id.label("hh_id"), Household.township.label("hh_township"),
+               Household.township_id.label("hh_township_id"), Household.village.label("hh_village"),
+               Household.village_id.label("hh_village_id"),
+               Household.risk_status.label("hh_risk_status"))
         .join(FeedBatch, FeedBatch.id == FeedRecord.batch_id)
         .outerjoin(Link, Link.record_id == FeedRecord.id)
+        .outerjoin(Person, and_(linked, Person.id == Link.person_id))
+        .outerjoin(Household, and_(linked, Household.id == Link.household_id))
         .where(FeedRecord.period == period, FeedBatch.status == "loaded")
         .order_by(FeedRecord.department, FeedRecord.source_file, FeedRecord.source_row)
-        # Rules never read the raw row or the match explanation: decoding their JSON for
-        # every record was most of this stage's time at county scale.
-        .options(defer(FeedRecord.raw), defer(FeedRecord.flags), defer(Link.explanation))
-    ).all()
-    linked = [link for _, _, link in rows if link is not None and link.status in LINKED]
-    households = _by_id(session, Household, {l.household_id for l in linked if l.household_id})
-    persons = _by_id(session, Person, {l.person_id for l in linked if l.person_id})
+    )
+
+
+def load_period_records(session: Session, period: str) -> list[ScreenedRecord]:
+    """Records of the period's loaded batches, each with its link status and subject."""
     places = PlaceNames(session)
     start = period_start(period)
+    households: dict[int, Subject] = {}  # one Subject per household, shared by its records
     out = []
-    for record, arrived_at, link in rows:
-        status = link.status if link is not None else None
-        person = persons.get(link.person_id) if status in LINKED else None
-        fields = dict(record.fields or {})
-        fields.setdefault("name", record.name)
-        birth = record.birth_date or (person.birth_date if person else None)
-        fields["age"] = age_on(birth, start)
-        out.append(ScreenedRecord(record, arrived_at, status, fields,
-                                  _subject(record, link, households, places)))
+    result = session.execute(period_records_query(period).execution_options(yield_per=FETCH_ROWS))
+    for row in result:
+        fields = dict(row.fields or {})
+        fields.setdefault("name", row.name)
+        fields["age"] = age_on(row.birth_date or row.person_birth_date, start)
+        out.append(ScreenedRecord(row.id, row.department, row.source_file, row.source_row,
+                                  row.arrived_at, row.link_status, fields,
+                                  _subject(row, households, places)))
     return out
 
 
-def _by_id(session: Session, model, ids: set[int]) -> dict:
-    if not ids:
-        return {}
-    return {o.id: o for part in in_chunks(ids)
-            for o in session.execute(select(model).where(model.id.in_(part))).scalars()}
-
-
-def _subject(record: FeedRecord, link: Link | None, households: dict, places: PlaceNames) -> Subject | None:
-    status = link.status if link is not None else None
-    if status in LINKED and link.household_id in households:
-        hh = households[link.household_id]
-        township = places.township(hh.township, hh.township_id)
-        return Subject(f"hh:{hh.id}", township, places.village(township, hh.village, hh.village_id),
-                       household=hh)
+def _subject(row, households: dict[int, Subject], places: PlaceNames) -> Subject | None:
+    status = row.link_status
+    if status in LINKED and row.hh_id is not None:
+        subject = households.get(row.hh_id)
+        if subject is None:
+            township = places.township(row.hh_township, row.hh_township_id)
+            subject = households[row.hh_id] = Subject(
+                f"hh:{row.hh_id}", township,
+                places.village(township, row.hh_village, row.hh_village_id),
+                household_id=row.hh_id, risk_status=row.hh_risk_status)
+        return subject
     if status in UNLINKED:
-        township = places.township(record.township, record.township_id)
+        township = places.township(row.township, row.township_id)
         return Subject(
-            lead_key(record), township, places.village(township, record.village, record.village_id),
-            lead_name=record.name, lead_id_masked=mask_id(record.id_masked) or None,
+            lead_key(row), township, places.village(township, row.village, row.village_id),
+            lead_name=row.name, lead_id_masked=mask_id(row.id_masked) or None,
         )
     return None  # awaiting review, or not matched yet: screened once matching decides

@@ -20,12 +20,19 @@ def evaluate(records: list[ScreenedRecord], rules: RuleSet) -> list[Finding]:
     grouped: dict[tuple[str, str], list[tuple[Hit, ScreenedRecord]]] = defaultdict(list)
     subjects = {}
     by_subject: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    record_rules: dict[str, list] = {}  # per department, looked up once rather than per record
+    # Only combination rules read the per-subject copies: copy just their departments' fields.
+    combined = {part.department for rule in rules.combination_rules for part in rule.parts}
     for i, sr in enumerate(records):
         if sr.subject is None:
             continue
         subjects[sr.subject.key] = sr.subject
-        by_subject[sr.subject.key][sr.record.department].append({**sr.fields, "_key": i})
-        for rule in rules.record_rules(sr.record.department):
+        departments = by_subject[sr.subject.key]  # every subject, in order of appearance
+        if sr.department in combined:
+            departments[sr.department].append({**sr.fields, "_key": i})
+        if sr.department not in record_rules:
+            record_rules[sr.department] = rules.record_rules(sr.department)
+        for rule in record_rules[sr.department]:
             hit = rule.evaluate(sr.fields)
             if hit is not None:
                 grouped[(sr.subject.key, hit.risk_type)].append((hit, sr))
@@ -54,8 +61,7 @@ def screen_period(ctx: Context, period: str) -> dict:
         records = load_period_records(session, period)
         findings = evaluate(records, rules)
         store = WarningStore(session, rules, ctx.settings, period, now)
-        outcomes = Counter(store.save(f) for f in findings)
-        session.flush()
+        outcomes = store.save_all(findings)
         alerts = raise_alerts(session, period, rules.alerts)
         links = Counter(sr.link_status or "unlinked" for sr in records)
         summary = {

@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from screening.deadlines import as_utc, due_date
 from screening.records import ScreenedRecord, Subject
 from screening.rules import Hit, RuleSet
+from warehouse.db import in_chunks
 from warehouse.models import VerificationTask, Warning, WarningEvidence
 
 
@@ -34,38 +36,82 @@ class WarningStore:
             select(func.count()).select_from(Warning).where(Warning.code.like(prefix + "%"))) or 0)
         self._prefix = prefix
 
-    def save(self, finding: Finding) -> str:
-        """Write ``finding``; return "new", "updated" or "unchanged"."""
-        level = self.rules.worst(h.level for h, _ in finding.hits)
-        warning = self._existing(finding.subject.key, finding.risk_type)
-        if warning is None:
-            warning = self._open(finding, level)
-            outcome = "new"
-        else:
-            outcome = "updated" if self._update(warning, finding, level) else "unchanged"
-        if self._add_evidence(warning, finding) and outcome == "unchanged":
-            outcome = "updated"
-        return outcome
+    def save_all(self, findings: list[Finding]) -> Counter:
+        """Write every finding; count the outcomes "new", "updated" and "unchanged".
+
+        Existing warnings and their evidence are read in a few IN queries and the new rows
+        written in batched inserts, rather than a query and a flush per finding.
+        """
+        existing = self._existing_all(findings)
+        known = self._evidence_of([w.id for w in existing.values()])
+        outcomes: Counter = Counter()
+        opened: list[tuple[Warning, Finding]] = []
+        evidence: list[tuple[Warning, Hit, ScreenedRecord]] = []
+        redated: list[Warning] = []
+        for finding in findings:
+            level = self.rules.worst(h.level for h, _ in finding.hits)
+            warning = existing.get((finding.subject.key, finding.risk_type))
+            if warning is None:
+                warning = self._open(finding, level)
+                opened.append((warning, finding))
+                outcome = "new"
+            else:
+                changed = self._update(warning, finding, level)
+                if "due_date" in changed:
+                    redated.append(warning)
+                outcome = "updated" if changed else "unchanged"
+            behind = known[warning.id] if warning.id is not None else set()
+            added = [(hit, sr) for hit, sr in finding.hits if _first_time(sr.record_id, behind)]
+            if added and outcome == "unchanged":
+                outcome = "updated"
+            evidence.extend((warning, hit, sr) for hit, sr in added)
+            outcomes[outcome] += 1
+        self.session.add_all([w for w, _ in opened])
+        self.session.flush()  # one batched INSERT … RETURNING gives the new warnings their ids
+        self._insert(VerificationTask, [
+            {"warning_id": w.id, "township": w.township, "status": "pending", "due_date": w.due_date}
+            for w, _ in opened])
+        self._insert(WarningEvidence, [
+            {"warning_id": w.id, "record_id": sr.record_id, "period": self.period,
+             "department": sr.department, "indicator": hit.indicator, "value": hit.value,
+             "rule": hit.rule}
+            for w, hit, sr in evidence])
+        self._redate_tasks(redated)
+        return outcomes
 
     # -- lookups ------------------------------------------------------------------------------
 
-    def _existing(self, key: str, risk_type: str) -> Warning | None:
-        """The ongoing (not closed) warning, else one opened and already closed this period."""
-        candidates = self.session.execute(
-            select(Warning).where(Warning.subject_key == key, Warning.risk_type == risk_type)
-            .order_by(Warning.opened_period.desc(), Warning.id.desc())
-        ).scalars().all()
-        for w in candidates:
-            if w.status != "closed":
-                return w
-        same_period = [w for w in candidates if w.opened_period == self.period]
-        return same_period[0] if same_period else None
+    def _existing_all(self, findings: list[Finding]) -> dict[tuple[str, str], Warning]:
+        """Per subject and risk type: the ongoing (not closed) warning, else one opened and
+        already closed this period."""
+        candidates: dict[tuple[str, str], list[Warning]] = defaultdict(list)
+        for part in in_chunks({f.subject.key for f in findings}):
+            for w in self.session.execute(select(Warning).where(Warning.subject_key.in_(part))).scalars():
+                candidates[(w.subject_key, w.risk_type)].append(w)
+        found = {}
+        for pair, warnings in candidates.items():
+            warnings.sort(key=lambda w: (w.opened_period, w.id), reverse=True)
+            ongoing = [w for w in warnings if w.status != "closed"]
+            same_period = [w for w in warnings if w.opened_period == self.period]
+            chosen = (ongoing or same_period or [None])[0]
+            if chosen is not None:
+                found[pair] = chosen
+        return found
+
+    def _evidence_of(self, warning_ids: list[int]) -> dict[int, set[int]]:
+        """The record ids already behind each warning."""
+        known: dict[int, set[int]] = defaultdict(set)
+        for part in in_chunks(warning_ids):
+            for warning_id, record_id in self.session.execute(
+                    select(WarningEvidence.warning_id, WarningEvidence.record_id)
+                    .where(WarningEvidence.warning_id.in_(part))):
+                known[warning_id].add(record_id)
+        return known
 
     # -- writes -------------------------------------------------------------------------------
 
     def _action(self, subject: Subject) -> str:
-        hh = subject.household
-        if hh is not None and hh.risk_status in self.rules.assistance_review_when:
+        if subject.household_id is not None and subject.risk_status in self.rules.assistance_review_when:
             return "assistance_review"
         return "identification"
 
@@ -86,7 +132,7 @@ class WarningStore:
         warning = Warning(
             code=f"{self._prefix}{self._next:05d}",
             subject_key=subject.key,
-            household_id=subject.household.id if subject.household else None,
+            household_id=subject.household_id,
             is_lead=subject.is_lead,
             lead_name=subject.lead_name,
             lead_id_masked=subject.lead_id_masked,
@@ -105,14 +151,10 @@ class WarningStore:
             due_date=due_date(level, self.now, self.settings),
         )
         self._next += 1
-        self.session.add(warning)
-        self.session.flush()
-        self.session.add(VerificationTask(warning_id=warning.id, township=warning.township,
-                                          status="pending", due_date=warning.due_date))
         return warning
 
-    def _update(self, warning: Warning, finding: Finding, level: str) -> bool:
-        """Carry an ongoing warning into this period; True when anything changed."""
+    def _update(self, warning: Warning, finding: Finding, level: str) -> dict:
+        """Carry an ongoing warning into this period; return what changed."""
         changes: dict = {}
         sources = list(dict.fromkeys([*(warning.sources or []), *self._sources(finding)]))
         if sources != list(warning.sources or []):
@@ -129,28 +171,28 @@ class WarningStore:
         changed = {k: v for k, v in changes.items() if _differs(getattr(warning, k), v)}
         for key, value in changed.items():
             setattr(warning, key, value)
-        if "due_date" in changed:
-            task = self.session.scalar(
-                select(VerificationTask).where(VerificationTask.warning_id == warning.id))
-            if task is not None and task.status != "done":
-                task.due_date = warning.due_date
-        return bool(changed)
+        return changed
 
-    def _add_evidence(self, warning: Warning, finding: Finding) -> bool:
-        known = set(self.session.execute(
-            select(WarningEvidence.record_id).where(WarningEvidence.warning_id == warning.id)
-        ).scalars())
-        added = False
-        for hit, sr in finding.hits:
-            if sr.record.id in known:
-                continue
-            known.add(sr.record.id)
-            self.session.add(WarningEvidence(
-                warning_id=warning.id, record_id=sr.record.id, period=self.period,
-                department=sr.record.department, indicator=hit.indicator, value=hit.value,
-                rule=hit.rule))
-            added = True
-        return added
+    def _redate_tasks(self, warnings: list[Warning]) -> None:
+        """Open verification tasks follow their warning's earlier due date."""
+        due = {w.id: w.due_date for w in warnings}
+        for part in in_chunks(due):
+            for task in self.session.execute(
+                    select(VerificationTask).where(VerificationTask.warning_id.in_(part))).scalars():
+                if task.status != "done":
+                    task.due_date = due[task.warning_id]
+
+    def _insert(self, model, rows: list[dict]) -> None:
+        if rows:  # executemany / insertmanyvalues: one statement for the batch
+            self.session.execute(insert(model), rows)
+
+
+def _first_time(record_id: int, behind: set[int]) -> bool:
+    """True (and remember it) when ``record_id`` is not yet behind the warning."""
+    if record_id in behind:
+        return False
+    behind.add(record_id)
+    return True
 
 
 def _differs(old, new) -> bool:
