@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -22,11 +23,15 @@ def write_table(ws: Worksheet, headers: Sequence[str], rows: Iterable[Sequence],
         cell.fill = HEADER_FILL
         cell.border = BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    # Register the body's border and alignment once and set their ids on each cell: assigning
+    # the style objects hashes them per cell, most of the time of a county-sized list.
+    border_id, wrap_id = ws.parent._borders.add(BORDER), ws.parent._alignments.add(WRAP)
     for row in rows:
         ws.append(list(row))
         for cell in ws[ws.max_row]:
-            cell.border = BORDER
-            cell.alignment = WRAP
+            style = cell._style if cell._style is not None else StyleArray()  # keeps a date format
+            style.borderId, style.alignmentId = border_id, wrap_id
+            cell._style = style
     for i, width in enumerate(widths or [14] * len(headers), start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
