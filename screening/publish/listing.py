@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from screening.alerts import active_warnings
 from screening.rules import RuleSet
+from warehouse.db import in_chunks
 from warehouse.masking import mask_id
 from warehouse.models import FeedRecord, Household, Person, Warning, WarningEvidence
 
@@ -50,12 +51,16 @@ def listed_warnings(session: Session, period: str, rules: RuleSet) -> list[Liste
     """The period's open warnings, most serious first, then by township, village and household."""
     warnings = [w for w in active_warnings(session, period) if w.status != "closed"]
     hh_ids = {w.household_id for w in warnings if w.household_id}
-    households = {h.id: h for h in session.execute(
-        select(Household).where(Household.id.in_(hh_ids))).scalars()} if hh_ids else {}
-    heads: dict[int, Person] = {}
-    if hh_ids:
-        for p in session.execute(select(Person).where(Person.household_id.in_(hh_ids))
-                                 .order_by(Person.id)).scalars():
+    household_nos: dict[int, str] = {}
+    heads: dict[int, Row] = {}
+    # Plain columns in IN chunks: no ORM persons (their ciphers are never shown), and within
+    # PostgreSQL's parameter limit however many households are listed.
+    for part in in_chunks(hh_ids):
+        household_nos.update(session.execute(
+            select(Household.id, Household.household_no).where(Household.id.in_(part))).all())
+        for p in session.execute(
+                select(Person.id, Person.household_id, Person.relation, Person.name, Person.id_masked)
+                .where(Person.household_id.in_(part)).order_by(Person.id)):
             if p.household_id not in heads or (p.relation == "户主" and heads[p.household_id].relation != "户主"):
                 heads[p.household_id] = p
     named = _named_persons(session, [w.id for w in warnings], period)
@@ -66,7 +71,7 @@ def listed_warnings(session: Session, period: str, rules: RuleSet) -> list[Liste
                                      named.get(w.id, "")))
             continue
         head = heads.get(w.household_id)
-        out.append(ListedWarning(w, households[w.household_id].household_no,
+        out.append(ListedWarning(w, household_nos[w.household_id],
                                  head.name if head else "", mask_id(head.id_masked) if head else "",
                                  named.get(w.id, "")))
     out.sort(key=lambda x: (-rules.rank(x.warning.level), x.warning.township or "",
@@ -77,12 +82,12 @@ def listed_warnings(session: Session, period: str, rules: RuleSet) -> list[Liste
 def _named_persons(session: Session, warning_ids: list[int], period: str) -> dict[int, str]:
     if not warning_ids:
         return {}
-    rows = session.execute(
+    rows = [row for part in in_chunks(warning_ids) for row in session.execute(
         select(WarningEvidence.warning_id, FeedRecord.name)
         .join(FeedRecord, FeedRecord.id == WarningEvidence.record_id)
-        .where(WarningEvidence.warning_id.in_(warning_ids), WarningEvidence.period == period)
+        .where(WarningEvidence.warning_id.in_(part), WarningEvidence.period == period)
         .order_by(WarningEvidence.id)
-    ).all()
+    )]
     names: dict[int, list[str]] = {}
     for wid, name in rows:
         if name and name not in names.setdefault(wid, []):
