@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 
-from matching.arrays import distinct_values
+from matching.arrays import distinct_values, expand_ranges
 
 log = logging.getLogger(__name__)
 
@@ -35,36 +35,120 @@ class BlockOn:
 
     def pairs(self, left: pd.DataFrame, right: pd.DataFrame) -> np.ndarray:
         """Candidate pairs as an (n, 2) array of row positions (left, right)."""
-        rcols = self.right_columns or self.columns
-        lk = _keyed(left, self.columns)
-        rk = _keyed(right, rcols)
-        rk.columns = list(self.columns) + ["_pos"]
-        if self.max_block_pairs is not None:
-            lk, rk = self._without_large_blocks(lk, rk)
-        joined = lk.merge(rk, on=list(self.columns), suffixes=("_l", "_r"))
-        return joined[["_pos_l", "_pos_r"]].to_numpy(dtype=np.int64)
-
-    def _without_large_blocks(self, lk: pd.DataFrame, rk: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Both sides without the key values whose block exceeds ``max_block_pairs``."""
-        cols = list(self.columns)
-        sizes = lk.groupby(cols).size().to_frame("_nl").join(rk.groupby(cols).size().rename("_nr"), how="inner")
-        large = sizes.index[sizes["_nl"] * sizes["_nr"] > self.max_block_pairs]
-        if not len(large):
-            return lk, rk
-        log.info("blocking rule %s: skipped %d block(s) over %d pairs", self.name, len(large), self.max_block_pairs)
-        return (lk[~lk.set_index(cols).index.isin(large)], rk[~rk.set_index(cols).index.isin(large)])
+        li, ri = RuleIndex(self, left, right).pairs(0, len(left))
+        return np.stack([li, ri], axis=1)
 
 
-def _keyed(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+def _present(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """Rows whose ``columns`` are all present and not blank."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise KeyError(f"blocking column(s) {missing} not in the frame; add them or fix the spec")
-    part = frame[list(columns)].copy()
-    part["_pos"] = np.arange(len(frame), dtype=np.int64)
-    keep = part[list(columns)].notna().all(axis=1)
+    part = frame[list(columns)]
+    keep = part.notna().all(axis=1).to_numpy().copy()
     for c in columns:
-        keep &= part[c].astype("string").fillna("") != ""
-    return part[keep]
+        keep &= (part[c].astype("string").fillna("") != "").to_numpy(dtype=bool)
+    return keep
+
+
+def _key_codes(left: pd.DataFrame, right: pd.DataFrame, columns: Sequence[str],
+               right_columns: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """One integer per row for its key (equal keys, equal codes; -1 when a part is missing)."""
+    n = len(left)
+    present = np.concatenate([_present(left, columns), _present(right, right_columns)])
+    code = np.zeros(n + len(right), dtype=np.int64)
+    for lc, rc in zip(columns, right_columns):
+        both = pd.concat([left[lc], right[rc]], ignore_index=True).astype(object)
+        part, uniques = pd.factorize(both, use_na_sentinel=True)
+        # Mixed radix over the columns, then compacted so several columns never overflow.
+        code, _ = pd.factorize(code * np.int64(len(uniques) + 1) + (part + 1), use_na_sentinel=True)
+        code = code.astype(np.int64)
+    code[~present] = -1
+    return code[:n], code[n:]
+
+
+class RuleIndex:
+    """One rule's keys on both sides, right rows sorted by key: the pairs of any left rows
+    are array look-ups (a sort-merge join), so pairs can be made a slice of left rows at a time."""
+
+    def __init__(self, rule: BlockOn, left: pd.DataFrame, right: pd.DataFrame):
+        self.rule = rule
+        lk, rk = _key_codes(left, right, rule.columns, rule.right_columns or rule.columns)
+        if rule.max_block_pairs is not None:
+            lk, rk = self._without_large_blocks(lk, rk)
+        rows = np.flatnonzero(rk >= 0)
+        self.order = rows[np.argsort(rk[rows], kind="stable")]
+        ranked = rk[self.order]
+        self.start = np.searchsorted(ranked, lk, "left")
+        self.counts = np.searchsorted(ranked, lk, "right") - self.start
+        self.counts[lk < 0] = 0
+
+    def _without_large_blocks(self, lk: np.ndarray, rk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Both sides without the key values whose block exceeds ``max_block_pairs``."""
+        size = int(max(lk.max(initial=-1), rk.max(initial=-1))) + 1
+        nl = np.bincount(lk[lk >= 0], minlength=size).astype(np.int64)
+        nr = np.bincount(rk[rk >= 0], minlength=size).astype(np.int64)
+        large = nl * nr > self.rule.max_block_pairs
+        if not large.any():
+            return lk, rk
+        log.info("blocking rule %s: skipped %d block(s) over %d pairs", self.rule.name,
+                 int(large.sum()), self.rule.max_block_pairs)
+        return (np.where((lk >= 0) & large[np.maximum(lk, 0)], -1, lk),
+                np.where((rk >= 0) & large[np.maximum(rk, 0)], -1, rk))
+
+    def pairs(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs (left positions, right positions) of left rows ``start`` to ``stop``."""
+        row, offset = expand_ranges(self.counts[start:stop])
+        return row + start, self.order[self.start[start:stop][row] + offset]
+
+
+class Blocker:
+    """The union of every rule's pairs, made a slice of left rows at a time.
+
+    Left rows a settling rule pairs get no pairs from the rules that skip settled rows.
+    """
+
+    def __init__(self, rules: Sequence[BlockOn], left: pd.DataFrame, right: pd.DataFrame):
+        if not rules:
+            raise ValueError("a linkage spec needs at least one blocking rule, e.g. BlockOn(('id_index',))")
+        self.width = np.int64(len(right))
+        self.n_left = len(left)
+        self.indexes = [RuleIndex(rule, left, right) for rule in rules]
+        settled = np.zeros(len(left), dtype=bool)
+        for index in self.indexes:
+            if index.rule.settles:
+                settled |= index.counts > 0
+        for index in self.indexes:
+            if index.rule.skips_settled and not index.rule.settles:
+                index.counts[settled] = 0
+        # Pairs per left row before removing repeats: an upper bound to size the slices.
+        self.bound = np.zeros(len(left), dtype=np.int64)
+        for index in self.indexes:
+            self.bound += index.counts
+
+    def slices(self, max_pairs: int | None) -> Iterator[tuple[int, int]]:
+        """(start, stop) ranges of left rows with at most ``max_pairs`` pairs each (a row with
+        more gets a range of its own; None: one range)."""
+        if max_pairs is None or self.bound.sum() <= max_pairs:
+            yield 0, self.n_left
+            return
+        ends = np.cumsum(self.bound)
+        start = 0
+        while start < self.n_left:
+            base = ends[start - 1] if start else 0
+            stop = int(np.searchsorted(ends, base + max_pairs, "right"))
+            stop = max(stop, start + 1)
+            yield start, stop
+            start = stop
+
+    def pairs(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct pairs of left rows ``start`` to ``stop``, sorted by left then right position."""
+        codes = []
+        for index in self.indexes:
+            li, ri = index.pairs(start, stop)
+            codes.append(li * self.width + ri)
+        flat = distinct_values(np.concatenate(codes)) if codes else np.zeros(0, np.int64)
+        return flat // self.width, flat % self.width
 
 
 def candidate_pairs(
@@ -74,18 +158,7 @@ def candidate_pairs(
 
     Left rows a settling rule pairs get no pairs from the rules that skip settled rows.
     """
-    width = np.int64(len(right))
-    if not rules:
-        raise ValueError("a linkage spec needs at least one blocking rule, e.g. BlockOn(('id_index',))")
-    settling = [r.pairs(left, right) for r in rules if r.settles]
-    settled = np.zeros(len(left), dtype=bool)
-    for found in settling:
-        settled[found[:, 0]] = True
-    rest = [(r.pairs(left, right), r.skips_settled) for r in rules if not r.settles]
-    codes = settling + [found[~settled[found[:, 0]]] if skips else found for found, skips in rest]
-    flat = np.concatenate([c[:, 0] * width + c[:, 1] for c in codes])
-    flat = distinct_values(flat)
-    return flat // width, flat % width
+    return Blocker(rules, left, right).pairs(0, len(left))
 
 
 def blocking_from_dict(spec: dict | list | str) -> BlockOn:

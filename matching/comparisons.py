@@ -6,7 +6,7 @@ missing) and carries no weight. Subclasses only say how to grade; the base valid
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Sequence
+from typing import Callable, ClassVar, Sequence
 
 import numpy as np
 import pandas as pd
@@ -73,8 +73,15 @@ class Comparison:
         self, left: pd.DataFrame, right: pd.DataFrame, li: np.ndarray, ri: np.ndarray
     ) -> np.ndarray:
         """Level of every candidate pair (0 where either side is null)."""
+        return self.prepare(left, right)(li, ri)
+
+    def prepare(self, left: pd.DataFrame, right: pd.DataFrame) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        """A function grading pairs (left positions, right positions) of these two frames.
+
+        The per-row work (value codes) is done once here, so pairs can be graded in slices.
+        """
         lc, rc, vocabulary = shared_codes(left, right, self.left_column, self.right_column)
-        return self.grade_codes(lc[li], rc[ri], vocabulary)
+        return lambda li, ri: self.grade_codes(lc[li], rc[ri], vocabulary)
 
     def grade_codes(self, lc: np.ndarray, rc: np.ndarray, vocabulary: np.ndarray) -> np.ndarray:
         """Levels from value codes (-1 null): ``grade`` sees each distinct pair of values once."""
@@ -216,22 +223,34 @@ class DateComparison(Comparison):
         vocabulary = np.concatenate([lv, rv]).astype(object)
         return self.grade_codes(np.arange(len(lv)), np.arange(len(lv), 2 * len(lv)), vocabulary)
 
+    def prepare(self, left, right):
+        lc, rc, vocabulary = shared_codes(left, right, self.left_column, self.right_column)
+        tables = self._tables(vocabulary)
+        return lambda li, ri: self._grade(lc[li], rc[ri], tables)
+
     def grade_codes(self, lc: np.ndarray, rc: np.ndarray, vocabulary: np.ndarray) -> np.ndarray:
+        return self._grade(lc, rc, self._tables(vocabulary))
+
+    def _tables(self, vocabulary: np.ndarray) -> tuple:
+        """Per distinct date: its text, year-month code, characters and length."""
+        text = np.array([str(v) for v in vocabulary], dtype=str)
+        months, _ = pd.factorize(np.array([t[: self.month_chars] for t in text], dtype=object))
+        chars = text.view(np.uint32).reshape(len(text), text.dtype.itemsize // 4)
+        return text, months, chars, np.char.str_len(text)
+
+    def _grade(self, lc: np.ndarray, rc: np.ndarray, tables: tuple) -> np.ndarray:
         out = np.zeros(len(lc), dtype=np.int8)
         ok = np.flatnonzero((lc >= 0) & (rc >= 0))
         if not len(ok):
             return out
         a, b = lc[ok], rc[ok]
-        text = np.array([str(v) for v in vocabulary])
-        months, _ = pd.factorize(np.array([t[: self.month_chars] for t in text], dtype=object))
+        text, months, chars, lengths = tables
         # Edit distance only where it can be 1: equal-length dates differing in at most two
         # places (a swap), or dates of different lengths; counting differing characters of
         # millions of pairs is array work.
-        chars = text.view(np.uint32).reshape(len(text), -1)
         differing = np.zeros(len(a), dtype=np.int64)
         for k in range(chars.shape[1]):
             differing += chars[a, k] != chars[b, k]
-        lengths = np.char.str_len(text)
         close = np.flatnonzero((differing <= 2) | (lengths[a] != lengths[b]))
         one_typo = np.zeros(len(a), dtype=bool)
         one_typo[close] = pair_scores(a[close], b[close], text.astype(object),
@@ -271,9 +290,14 @@ class ChineseNameComparison(Comparison):
             Level("else", "不一致"),
         ]
 
-    def compare(self, left, right, li, ri) -> np.ndarray:
-        nl, nr, names = shared_codes(left, right, self.column, self.column)
-        pl, pr, pinyins = shared_codes(left, right, self.pinyin_column, self.pinyin_column)
+    def prepare(self, left, right):
+        names = shared_codes(left, right, self.column, self.column)
+        pinyins = shared_codes(left, right, self.pinyin_column, self.pinyin_column)
+        return lambda li, ri: self._grade(names, pinyins, li, ri)
+
+    def _grade(self, name_codes: tuple, pinyin_codes: tuple, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
+        nl, nr, names = name_codes
+        pl, pr, pinyins = pinyin_codes
         nl, nr = nl[li], nr[ri]
         ok = (nl >= 0) & (nr >= 0)
         out = np.zeros(len(li), dtype=np.int8)
@@ -324,13 +348,17 @@ class BlindIdComparison(Comparison):
             Level("else", "不一致"),
         ]
 
-    def compare(self, left, right, li, ri) -> np.ndarray:
+    def prepare(self, left, right):
+        codes = {col: shared_codes(left, right, col, col)[:2] for col in (*self.typo_columns, self.column)}
+        return lambda li, ri: self._grade(codes, li, ri)
+
+    def _grade(self, codes: dict, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
         n = len(li)
         strong = np.zeros(n, bool)
         weak = np.zeros(n, bool)
         any_key = np.zeros(n, bool)
         for col in self.typo_columns:
-            lv, rv = self._codes(left, right, col, li, ri)
+            lv, rv = codes[col][0][li], codes[col][1][ri]
             present = (lv >= 0) & (rv >= 0)
             agree = present & (lv == rv)
             any_key |= present
@@ -338,18 +366,13 @@ class BlindIdComparison(Comparison):
                 weak |= agree
             else:
                 strong |= agree
-        lv, rv = self._codes(left, right, self.column, li, ri)
+        lv, rv = codes[self.column][0][li], codes[self.column][1][ri]
         both = (lv >= 0) & (rv >= 0)
         out = np.where(any_key | both, 4, 0).astype(np.int8)
         out[weak] = 3
         out[strong] = 2
         out[both & (lv == rv)] = 1
         return out
-
-    @staticmethod
-    def _codes(left, right, column, li, ri) -> tuple[np.ndarray, np.ndarray]:
-        lc, rc, _ = shared_codes(left, right, column, column)
-        return lc[li], rc[ri]
 
     def grade(self, lv, rv):  # pragma: no cover - compare() is overridden
         raise NotImplementedError

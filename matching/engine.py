@@ -3,36 +3,115 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from matching.blocking import candidate_pairs
+from matching.arrays import distinct
+from matching.blocking import Blocker
 from matching.explain import explain
 from matching.inference import band, match_weight, probability
-from matching.resolution import resolve
+from matching.resolution import candidate_share, resolve
 from matching.settings import LinkageSpec
-from matching.training import ModelParameters, comparison_vectors, train
+from matching.training import ModelParameters, comparer, pack, train_on_patterns, unpack
+
+
+@dataclass
+class PairSlice:
+    """The candidate pairs of left rows ``start`` to ``stop``, sorted by left then right row:
+    how many each left row has, their right rows and their packed levels (training.pack)."""
+
+    start: int
+    stop: int
+    per_row: np.ndarray
+    ri: np.ndarray
+    codes: np.ndarray
+    first_row: int  # position of the slice's first pair among all pairs
+
+    @property
+    def li(self) -> np.ndarray:
+        """Left row of each pair."""
+        return np.repeat(np.arange(self.start, self.stop, dtype=np.int64), self.per_row)
 
 
 @dataclass
 class LinkResult:
-    """Every candidate pair scored, the resolved best pair per left row, and the model."""
+    """The resolved best pair per left row, the model, and every candidate pair's levels."""
 
-    pairs: pd.DataFrame  # li, ri, weight, probability, status (+ group column)
     best: pd.DataFrame  # one row per left row that had a candidate
-    gamma: np.ndarray  # levels of every candidate pair, aligned with ``pairs``
     params: ModelParameters
     spec: LinkageSpec
+    slices: list[PairSlice]
+    patterns: np.ndarray  # distinct packed levels, sorted; weight etc. below are per pattern
+    weight: np.ndarray
+    group_values: np.ndarray | None = None  # the group column of the right rows
+    group: str | None = None
     timings: dict = field(default_factory=dict)
+
+    @property
+    def n_pairs(self) -> int:
+        """How many candidate pairs were scored."""
+        return sum(len(s.ri) for s in self.slices)
+
+    @property
+    def gamma(self) -> np.ndarray:
+        """Levels of every candidate pair (pairs × comparisons), aligned with ``pairs``."""
+        return unpack(self._codes(), len(self.spec.comparisons))
+
+    @property
+    def pairs(self) -> pd.DataFrame:
+        """Every candidate pair scored: li, ri, weight, probability, status, pair_row (+ group)."""
+        return pd.concat([self.slice_frame(s) for s in self.slices], ignore_index=True) \
+            if self.slices else self.slice_frame(None)
+
+    def slice_frame(self, part: PairSlice | None) -> pd.DataFrame:
+        """The scored pairs of one slice as a frame (``pattern``: the packed levels)."""
+        if part is None:
+            li = ri = codes = np.zeros(0, dtype=np.int64)
+            first = 0
+        else:
+            li, ri, codes, first = part.li, part.ri.astype(np.int64), part.codes, part.first_row
+        at = np.searchsorted(self.patterns, codes)
+        weight = self.weight[at]
+        prob = probability(weight)
+        frame = pd.DataFrame({"li": li, "ri": ri, "weight": weight, "probability": prob,
+                              "status": band(self.spec, prob),
+                              "pair_row": np.arange(first, first + len(li), dtype=np.int64),
+                              "pattern": codes})
+        if self.group:
+            frame[self.group] = self.group_values[ri]
+        return frame
+
+    def _codes(self) -> np.ndarray:
+        return np.concatenate([s.codes for s in self.slices]) if self.slices else np.zeros(0, np.int32)
 
     def explanation(self, pair_row: int) -> dict:
         """The explanation of candidate pair number ``pair_row`` (a position in ``pairs``)."""
-        return explain(self.spec, self.params, self.gamma[pair_row])
+        part = next(s for s in self.slices if s.first_row <= pair_row < s.first_row + len(s.ri))
+        return self.pattern_explanation(int(part.codes[pair_row - part.first_row]))
+
+    def pattern_explanation(self, pattern: int) -> dict:
+        """The explanation of a pair with these packed levels (a fresh dict the caller may change)."""
+        return _explained(self, pattern)
 
     def linked(self, statuses: tuple[str, ...] = ("auto",)) -> pd.DataFrame:
         """Resolved pairs whose status is one of ``statuses``."""
         return self.best[self.best["status"].isin(statuses)]
+
+
+def _explained(result: LinkResult, pattern: int) -> dict:
+    cache = result.__dict__.setdefault("_explanations", {})
+    if pattern not in cache:
+        levels = unpack(np.array([pattern]), len(result.spec.comparisons))[0]
+        cache[pattern] = explain(result.spec, result.params, levels)
+    out = dict(cache[pattern])
+    out["terms"] = [dict(t) for t in out["terms"]]
+    return out
+
+
+Exclude = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 def link_frames(
@@ -41,29 +120,85 @@ def link_frames(
     spec: LinkageSpec,
     group: str | None = None,
     params: ModelParameters | None = None,
+    exclude: Exclude | None = None,
 ) -> LinkResult:
     """Link ``left`` rows to ``right`` rows; ``group`` names a right column that makes rivals equal.
 
     Pass ``params`` to score with an already trained model instead of training on this data.
+    ``exclude(li, ri)`` marks pairs resolution must not use (a reviewer rejected them); they
+    still train the model. Pairs are made, compared and resolved ``spec.chunk_pairs`` at a time
+    (a slice of left rows), keeping only each pair's packed levels in between.
     """
     left = left.reset_index(drop=True)
     right = right.reset_index(drop=True)
+    timings = {"blocking": 0.0, "comparing": 0.0}
     t0 = time.perf_counter()
-    li, ri = candidate_pairs(spec.blocking_rules, left, right)
-    t1 = time.perf_counter()
-    gamma = comparison_vectors(spec, left, right, li, ri)
-    t2 = time.perf_counter()
-    if params is None:
-        params = train(spec, left, right, gamma)
+    blocker = Blocker(spec.blocking_rules, left, right)
+    compare = comparer(spec, left, right)
+    timings["blocking"] += time.perf_counter() - t0
+    slices, seen, total = [], [], 0
+    for start, stop in blocker.slices(spec.chunk_pairs):
+        t1 = time.perf_counter()
+        li, ri = blocker.pairs(start, stop)
+        t2 = time.perf_counter()
+        codes = pack(compare(li, ri))
+        uniq, _, counts = distinct(codes.astype(np.int64))
+        seen.append((uniq, counts))
+        per_row = np.bincount(li - start, minlength=stop - start).astype(np.int32)
+        slices.append(PairSlice(start, stop, per_row, ri.astype(np.int32), codes, total))
+        total += len(ri)
+        del li, ri
+        t3 = time.perf_counter()
+        timings["blocking"] += t2 - t1
+        timings["comparing"] += t3 - t2
     t3 = time.perf_counter()
-    weight = match_weight(params, gamma)
-    prob = probability(weight)
-    pairs = pd.DataFrame({"li": li, "ri": ri, "weight": weight, "probability": prob,
-                          "status": band(spec, prob), "pair_row": np.arange(len(li))})
-    if group:
-        pairs[group] = right[group].to_numpy()[ri]
-    best = resolve(pairs, spec, group=group, params=params)
+    patterns, counts = _merge_counts(seen, len(spec.comparisons))
+    levels = unpack(patterns, len(spec.comparisons))
+    if params is None:
+        params = train_on_patterns(spec, left, right, levels, counts)
     t4 = time.perf_counter()
-    timings = {"blocking": t1 - t0, "comparing": t2 - t1, "training": t3 - t2,
-               "predicting": t4 - t3, "candidate_pairs": int(len(li))}
-    return LinkResult(pairs, best, gamma, params, spec, timings)
+    result = LinkResult(pd.DataFrame(), params, spec, slices, patterns, match_weight(params, levels),
+                        right[group].to_numpy() if group else None, group)
+    result.best = _resolve_slices(result, exclude)
+    t5 = time.perf_counter()
+    timings.update(training=t4 - t3, predicting=t5 - t4, candidate_pairs=int(total))
+    result.timings = timings
+    return result
+
+
+def _merge_counts(seen: list, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct packed levels over every slice, sorted, with their total counts."""
+    if not seen:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    uniq = np.concatenate([u for u, _ in seen])
+    counts = np.concatenate([c for _, c in seen])
+    patterns, inverse, _ = distinct(uniq)
+    return patterns, np.bincount(inverse, weights=counts, minlength=len(patterns)).astype(np.int64)
+
+
+def _resolve_slices(result: LinkResult, exclude: Exclude | None) -> pd.DataFrame:
+    """Resolve slice by slice (each left row's pairs lie in one slice); one-to-one on both
+    sides needs every pair at once."""
+    spec = result.spec
+    keeps = []
+    for part in result.slices:
+        keeps.append(None if exclude is None else ~np.asarray(exclude(part.li, part.ri.astype(np.int64)), bool))
+    kept = [part.per_row if keep is None else np.bincount(part.li[keep] - part.start, minlength=part.stop - part.start)
+            for part, keep in zip(result.slices, keeps)]
+    n_pairs = int(sum(k.sum() for k in kept))
+    n_records = int(sum((k > 0).sum() for k in kept))
+    pi = candidate_share(result.params, n_pairs, n_records) if n_records else None
+    frames = []
+    for part, keep in zip(result.slices, keeps):
+        frame = result.slice_frame(part)
+        frame = frame if keep is None else frame[keep]
+        if spec.one_to_one == "left" and len(frame):
+            frame = resolve(frame, spec, group=result.group, params=result.params, pi=pi)
+        if len(frame):
+            frames.append(frame)
+    if not frames:
+        return resolve(result.slice_frame(None), spec, group=result.group, params=result.params)
+    if spec.one_to_one == "left":
+        return pd.concat(frames, ignore_index=True)
+    return resolve(pd.concat(frames, ignore_index=True), spec, group=result.group,
+                   params=result.params, pi=pi)

@@ -12,7 +12,6 @@ from matching.decisions import ACCEPT, REJECT, load_decisions, signatures
 from matching.engine import LinkResult, link_frames
 from matching.inference import AUTO, NONE
 from matching.person_frames import person_spec
-from matching.resolution import resolve
 from matching.warehouse_frames import loaded_batch_ids, read_persons, read_records
 from warehouse.models import FeedRecord, Link
 
@@ -48,10 +47,10 @@ def _link_rows(records: pd.DataFrame, persons: pd.DataFrame, spec, decided: dict
     picks = pd.DataFrame(index=range(len(records)), columns=["ri", "pair_row", "weight",
                                                              "probability", "status", "ambiguous"])
     if not persons.empty:
-        result = link_frames(records, persons, spec, group="household_id")
+        result = link_frames(records, persons, spec, group="household_id",
+                             exclude=_rejected_pairs(records, persons, decided))
         stats["candidate_pairs"] = result.timings["candidate_pairs"]
-        best = _without_rejected(result, records, persons, decided, spec)
-        picks = best.set_index("li").reindex(range(len(records)))
+        picks = result.best.set_index("li").reindex(range(len(records)))
     person_ids = persons["person_id"].to_numpy() if len(persons) else np.array([])
     household_of = dict(zip(persons.get("person_id", []), persons.get("household_id", [])))
     rows = []
@@ -86,16 +85,23 @@ def _link_rows(records: pd.DataFrame, persons: pd.DataFrame, spec, decided: dict
     return rows, stats
 
 
-def _without_rejected(result: LinkResult, records, persons, decided, spec) -> pd.DataFrame:
-    """Resolve again without the pairs a reviewer rejected."""
+def _rejected_pairs(records: pd.DataFrame, persons: pd.DataFrame, decided: dict):
+    """``exclude`` for link_frames: the (record, person) pairs a reviewer rejected (None: none)."""
     rejected = {(sig, p) for sig, ds in decided.items() for p, d in ds.items() if d == REJECT}
     if not rejected:
-        return result.best
-    pairs = result.pairs
-    sigs = records["signature"].to_numpy()[pairs["li"].to_numpy()]
-    pids = persons["person_id"].to_numpy()[pairs["ri"].to_numpy()]
-    keep = np.fromiter(((s, int(p)) not in rejected for s, p in zip(sigs, pids)), bool, len(pairs))
-    return resolve(pairs[keep], spec, group="household_id", params=result.params)
+        return None
+    sigs = records["signature"].to_numpy()
+    pids = persons["person_id"].to_numpy()
+    touched = records["signature"].isin({s for s, _ in rejected}).to_numpy()
+
+    def exclude(li: np.ndarray, ri: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(li), dtype=bool)
+        # Only pairs of records with a rejection are looked at one by one.
+        for k in np.flatnonzero(touched[li]):
+            out[k] = (sigs[li[k]], int(pids[ri[k]])) in rejected
+        return out
+
+    return exclude
 
 
 def _replace_links(conn, period: str, record_ids: list[int], rows: list[dict]) -> None:

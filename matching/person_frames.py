@@ -66,7 +66,7 @@ def _spec_dict() -> dict:
 
 SETTING_KEYS = ("auto_threshold", "review_threshold", "prior_match_rate", "em_max_iterations",
                 "em_tolerance", "u_random_pairs", "seed", "ambiguity_margin",
-                "sole_candidate_threshold")
+                "sole_candidate_threshold", "chunk_pairs")
 
 
 def person_spec(settings: dict) -> LinkageSpec:

@@ -11,7 +11,7 @@ from matching.training import ModelParameters
 
 def resolve(
     pairs: pd.DataFrame, spec: LinkageSpec, group: str | None = None,
-    params: ModelParameters | None = None,
+    params: ModelParameters | None = None, pi: float | None = None,
 ) -> pd.DataFrame:
     """One row per left record: its best pair; ``ambiguous`` when a rival is within the margin.
 
@@ -19,7 +19,8 @@ def resolve(
     pairs (e.g. the household) so rivals in the same group are not counted as ambiguity.
     With ``spec.one_to_one == "both"`` each right row is also used at most once (greedy by weight).
     With ``spec.record_posterior`` and ``params``, probability and status are re-decided by
-    ``record_posterior`` (the pairwise probability is kept as ``pair_probability``).
+    ``record_posterior`` (the pairwise probability is kept as ``pair_probability``); ``pi``
+    is its ``candidate_share`` when ``pairs`` are a slice of the records' pairs (None: from ``pairs``).
     """
     if pairs.empty:
         return pairs.assign(ambiguous=pd.Series(dtype=bool), runner_up=pd.Series(dtype=float))
@@ -43,7 +44,7 @@ def resolve(
     best["ambiguous"] = (best["weight"] - best["runner_up"]) < spec.ambiguity_margin
     best["pair_probability"] = best["probability"]
     if spec.record_posterior and params is not None:
-        post, anyone = record_posterior(ranked, best, params, group)
+        post, anyone = record_posterior(ranked, best, params, group, pi)
         best["probability"] = post
         # Probably someone on the roster but not surely this one: a person should look.
         auto_from = np.full(len(best), spec.auto_threshold)
@@ -57,8 +58,14 @@ def resolve(
     return best.reset_index(drop=True)
 
 
+def candidate_share(params: ModelParameters, n_pairs: int, n_records: int) -> float:
+    """pi of ``record_posterior``: the share of records with a true match among their candidates."""
+    return float(np.clip(params.match_rate * n_pairs / n_records, 1e-6, 1 - 1e-6))
+
+
 def record_posterior(
-    pairs: pd.DataFrame, best: pd.DataFrame, params: ModelParameters, group: str | None
+    pairs: pd.DataFrame, best: pd.DataFrame, params: ModelParameters, group: str | None,
+    pi: float | None = None,
 ) -> tuple[pd.Series, pd.Series]:
     """P(the record is the best candidate's person, or household with ``group``) among all its
     candidates, given that it is at most one of them; and P(it is any of them).
@@ -68,8 +75,8 @@ def record_posterior(
     among their n candidates (from the EM match rate), each candidate's prior is pi/n and
     P(k) = (pi/n) BF_k / ((1 - pi) + (pi/n) sum_j BF_j), BF being the pair's Bayes factor.
     """
-    n_records = pairs["li"].nunique()
-    pi = float(np.clip(params.match_rate * len(pairs) / n_records, 1e-6, 1 - 1e-6))
+    if pi is None:
+        pi = candidate_share(params, len(pairs), pairs["li"].nunique())
     counts = pairs.groupby("li")["li"].transform("size").to_numpy()
     log_bf = (pairs["weight"].to_numpy() - params.prior_weight) * np.log(2)
     a = np.log(pi / counts) + log_bf

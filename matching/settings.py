@@ -46,6 +46,9 @@ class LinkageSpec:
     # an ID that matched exactly needs no typo-key neighbours. Name rules stay, since a record
     # may carry a relative's ID and only its name finds the right person.
     settled_skip_rules: tuple[str, ...] = ()
+    # Candidate pairs made, compared and resolved at a time (a slice of left rows); bounds
+    # memory on a large county (None: all at once). Results do not depend on it.
+    chunk_pairs: int | None = 2_000_000
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -69,6 +72,8 @@ class LinkageSpec:
             raise ValueError(f"em_anchor {self.em_anchor!r} is not a comparison; use one of {names}")
         if self.max_block_pairs is not None and self.max_block_pairs < 1:
             raise ValueError(f"max_block_pairs must be a positive number of pairs, not {self.max_block_pairs}")
+        if self.chunk_pairs is not None and self.chunk_pairs < 1:
+            raise ValueError(f"chunk_pairs must be a positive number of pairs, not {self.chunk_pairs}")
         self.settled_skip_rules = tuple(self.settled_skip_rules)
         unknown = set(self.settled_skip_rules) - {r.name for r in self.blocking_rules}
         if unknown:

@@ -52,10 +52,15 @@ def comparison_vectors(
     spec: LinkageSpec, left: pd.DataFrame, right: pd.DataFrame, li: np.ndarray, ri: np.ndarray
 ) -> np.ndarray:
     """The (pairs × comparisons) matrix of levels, 0 meaning null."""
-    cols = [c.compare(left, right, li, ri) for c in spec.comparisons]
-    if not cols:
+    return comparer(spec, left, right)(li, ri)
+
+
+def comparer(spec: LinkageSpec, left: pd.DataFrame, right: pd.DataFrame):
+    """A function giving the (pairs × comparisons) levels of any pairs of these frames."""
+    graders = [c.prepare(left, right) for c in spec.comparisons]
+    if not graders:
         raise ValueError("a linkage spec needs at least one comparison")
-    return np.stack(cols, axis=1).astype(np.int8)
+    return lambda li, ri: np.stack([g(li, ri) for g in graders], axis=1).astype(np.int8)
 
 
 def _level_shares(gamma: np.ndarray, spec: LinkageSpec, weights: np.ndarray) -> list[np.ndarray]:
@@ -100,14 +105,23 @@ def default_m(spec: LinkageSpec) -> list[np.ndarray]:
 _BITS = 4  # levels per comparison stay below 16
 
 
-def _patterns(gamma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    # EM only needs each distinct vector of levels once, with its count; packing a vector
-    # into one integer makes that a fast 1-D unique.
+def pack(gamma: np.ndarray) -> np.ndarray:
+    """One integer per vector of levels (4 bits a comparison): EM and scoring need each
+    distinct vector once, and a pair's levels then take 4 or 8 bytes instead of one per field."""
     shifts = np.arange(gamma.shape[1], dtype=np.int64) * _BITS
     codes = (gamma.astype(np.int64) << shifts).sum(axis=1)
-    uniq, _, counts = distinct(codes)
-    patterns = ((uniq[:, None] >> shifts) & (2**_BITS - 1)).astype(np.int8)
-    return patterns, counts
+    return codes.astype(np.int32) if gamma.shape[1] * _BITS < 31 else codes
+
+
+def unpack(codes: np.ndarray, width: int) -> np.ndarray:
+    """The (codes × width) levels of packed vectors."""
+    shifts = np.arange(width, dtype=np.int64) * _BITS
+    return ((codes.astype(np.int64)[:, None] >> shifts) & (2**_BITS - 1)).astype(np.int8)
+
+
+def _patterns(gamma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    uniq, _, counts = distinct(pack(gamma).astype(np.int64))
+    return unpack(uniq, gamma.shape[1]), counts
 
 
 def _log_likelihood(patterns: np.ndarray, probs: list[np.ndarray]) -> np.ndarray:
@@ -128,9 +142,17 @@ def estimate_parameters_by_em(
     Comparisons numbered in ``fixed_u`` keep u at ``u_start`` (u from random pairs, as Splink
     does for every comparison); the others refit u on the candidate pairs.
     """
-    patterns, counts = _patterns(gamma)
+    return em_on_patterns(spec, *_patterns(gamma), u_start, m_start, fixed_u)
+
+
+def em_on_patterns(
+    spec: LinkageSpec, patterns: np.ndarray, counts: np.ndarray,
+    u_start: list[np.ndarray] | None = None, m_start: list[np.ndarray] | None = None,
+    fixed_u: frozenset[int] = frozenset(),
+) -> ModelParameters:
+    """``estimate_parameters_by_em`` on distinct vectors of levels and how often each occurs."""
     m = [x.copy() for x in (m_start or default_m(spec))]
-    u = [x.copy() for x in (u_start or _level_shares(gamma, spec, np.ones(len(gamma))))]
+    u = [x.copy() for x in (u_start or _level_shares(patterns, spec, counts))]
     rate = spec.prior_match_rate
     params = ModelParameters(m, u, rate)
     for it in range(1, spec.em_max_iterations + 1):
@@ -155,22 +177,36 @@ def train(
     spec: LinkageSpec, left: pd.DataFrame, right: pd.DataFrame, gamma: np.ndarray
 ) -> ModelParameters:
     """EM on the candidate pairs; comparisons marked so keep u from random pairs."""
+    return train_on_patterns(spec, left, right, *_patterns(gamma))
+
+
+def train_on_patterns(
+    spec: LinkageSpec, left: pd.DataFrame, right: pd.DataFrame, patterns: np.ndarray,
+    counts: np.ndarray,
+) -> ModelParameters:
+    """``train`` from the distinct vectors of levels of the candidate pairs and their counts."""
     fixed = frozenset(j for j, c in enumerate(spec.comparisons) if c.u_from == "random_sampling")
-    u0 = _level_shares(gamma, spec, np.ones(len(gamma)))
+    u0 = _level_shares(patterns, spec, counts)
     for j, u in estimate_u_by_random_sampling(spec, left, right, fixed).items():
         u0[j] = u
-    return estimate_parameters_by_em(spec, gamma, u_start=u0, m_start=anchored_m(spec, gamma),
-                                     fixed_u=fixed)
+    return em_on_patterns(spec, patterns, counts, u_start=u0,
+                          m_start=anchored_m(spec, patterns, counts), fixed_u=fixed)
 
 
-def anchored_m(spec: LinkageSpec, gamma: np.ndarray) -> list[np.ndarray] | None:
-    """Starting m from the pairs at the anchor comparison's top level (None: no anchor)."""
+def anchored_m(
+    spec: LinkageSpec, patterns: np.ndarray, counts: np.ndarray | None = None
+) -> list[np.ndarray] | None:
+    """Starting m from the pairs at the anchor comparison's top level (None: no anchor).
+
+    ``patterns`` are vectors of levels, each standing for ``counts`` pairs (None: one each).
+    """
     if spec.em_anchor is None:
         return None
+    counts = np.ones(len(patterns), dtype=np.int64) if counts is None else counts
     j = [c.name for c in spec.comparisons].index(spec.em_anchor)
-    sure = gamma[:, j] == 1
-    if sure.sum() == 0:
+    sure = patterns[:, j] == 1
+    if counts[sure].sum() == 0:
         return None
-    m = _level_shares(gamma[sure], spec, np.ones(int(sure.sum())))
+    m = _level_shares(patterns[sure], spec, counts[sure])
     m[j] = default_m(spec)[j]  # the anchor's own m cannot be read off pairs chosen by it
     return m
