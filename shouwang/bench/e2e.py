@@ -205,8 +205,19 @@ def run(sizes: list[int], cfg: dict, keep: Path | None = None, warehouse: str | 
             continue
         with tempfile.TemporaryDirectory(prefix="shouwang-e2e-") as tmp:
             runs.append(run_county(households, Path(tmp), cfg, warehouse, profile, isolated))
+    for r in runs:
+        r["targets_met"] = targets_met(r, cfg["targets"])
     return {"machine": machine(), "runs": runs, "curve": cost_curve(runs),
             "targets": cfg["targets"]}
+
+
+def targets_met(run: dict, targets: dict) -> dict:
+    """The issue's targets against one run: ``{target: True/False}`` (time only at full size)."""
+    met = {"validation_share": run["validation_share"] <= targets["validation_share_max"],
+           "peak_rss": run["peak_rss_mb"] <= targets["peak_rss_mb_max"]}
+    if run["households"] >= targets["pipeline_households"]:
+        met["pipeline_seconds"] = run["pipeline_seconds"] <= targets["pipeline_seconds_max"]
+    return met
 
 
 def render_table(result: dict) -> str:
@@ -225,6 +236,9 @@ def render_table(result: dict) -> str:
         lines.append(f"pipeline {r['pipeline_seconds']:.1f} s (wall {r['wall_seconds']:.1f} s with "
                      f"generation and process starts); validation "
                      f"{share:.1%} of the pipeline; peak {r['peak_rss_mb']:.0f} MB")
+        if r.get("targets_met"):
+            lines.append("targets: " + ", ".join(f"{k} {'met' if v else 'NOT met'}"
+                                                  for k, v in r["targets_met"].items()))
         for stage, spots in r.get("hot_spots", {}).items():
             lines.append(f"  hot spots in {stage} (own seconds, calls, function):")
             lines += [f"    {s['own_s']:>7.2f} {s['calls']:>9} {s['function']}" for s in spots]

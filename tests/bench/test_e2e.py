@@ -12,14 +12,15 @@ import pytest
 from sqlalchemy import insert
 
 from shouwang.bench.e2e import (StageFailed, bench_settings, fit_exponent, households_for,
-                                prepare_warehouse, render_table, run)
+                                prepare_warehouse, render_table, run, targets_met)
 from shouwang.cli import main
 from tests.pii import find_plaintext
 from warehouse.models import FeedBatch
 
 FIGURES = {"rows", "seconds", "rows_per_s", "peak_rss_mb"}
 RUN_KEYS = {"households", "persons", "feed_rows", "warehouse", "period", "stages",
-            "pipeline_seconds", "wall_seconds", "validation_share", "peak_rss_mb", "memory"}
+            "pipeline_seconds", "wall_seconds", "validation_share", "peak_rss_mb", "memory",
+            "targets_met"}
 
 
 def roster_ids(county_dir) -> list[str]:
@@ -98,6 +99,18 @@ def test_fit_exponent_recovers_a_power_law():
     assert fit_exponent([(10_000, 3.0)]) is None
 
 
+def test_targets_are_judged_against_the_issue_figures():
+    targets = bench_settings()["targets"]
+    small = {"households": 3_000, "pipeline_seconds": 999.0, "validation_share": 0.1,
+             "peak_rss_mb": 900.0}
+    assert targets_met(small, targets) == {"validation_share": True, "peak_rss": True}
+    county = {**small, "households": targets["pipeline_households"], "pipeline_seconds": 170.0,
+              "validation_share": 0.25, "peak_rss_mb": 2100.0}
+    assert targets_met(county, targets) == {"validation_share": False, "peak_rss": False,
+                                            "pipeline_seconds": True}
+    assert not targets_met({**county, "pipeline_seconds": 181.0}, targets)["pipeline_seconds"]
+
+
 def test_households_for_follows_the_demo_household_sizes():
     from shouwang.demo.settings import demo_settings
 
@@ -129,17 +142,16 @@ def test_bad_arguments_are_one_line_errors(home, capsys, argv, message):
 
 
 @pytest.mark.bench
-@pytest.mark.parametrize("persons", [10_000, 100_000])
-def test_scale_run_meets_the_issue_targets(home, capsys, persons):
-    assert main(["bench", "e2e", "--persons", str(persons), "--json"]) == 0
+@pytest.mark.parametrize("size", [["--persons", "10000"], ["--persons", "100000"],
+                                  ["--households", "100000"]], ids=lambda a: "".join(a))
+def test_scale_run_reports_the_issue_targets(home, capsys, size):
+    assert main(["bench", "e2e", *size, "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     (r,) = result["runs"]
     check_run(r, bench_settings())
     with capsys.disabled():
         print("\n" + render_table(result))
-    targets = result["targets"]
-    if persons >= 100_000:  # at 10k GX's fixed start-up cost alone is ~20 % (docs/scale.md)
-        assert r["validation_share"] <= targets["validation_share_max"]
-    if r["peak_rss_mb"] >= targets["peak_rss_mb_max"]:
-        pytest.xfail(f"peak {r['peak_rss_mb']:.0f} MB (matching) is over the issue's "
-                     f"{targets['peak_rss_mb_max']} MB: not met yet, see docs/scale.md")
+    # Figures, not a timed test: the targets are printed (and kept in docs/scale.md); only the
+    # validation share, a ratio, is held at county scale, where GX's fixed start-up is small.
+    if r["persons"] >= 100_000:
+        assert r["targets_met"]["validation_share"], r["validation_share"]
