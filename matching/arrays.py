@@ -25,6 +25,14 @@ def distinct(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return ranked[starts], inverse, counts
 
 
+def distinct_counts(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values of an integer array and how often each occurs (a sort, no inverse)."""
+    ranked = np.sort(codes)
+    starts = np.flatnonzero(np.concatenate([[True], ranked[1:] != ranked[:-1]])) if len(ranked) else \
+        np.zeros(0, dtype=np.int64)
+    return ranked[starts], np.diff(np.append(starts, len(ranked)))
+
+
 def distinct_values(codes: np.ndarray) -> np.ndarray:
     """Sorted distinct values of an integer array (``np.unique`` without its cost)."""
     ranked = np.sort(codes)
@@ -38,18 +46,45 @@ def shared_codes(
     left: pd.DataFrame, right: pd.DataFrame, left_column: str, right_column: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Integer codes of two columns over one vocabulary (-1 for missing or blank), and the
-    vocabulary, so pairs compare as integers and each distinct value is worked on once."""
+    vocabulary, so pairs compare as integers and each distinct value is worked on once.
+
+    Codes number the values in order of first appearance (left, then right).
+    """
     for frame, column in ((left, left_column), (right, right_column)):
         if column not in frame.columns:
             raise KeyError(
                 f"column {column!r} is missing; the frame has {sorted(frame.columns)}. "
                 "Add it, or name an existing column in the comparison spec."
             )
-    both = pd.concat([left[left_column], right[right_column]], ignore_index=True).astype(object)
-    both = both.where(both.notna() & (both != ""), None)
-    codes, vocabulary = pd.factorize(both, use_na_sentinel=True)
+    # Factorized as stored (Arrow strings encode natively; converting them to Python
+    # objects first costs more than the rest), then blanks count as missing.
+    both = pd.concat([left[left_column], right[right_column]], ignore_index=True)
+    codes, uniques = pd.factorize(both, use_na_sentinel=True)
     codes = codes.astype(np.int64)
-    return codes[: len(left)], codes[len(left):], np.asarray(vocabulary, dtype=object)
+    vocabulary = np.asarray(uniques, dtype=object)
+    blank = np.flatnonzero(vocabulary == "")
+    if len(blank):
+        b = int(blank[0])
+        codes[codes == b] = -1
+        codes[codes > b] -= 1
+        vocabulary = np.delete(vocabulary, b)
+    return codes[: len(left)], codes[len(left):], vocabulary
+
+
+class CodeBook:
+    """``shared_codes`` of column pairs of two frames, each worked out once and reused by the
+    blocking rules and comparisons that read the same columns."""
+
+    def __init__(self, left: pd.DataFrame, right: pd.DataFrame):
+        self.left, self.right = left, right
+        self._memo: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def __call__(self, left_column: str, right_column: str | None = None):
+        """(left codes, right codes, vocabulary) of ``left_column`` against ``right_column``."""
+        key = (left_column, right_column or left_column)
+        if key not in self._memo:
+            self._memo[key] = shared_codes(self.left, self.right, *key)
+        return self._memo[key]
 
 
 def expand_ranges(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

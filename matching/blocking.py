@@ -8,7 +8,7 @@ from typing import Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from matching.arrays import distinct_values, expand_ranges
+from matching.arrays import CodeBook, distinct_values, expand_ranges
 
 log = logging.getLogger(__name__)
 
@@ -35,33 +35,26 @@ class BlockOn:
 
     def pairs(self, left: pd.DataFrame, right: pd.DataFrame) -> np.ndarray:
         """Candidate pairs as an (n, 2) array of row positions (left, right)."""
-        li, ri = RuleIndex(self, left, right).pairs(0, len(left))
+        li, ri = RuleIndex(self, CodeBook(left, right)).pairs(0, len(left))
         return np.stack([li, ri], axis=1)
 
 
-def _present(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
-    """Rows whose ``columns`` are all present and not blank."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise KeyError(f"blocking column(s) {missing} not in the frame; add them or fix the spec")
-    part = frame[list(columns)]
-    keep = part.notna().all(axis=1).to_numpy().copy()
-    for c in columns:
-        keep &= (part[c].astype("string").fillna("") != "").to_numpy(dtype=bool)
-    return keep
-
-
-def _key_codes(left: pd.DataFrame, right: pd.DataFrame, columns: Sequence[str],
-               right_columns: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """One integer per row for its key (equal keys, equal codes; -1 when a part is missing)."""
-    n = len(left)
-    present = np.concatenate([_present(left, columns), _present(right, right_columns)])
-    code = np.zeros(n + len(right), dtype=np.int64)
+def _key_codes(book: CodeBook, columns: Sequence[str], right_columns: Sequence[str]
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """One integer per row for its key (equal keys, equal codes; -1 when a part is missing or blank)."""
+    for frame, cols in ((book.left, columns), (book.right, right_columns)):
+        missing = [c for c in cols if c not in frame.columns]
+        if missing:
+            raise KeyError(f"blocking column(s) {missing} not in the frame; add them or fix the spec")
+    n = len(book.left)
+    code = np.zeros(n + len(book.right), dtype=np.int64)
+    present = np.ones(len(code), dtype=bool)
     for lc, rc in zip(columns, right_columns):
-        both = pd.concat([left[lc], right[rc]], ignore_index=True).astype(object)
-        part, uniques = pd.factorize(both, use_na_sentinel=True)
-        # Mixed radix over the columns, then compacted so several columns never overflow.
-        code, _ = pd.factorize(code * np.int64(len(uniques) + 1) + (part + 1), use_na_sentinel=True)
+        left_codes, right_codes, vocabulary = book(lc, rc)
+        part = np.concatenate([left_codes, right_codes])
+        present &= part >= 0
+        # Mixed radix over the columns, compacted after each so several columns never overflow.
+        code, _ = pd.factorize(code * np.int64(len(vocabulary) + 1) + (part + 1))
         code = code.astype(np.int64)
     code[~present] = -1
     return code[:n], code[n:]
@@ -71,9 +64,9 @@ class RuleIndex:
     """One rule's keys on both sides, right rows sorted by key: the pairs of any left rows
     are array look-ups (a sort-merge join), so pairs can be made a slice of left rows at a time."""
 
-    def __init__(self, rule: BlockOn, left: pd.DataFrame, right: pd.DataFrame):
+    def __init__(self, rule: BlockOn, book: CodeBook):
         self.rule = rule
-        lk, rk = _key_codes(left, right, rule.columns, rule.right_columns or rule.columns)
+        lk, rk = _key_codes(book, rule.columns, rule.right_columns or rule.columns)
         if rule.max_block_pairs is not None:
             lk, rk = self._without_large_blocks(lk, rk)
         rows = np.flatnonzero(rk >= 0)
@@ -108,13 +101,13 @@ class Blocker:
     Left rows a settling rule pairs get no pairs from the rules that skip settled rows.
     """
 
-    def __init__(self, rules: Sequence[BlockOn], left: pd.DataFrame, right: pd.DataFrame):
+    def __init__(self, rules: Sequence[BlockOn], book: CodeBook):
         if not rules:
             raise ValueError("a linkage spec needs at least one blocking rule, e.g. BlockOn(('id_index',))")
-        self.width = np.int64(len(right))
-        self.n_left = len(left)
-        self.indexes = [RuleIndex(rule, left, right) for rule in rules]
-        settled = np.zeros(len(left), dtype=bool)
+        self.width = np.int64(len(book.right))
+        self.n_left = len(book.left)
+        self.indexes = [RuleIndex(rule, book) for rule in rules]
+        settled = np.zeros(self.n_left, dtype=bool)
         for index in self.indexes:
             if index.rule.settles:
                 settled |= index.counts > 0
@@ -122,7 +115,7 @@ class Blocker:
             if index.rule.skips_settled and not index.rule.settles:
                 index.counts[settled] = 0
         # Pairs per left row before removing repeats: an upper bound to size the slices.
-        self.bound = np.zeros(len(left), dtype=np.int64)
+        self.bound = np.zeros(self.n_left, dtype=np.int64)
         for index in self.indexes:
             self.bound += index.counts
 
@@ -158,7 +151,7 @@ def candidate_pairs(
 
     Left rows a settling rule pairs get no pairs from the rules that skip settled rows.
     """
-    return Blocker(rules, left, right).pairs(0, len(left))
+    return Blocker(rules, CodeBook(left, right)).pairs(0, len(left))
 
 
 def blocking_from_dict(spec: dict | list | str) -> BlockOn:

@@ -13,7 +13,7 @@ import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-from matching.arrays import distinct, shared_codes
+from matching.arrays import CodeBook, distinct
 from matching.normalize import readable_alike
 
 NULL = 0
@@ -73,14 +73,14 @@ class Comparison:
         self, left: pd.DataFrame, right: pd.DataFrame, li: np.ndarray, ri: np.ndarray
     ) -> np.ndarray:
         """Level of every candidate pair (0 where either side is null)."""
-        return self.prepare(left, right)(li, ri)
+        return self.prepare(CodeBook(left, right))(li, ri)
 
-    def prepare(self, left: pd.DataFrame, right: pd.DataFrame) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-        """A function grading pairs (left positions, right positions) of these two frames.
+    def prepare(self, book: CodeBook) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        """A function grading pairs (left positions, right positions) of the book's two frames.
 
         The per-row work (value codes) is done once here, so pairs can be graded in slices.
         """
-        lc, rc, vocabulary = shared_codes(left, right, self.left_column, self.right_column)
+        lc, rc, vocabulary = book(self.left_column, self.right_column)
         return lambda li, ri: self.grade_codes(lc[li], rc[ri], vocabulary)
 
     def grade_codes(self, lc: np.ndarray, rc: np.ndarray, vocabulary: np.ndarray) -> np.ndarray:
@@ -223,8 +223,8 @@ class DateComparison(Comparison):
         vocabulary = np.concatenate([lv, rv]).astype(object)
         return self.grade_codes(np.arange(len(lv)), np.arange(len(lv), 2 * len(lv)), vocabulary)
 
-    def prepare(self, left, right):
-        lc, rc, vocabulary = shared_codes(left, right, self.left_column, self.right_column)
+    def prepare(self, book):
+        lc, rc, vocabulary = book(self.left_column, self.right_column)
         tables = self._tables(vocabulary)
         return lambda li, ri: self._grade(lc[li], rc[ri], tables)
 
@@ -248,9 +248,7 @@ class DateComparison(Comparison):
         # Edit distance only where it can be 1: equal-length dates differing in at most two
         # places (a swap), or dates of different lengths; counting differing characters of
         # millions of pairs is array work.
-        differing = np.zeros(len(a), dtype=np.int64)
-        for k in range(chars.shape[1]):
-            differing += chars[a, k] != chars[b, k]
+        differing = (chars[a] != chars[b]).sum(axis=1)  # two row gathers, not two per character
         close = np.flatnonzero((differing <= 2) | (lengths[a] != lengths[b]))
         one_typo = np.zeros(len(a), dtype=bool)
         one_typo[close] = pair_scores(a[close], b[close], text.astype(object),
@@ -290,9 +288,8 @@ class ChineseNameComparison(Comparison):
             Level("else", "不一致"),
         ]
 
-    def prepare(self, left, right):
-        names = shared_codes(left, right, self.column, self.column)
-        pinyins = shared_codes(left, right, self.pinyin_column, self.pinyin_column)
+    def prepare(self, book):
+        names, pinyins = book(self.column), book(self.pinyin_column)
         return lambda li, ri: self._grade(names, pinyins, li, ri)
 
     def _grade(self, name_codes: tuple, pinyin_codes: tuple, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
@@ -317,7 +314,7 @@ class ChineseNameComparison(Comparison):
         out[ok] = graded
         return out
 
-    def grade(self, lv, rv):  # pragma: no cover - compare() is overridden
+    def grade(self, lv, rv):  # pragma: no cover - prepare() is overridden
         raise NotImplementedError
 
 
@@ -348,8 +345,8 @@ class BlindIdComparison(Comparison):
             Level("else", "不一致"),
         ]
 
-    def prepare(self, left, right):
-        codes = {col: shared_codes(left, right, col, col)[:2] for col in (*self.typo_columns, self.column)}
+    def prepare(self, book):
+        codes = {col: book(col)[:2] for col in (*self.typo_columns, self.column)}
         return lambda li, ri: self._grade(codes, li, ri)
 
     def _grade(self, codes: dict, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
@@ -374,7 +371,7 @@ class BlindIdComparison(Comparison):
         out[both & (lv == rv)] = 1
         return out
 
-    def grade(self, lv, rv):  # pragma: no cover - compare() is overridden
+    def grade(self, lv, rv):  # pragma: no cover - prepare() is overridden
         raise NotImplementedError
 
 

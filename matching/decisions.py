@@ -18,10 +18,13 @@ SIGNATURE_FIELDS = ("id_index", "id_key0", "id_key1", "id_key2", "id_key3", "nam
 ACCEPT, REJECT = "accept", "reject"
 
 
+# json.dumps(..., ensure_ascii=False, default=str) without building an encoder per record.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
 def record_signature(vault: Vault, row: Mapping) -> str:
     """Keyed hash of the record's blind ID keys, cleaned name, birth date, sex and place."""
-    payload = json.dumps([row.get(f) for f in SIGNATURE_FIELDS], ensure_ascii=False, default=str)
-    return vault.blind(SIGNATURE_PURPOSE, payload)
+    return vault.blind(SIGNATURE_PURPOSE, _ENCODE([row.get(f) for f in SIGNATURE_FIELDS]))
 
 
 RECORD_COLUMNS = ("name", "township", "village", "role", "id_index", "id_key0", "id_key1",
@@ -38,7 +41,7 @@ def feed_record_signature(vault: Vault, record) -> str:
 def signatures(vault: Vault, frame: pd.DataFrame) -> list[str]:
     """The signature of every row of a record frame (see person_frames.record_frame)."""
     cols = [frame[f].tolist() for f in SIGNATURE_FIELDS]
-    return [record_signature(vault, dict(zip(SIGNATURE_FIELDS, vals))) for vals in zip(*cols)]
+    return [vault.blind(SIGNATURE_PURPOSE, _ENCODE(list(vals))) for vals in zip(*cols)]
 
 
 def load_decisions(conn: Connection, sigs: Iterable[str]) -> dict[str, dict[int, str]]:

@@ -9,13 +9,13 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from matching.arrays import distinct
+from matching.arrays import CodeBook, distinct, distinct_counts
 from matching.blocking import Blocker
 from matching.explain import explain
 from matching.inference import band, match_weight, probability
 from matching.resolution import candidate_share, resolve
 from matching.settings import LinkageSpec
-from matching.training import ModelParameters, comparer, pack, train_on_patterns, unpack
+from matching.training import ModelParameters, comparers, packed_levels, train_on_patterns, unpack
 
 
 @dataclass
@@ -49,6 +49,7 @@ class LinkResult:
     group_values: np.ndarray | None = None  # the group column of the right rows
     group: str | None = None
     timings: dict = field(default_factory=dict)
+    _explanations: dict = field(default_factory=dict, repr=False)  # per pattern, built once
 
     @property
     def n_pairs(self) -> int:
@@ -92,23 +93,21 @@ class LinkResult:
         part = next(s for s in self.slices if s.first_row <= pair_row < s.first_row + len(s.ri))
         return self.pattern_explanation(int(part.codes[pair_row - part.first_row]))
 
-    def pattern_explanation(self, pattern: int) -> dict:
-        """The explanation of a pair with these packed levels (a fresh dict the caller may change)."""
-        return _explained(self, pattern)
+    def pattern_explanation(self, pattern: int, share_terms: bool = False) -> dict:
+        """The explanation of a pair with these packed levels, a fresh dict the caller may change
+        (with ``share_terms`` its ``terms`` list is shared with other callers: do not change it)."""
+        cache = self._explanations
+        if pattern not in cache:
+            levels = unpack(np.array([pattern]), len(self.spec.comparisons))[0]
+            cache[pattern] = explain(self.spec, self.params, levels)
+        out = dict(cache[pattern])
+        if not share_terms:
+            out["terms"] = [dict(t) for t in out["terms"]]
+        return out
 
     def linked(self, statuses: tuple[str, ...] = ("auto",)) -> pd.DataFrame:
         """Resolved pairs whose status is one of ``statuses``."""
         return self.best[self.best["status"].isin(statuses)]
-
-
-def _explained(result: LinkResult, pattern: int) -> dict:
-    cache = result.__dict__.setdefault("_explanations", {})
-    if pattern not in cache:
-        levels = unpack(np.array([pattern]), len(result.spec.comparisons))[0]
-        cache[pattern] = explain(result.spec, result.params, levels)
-    out = dict(cache[pattern])
-    out["terms"] = [dict(t) for t in out["terms"]]
-    return out
 
 
 Exclude = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -133,16 +132,17 @@ def link_frames(
     right = right.reset_index(drop=True)
     timings = {"blocking": 0.0, "comparing": 0.0}
     t0 = time.perf_counter()
-    blocker = Blocker(spec.blocking_rules, left, right)
-    compare = comparer(spec, left, right)
+    book = CodeBook(left, right)
+    blocker = Blocker(spec.blocking_rules, book)
+    graders = comparers(spec, book)
     timings["blocking"] += time.perf_counter() - t0
     slices, seen, total = [], [], 0
     for start, stop in blocker.slices(spec.chunk_pairs):
         t1 = time.perf_counter()
         li, ri = blocker.pairs(start, stop)
         t2 = time.perf_counter()
-        codes = pack(compare(li, ri))
-        uniq, _, counts = distinct(codes.astype(np.int64))
+        codes = packed_levels(graders, li, ri)
+        uniq, counts = distinct_counts(codes)
         seen.append((uniq, counts))
         per_row = np.bincount(li - start, minlength=stop - start).astype(np.int32)
         slices.append(PairSlice(start, stop, per_row, ri.astype(np.int32), codes, total))
@@ -155,7 +155,8 @@ def link_frames(
     patterns, counts = _merge_counts(seen, len(spec.comparisons))
     levels = unpack(patterns, len(spec.comparisons))
     if params is None:
-        params = train_on_patterns(spec, left, right, levels, counts)
+        params = train_on_patterns(spec, left, right, levels, counts, book)
+    del book, graders, blocker
     t4 = time.perf_counter()
     result = LinkResult(pd.DataFrame(), params, spec, slices, patterns, match_weight(params, levels),
                         right[group].to_numpy() if group else None, group)

@@ -1,19 +1,21 @@
 """link_period: link a period's loaded feed records to roster persons and store one link each."""
 from __future__ import annotations
 
+import json
 import logging
 import time
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, insert, select
+from sqlalchemy import JSON, bindparam, delete, insert, select
+from sqlalchemy.types import TypeDecorator
 
 from matching.decisions import ACCEPT, REJECT, load_decisions, signatures
 from matching.engine import LinkResult, link_frames
 from matching.inference import AUTO, NONE
 from matching.person_frames import person_spec
 from matching.warehouse_frames import loaded_batch_ids, read_persons, read_records
-from warehouse.models import FeedRecord, Link
+from warehouse.models import FeedRecord, Link, utcnow
 
 log = logging.getLogger(__name__)
 ACCEPTED, REJECTED = "accepted", "rejected"
@@ -44,43 +46,55 @@ def _link_rows(records: pd.DataFrame, persons: pd.DataFrame, spec, decided: dict
     if records.empty:
         return [], stats
     result: LinkResult | None = None
-    picks = pd.DataFrame(index=range(len(records)), columns=["ri", "pair_row", "weight",
-                                                             "probability", "status", "ambiguous"])
+    picks = pd.DataFrame(index=range(len(records)), columns=["ri", "weight", "probability", "status",
+                                                             "ambiguous", "pattern"])
     if not persons.empty:
         result = link_frames(records, persons, spec, group="household_id",
                              exclude=_rejected_pairs(records, persons, decided))
         stats["candidate_pairs"] = result.timings["candidate_pairs"]
         picks = result.best.set_index("li").reindex(range(len(records)))
     person_ids = persons["person_id"].to_numpy() if len(persons) else np.array([])
-    household_of = dict(zip(persons.get("person_id", []), persons.get("household_id", [])))
+    household_ids = persons["household_id"].to_numpy() if len(persons) else np.array([])
+    household_of = dict(zip(person_ids.tolist(), household_ids.tolist()))
+    has = picks["ri"].notna().to_numpy()
+    at = np.where(has, picks["ri"].fillna(0).to_numpy(), 0).astype(np.int64)
+    persons_of = np.where(has, person_ids[at] if len(person_ids) else 0, 0).tolist()
+    households_of = np.where(has, household_ids[at] if len(household_ids) else 0, 0).tolist()
     rows = []
-    for record_id, sig, pick in zip(records["record_id"], records["signature"],
-                                    picks.itertuples(index=False)):
+    encode = _ExplanationEncoder()
+    for k, (record_id, sig, weight, prob, status, ambiguous, pattern) in enumerate(zip(
+            records["record_id"].tolist(), records["signature"], picks["weight"].tolist(),
+            picks["probability"].tolist(), picks["status"].tolist(), picks["ambiguous"].tolist(),
+            picks["pattern"].tolist())):
         row = {"record_id": int(record_id), "person_id": None, "household_id": None,
                "match_weight": None, "probability": None, "status": NONE, "explanation": {}}
-        if pick.ri == pick.ri:  # not NaN: the record had a candidate
-            person = int(person_ids[int(pick.ri)])
-            expl = result.explanation(int(pick.pair_row))
+        if has[k]:  # the record had a candidate
+            person = int(persons_of[k])
+            expl = result.pattern_explanation(int(pattern), share_terms=True)
+            row["pattern"] = int(pattern)
             if spec.record_posterior:
-                expl["record_probability"] = round(float(pick.probability), 6)
-                expl["text_zh"] += f"；综合全部候选，归属此户的概率{float(pick.probability):.1%}"
-                if pick.status == AUTO and float(pick.probability) < spec.auto_threshold:
+                expl["record_probability"] = round(float(prob), 6)
+                expl["text_zh"] += f"；综合全部候选，归属此户的概率{float(prob):.1%}"
+                if status == AUTO and float(prob) < spec.auto_threshold:
                     expl["sole_candidate"] = True
                     expl["text_zh"] += "；其他住户无相近人员，按唯一候选自动匹配"
-            if pick.ambiguous == True:  # noqa: E712 - numpy bool, or NaN without a rival
+            if ambiguous == True:  # noqa: E712 - numpy bool, or NaN without a rival
                 expl["ambiguous"] = True
                 expl["text_zh"] += "；同村另有相近人员，需人工核对"
-            row.update(match_weight=float(pick.weight), probability=float(pick.probability),
-                       status=pick.status, explanation={**expl, "person_id": person})
-            if pick.status != NONE:
-                row.update(person_id=person, household_id=int(household_of[person]))
-        accepted = [p for p, d in decided.get(sig, {}).items() if d == ACCEPT and p in household_of]
+            expl["person_id"] = person
+            row.update(match_weight=float(weight), probability=float(prob), status=status,
+                       explanation=expl)
+            if status != NONE:
+                row.update(person_id=person, household_id=int(households_of[k]))
+        accepted = [p for p, d in decided.get(sig, {}).items() if d == ACCEPT and p in household_of] \
+            if decided else []
         if accepted:
             # A reviewer already said who this is: reuse it rather than the model's guess.
             person = accepted[0]
             row.update(person_id=person, household_id=int(household_of[person]), status=ACCEPTED,
                        explanation={**row["explanation"], "decision": ACCEPT, "person_id": person})
         stats[row["status"]] += 1
+        row["explanation"] = encode(row.pop("explanation"), row.pop("pattern", None))
         rows.append(row)
     return rows, stats
 
@@ -104,12 +118,50 @@ def _rejected_pairs(records: pd.DataFrame, persons: pd.DataFrame, decided: dict)
     return exclude
 
 
+class _ExplanationEncoder:
+    """``json.dumps`` of explanations; the keys every record of a pattern shares (the waterfall)
+    are encoded once per pattern, as most of a record's explanation is its pattern's."""
+
+    SHARED = ("prior_weight", "terms", "match_weight", "probability")
+
+    def __init__(self):
+        self.heads: dict[int, str] = {}
+
+    def __call__(self, explanation: dict, pattern: int | None) -> str:
+        items = list(explanation.items())
+        shared = len(self.SHARED)
+        if pattern is None or tuple(k for k, _ in items[:shared]) != self.SHARED:
+            return json.dumps(explanation)
+        head = self.heads.get(pattern)
+        if head is None:
+            head = self.heads[pattern] = json.dumps(dict(items[:shared]))[:-1]
+        rest = items[shared:]
+        return f"{head}, {json.dumps(dict(rest))[1:]}" if rest else head + "}"
+
+
+class _JsonText(TypeDecorator):
+    """A JSON column's value given as its JSON text: written as is (on PostgreSQL cast to JSON)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect):
+        return None
+
+
 def _replace_links(conn, period: str, record_ids: list[int], rows: list[dict]) -> None:
+    """Replace the period's links; ``rows`` carry their explanation as JSON text."""
     # Links of records that are no longer loaded (a superseded batch) go too.
     stale = select(FeedRecord.id).where(FeedRecord.period == period,
                                         FeedRecord.batch_id.not_in(loaded_batch_ids(period)))
     conn.execute(delete(Link).where(Link.record_id.in_(stale)))
     for start in range(0, len(record_ids), _CHUNK):
         conn.execute(delete(Link).where(Link.record_id.in_(record_ids[start:start + _CHUNK])))
+    # One timestamp for the run (the column default would call utcnow per row); explanations
+    # arrive encoded, so no JSON processing per row on the way in.
+    now = utcnow()
+    stmt = insert(Link).values(explanation=bindparam("explanation_json", type_=_JsonText()))
     for start in range(0, len(rows), 5000):
-        conn.execute(insert(Link), rows[start:start + 5000])
+        conn.execute(stmt, [{**{k: v for k, v in row.items() if k != "explanation"},
+                             "explanation_json": row["explanation"], "created_at": now}
+                            for row in rows[start:start + 5000]])

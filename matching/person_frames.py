@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from matching.normalize import clean_name, name_pinyin, region_short, surname_pinyin
@@ -27,18 +28,47 @@ def add_match_keys(frame: pd.DataFrame) -> pd.DataFrame:
     """
     out = frame.copy()
     names = out["name"].astype(object).where(out["name"].notna(), None)
-    out["name_clean"] = [clean_name(n) or None for n in names]
-    out["name_pinyin"] = [name_pinyin(n) or None for n in names]
-    out["surname_pinyin"] = [surname_pinyin(n) or None for n in names]
-    town = [region_short(t) if isinstance(t, str) else "" for t in out["township"]]
-    village = [region_short(v) if isinstance(v, str) else "" for v in out["village"]]
-    out["township_key"] = [t or None for t in town]
+    out["name_clean"] = per_distinct(names, lambda n: clean_name(n) or None)
+    out["name_pinyin"] = per_distinct(names, lambda n: name_pinyin(n) or None)
+    out["surname_pinyin"] = per_distinct(names, lambda n: surname_pinyin(n) or None)
+    places = pd.DataFrame({"t": out["township"].astype(object), "v": out["village"].astype(object)})
     # Village names repeat across townships, so the key carries its township.
-    out["village_key"] = [f"{t}/{v}" if t and v else None for t, v in zip(town, village)]
-    out["birth_date"] = [_iso(v) for v in out["birth_date"]]
+    keys = per_distinct_rows(places, _place_keys)
+    out["township_key"] = [k[0] for k in keys]
+    out["village_key"] = [k[1] for k in keys]
+    out["birth_date"] = per_distinct(out["birth_date"].astype(object), _iso)
     for col in IDENTITY:
         out[col] = out[col].astype(object).where(out[col].notna(), None)
     return out
+
+
+def _place_keys(township, village) -> tuple[str | None, str | None]:
+    town = region_short(township) if isinstance(township, str) else ""
+    vill = region_short(village) if isinstance(village, str) else ""
+    return town or None, (f"{town}/{vill}" if town and vill else None)
+
+
+def per_distinct(values: pd.Series, func) -> np.ndarray:
+    """``func`` of every value, called once per distinct value (missing values get ``func(None)``)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[:-1] = [func(v) for v in uniques]
+    table[-1] = func(None)
+    return table[codes]
+
+
+def per_distinct_rows(frame: pd.DataFrame, func) -> np.ndarray:
+    """``func(*row)`` of every row of ``frame``, called once per distinct row."""
+    codes = np.zeros(len(frame), dtype=np.int64)
+    for col in frame.columns:
+        part, uniques = pd.factorize(frame[col], use_na_sentinel=True)
+        codes = codes * (len(uniques) + 1) + (part + 1)
+    codes, distinct = pd.factorize(codes)
+    rows = frame.iloc[np.unique(codes, return_index=True)[1]]  # one row per code, in code order
+    table = np.empty(len(distinct), dtype=object)
+    for k, row in enumerate(rows.itertuples(index=False)):  # not one assignment: func may give tuples
+        table[k] = func(*(None if pd.isna(v) else v for v in row))
+    return table[codes]
 
 
 def record_frame(rows: pd.DataFrame) -> pd.DataFrame:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from matching.arrays import distinct
+from matching.arrays import CodeBook, distinct
 from matching.settings import LinkageSpec
 
 _EPS = 1e-6
@@ -52,15 +52,23 @@ def comparison_vectors(
     spec: LinkageSpec, left: pd.DataFrame, right: pd.DataFrame, li: np.ndarray, ri: np.ndarray
 ) -> np.ndarray:
     """The (pairs × comparisons) matrix of levels, 0 meaning null."""
-    return comparer(spec, left, right)(li, ri)
+    graders = comparers(spec, CodeBook(left, right))
+    return np.stack([g(li, ri) for g in graders], axis=1).astype(np.int8)
 
 
-def comparer(spec: LinkageSpec, left: pd.DataFrame, right: pd.DataFrame):
-    """A function giving the (pairs × comparisons) levels of any pairs of these frames."""
-    graders = [c.prepare(left, right) for c in spec.comparisons]
-    if not graders:
+def comparers(spec: LinkageSpec, book: CodeBook) -> list:
+    """Per comparison, a function grading any pairs of the book's frames."""
+    if not spec.comparisons:
         raise ValueError("a linkage spec needs at least one comparison")
-    return lambda li, ri: np.stack([g(li, ri) for g in graders], axis=1).astype(np.int8)
+    return [c.prepare(book) for c in spec.comparisons]
+
+
+def packed_levels(graders: list, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
+    """``pack`` of the pairs' levels, built a comparison at a time (no pairs × comparisons matrix)."""
+    out = np.zeros(len(li), dtype=np.int32 if len(graders) * _BITS < 31 else np.int64)
+    for j, grade in enumerate(graders):
+        out |= grade(li, ri).astype(out.dtype) << (j * _BITS)
+    return out
 
 
 def _level_shares(gamma: np.ndarray, spec: LinkageSpec, weights: np.ndarray) -> list[np.ndarray]:
@@ -75,7 +83,8 @@ def _level_shares(gamma: np.ndarray, spec: LinkageSpec, weights: np.ndarray) -> 
 
 
 def estimate_u_by_random_sampling(
-    spec: LinkageSpec, left: pd.DataFrame, right: pd.DataFrame, only: frozenset[int] | None = None
+    spec: LinkageSpec, left: pd.DataFrame, right: pd.DataFrame, only: frozenset[int] | None = None,
+    book: CodeBook | None = None,
 ) -> dict[int, np.ndarray]:
     """u per level from random pairs (nearly all non-matches), for comparisons ``only``."""
     rng = np.random.default_rng(spec.seed)
@@ -84,8 +93,9 @@ def estimate_u_by_random_sampling(
     ri = rng.integers(0, len(right), n)
     wanted = range(len(spec.comparisons)) if only is None else sorted(only)
     out = {}
+    book = CodeBook(left, right) if book is None else book
     for j in wanted:
-        levels = spec.comparisons[j].compare(left, right, li, ri)
+        levels = spec.comparisons[j].prepare(book)(li, ri)
         k = len(spec.comparisons[j].levels)
         counts = np.bincount(levels, minlength=k + 1)[1:].astype(float)
         out[j] = np.clip(counts / counts.sum() if counts.sum() else np.full(k, 1.0 / k), _EPS, 1.0)
@@ -108,9 +118,8 @@ _BITS = 4  # levels per comparison stay below 16
 def pack(gamma: np.ndarray) -> np.ndarray:
     """One integer per vector of levels (4 bits a comparison): EM and scoring need each
     distinct vector once, and a pair's levels then take 4 or 8 bytes instead of one per field."""
-    shifts = np.arange(gamma.shape[1], dtype=np.int64) * _BITS
-    codes = (gamma.astype(np.int64) << shifts).sum(axis=1)
-    return codes.astype(np.int32) if gamma.shape[1] * _BITS < 31 else codes
+    return packed_levels([lambda li, ri, j=j: gamma[:, j] for j in range(gamma.shape[1])],
+                         np.arange(len(gamma)), np.arange(len(gamma)))
 
 
 def unpack(codes: np.ndarray, width: int) -> np.ndarray:
@@ -182,12 +191,12 @@ def train(
 
 def train_on_patterns(
     spec: LinkageSpec, left: pd.DataFrame, right: pd.DataFrame, patterns: np.ndarray,
-    counts: np.ndarray,
+    counts: np.ndarray, book: CodeBook | None = None,
 ) -> ModelParameters:
     """``train`` from the distinct vectors of levels of the candidate pairs and their counts."""
     fixed = frozenset(j for j, c in enumerate(spec.comparisons) if c.u_from == "random_sampling")
     u0 = _level_shares(patterns, spec, counts)
-    for j, u in estimate_u_by_random_sampling(spec, left, right, fixed).items():
+    for j, u in estimate_u_by_random_sampling(spec, left, right, fixed, book).items():
         u0[j] = u
     return em_on_patterns(spec, patterns, counts, u_start=u0,
                           m_start=anchored_m(spec, patterns, counts), fixed_u=fixed)
