@@ -7,12 +7,16 @@ monitored object when), and marks persons and households missing from it inactiv
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import bindparam, insert, select, update
 
 from connectors import catalog
@@ -91,10 +95,12 @@ def load_roster(ctx: Context, path: Path) -> RosterResult:
             status="loaded", rows_read=plan.rows_read, rows_loaded=len(plan.load),
             rows_quarantined=len(plan.quarantine), rows_merged=len(plan.merged),
             loaded_at=utcnow(), docs_path=plan.docs_path).returning(FeedBatch.id)).scalar_one()
-        rows = _rows(plan)
-        places = _upsert_regions(conn, ctx, rows, result)
-        households = _upsert_households(conn, rows, places, result)
-        _upsert_persons(conn, vault, plan, rows, households, result)
+        cols = _Columns(plan)
+        with _sqlite_page_cache(conn):
+            places = _upsert_regions(conn, ctx, cols, result)
+            households = _upsert_households(conn, cols, places, result)
+            _upsert_persons(conn, vault, plan, cols, households, result)
+        del cols
         bad = quarantine_rows(plan, {"batch_id": result.batch_id, "department": catalog.ROSTER,
                                      "period": period, "source_file": path.name})
         if bad:
@@ -108,45 +114,79 @@ def load_roster(ctx: Context, path: Path) -> RosterResult:
     return result
 
 
-def _rows(plan: FeedPlan) -> list[dict]:
-    """The loaded rows as dicts of canonical values (plus their position in the plan)."""
-    frame = plan.records.frame
-    cols = {c: frame[c].to_numpy(dtype=object) for c in frame.columns}
-    return [{"_pos": pos, **{c: plain_value(v[pos]) for c, v in cols.items()}} for pos in plan.load]
+class _Columns:
+    """The loaded rows' canonical values, one list per column in ``plan.load`` order.
+
+    Column lists rather than a dict per row: a county's roster is 364k rows of ~20 fields,
+    and per-row dicts cost seconds to build and most of a gigabyte to hold.
+    """
+
+    def __init__(self, plan: FeedPlan):
+        self._frame = plan.records.frame
+        self._load = np.asarray(plan.load, dtype=np.int64)
+        self._cache: dict[str, list] = {}
+        self.positions: list[int] = list(plan.load)
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def __getitem__(self, name: str) -> list:
+        """The column's values (all None when the roster has no such column)."""
+        if name not in self._cache:
+            if name not in self._frame.columns:
+                self._cache[name] = [None] * len(self.positions)
+            else:
+                self._cache[name] = _plain_column(
+                    self._frame[name].to_numpy(dtype=object)[self._load])
+        return self._cache[name]
+
+
+# Types whose only non-JSON-safe value is a float NaN (``v != v``); anything else goes
+# through plain_value one cell at a time.
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
+
+
+def _plain_column(values: np.ndarray) -> list:
+    """plain_value over a column, without a call per cell when its types allow."""
+    if set(map(type, values)) <= _PLAIN_TYPES:
+        return [None if v != v else v for v in values.tolist()]
+    return [plain_value(v) for v in values]
 
 
 # --- regions -------------------------------------------------------------------------------
 
-def _upsert_regions(conn, ctx: Context, rows: list[dict], result: RosterResult) -> dict:
+def _upsert_regions(conn, ctx: Context, cols: _Columns, result: RosterResult) -> dict:
     """County → township → village → group regions; returns (level, names…) → region id."""
     suffixes = ingest_settings(ctx.settings).get("region_suffixes", {})
     county_default = ctx.settings.get("county", {})
     existing = conn.execute(select(Region.id, Region.level, Region.short_name, Region.parent_id)).all()
     known = {(r.level, r.parent_id, r.short_name): r.id for r in existing}
     places: dict[tuple, int] = {}
-    chain = (("county", ("county",)), ("township", ("county", "township")),
-             ("village", ("county", "township", "village")),
-             ("group", ("county", "township", "village", "group")))
-    for level, path in chain:
+    # Distinct address chains in order of first appearance (a few thousand, not 364k rows):
+    # regions are created in the same order, so they get the same ids as row by row.
+    county_name = county_default.get("name")
+    chains = dict.fromkeys(zip((c or county_name for c in cols["county"]),
+                               *([v or None for v in cols[k]] for k in ("township", "village",
+                                                                        "group"))))
+    for depth, level in enumerate(("county", "township", "village", "group"), start=1):
         wanted: dict[tuple, tuple[str, int | None]] = {}
-        for row in rows:
-            names = tuple(row.get(k) or (county_default.get("name") if k == "county" else None)
-                          for k in path)
+        for chain in chains:
+            names = chain[:depth]
             if not names[-1] or names in wanted:
                 continue
-            parent = places.get(names[:-1]) if len(names) > 1 else None
-            if len(names) > 1 and parent is None:
+            parent = places.get(names[:-1]) if depth > 1 else None
+            if depth > 1 and parent is None:
                 continue
             wanted[names] = (names[-1], parent)
-        new = []
+        new: dict[tuple, dict] = {}
         for names, (name, parent) in wanted.items():
             key = (level, parent, short_name(name, tuple(suffixes.get(level, ()))))
-            if key not in known and key not in {k for k, _ in new}:
+            if key not in known and key not in new:
                 code = county_default.get("code") if level == "county" else None
-                new.append((key, {"level": level, "name": name, "short_name": key[2],
-                                  "code": code, "parent_id": parent}))
+                new[key] = {"level": level, "name": name, "short_name": key[2], "code": code,
+                            "parent_id": parent}
         if new:
-            conn.execute(insert(Region), [v for _, v in new])
+            conn.execute(insert(Region), list(new.values()))
             result.regions_added += len(new)
             rows_now = conn.execute(select(Region.id, Region.level, Region.short_name,
                                            Region.parent_id).where(Region.level == level)).all()
@@ -159,49 +199,51 @@ def _upsert_regions(conn, ctx: Context, rows: list[dict], result: RosterResult) 
 
 # --- households ----------------------------------------------------------------------------
 
-def _household_values(members: list[dict], places: dict, county_name: str | None) -> dict:
-    head = next((m for m in members if m.get("relation") == HEAD), members[0])
-    county = head.get("county") or county_name
-    t_key = (county, head.get("township"))
-    v_key = (*t_key, head.get("village"))
-    size = head.get("household_size")
+def _household_values(cols: _Columns, members: list[int], places: dict,
+                      county_name: str | None) -> dict:
+    relation = cols["relation"]
+    head = next((m for m in members if relation[m] == HEAD), members[0])
+    county = cols["county"][head] or county_name
+    township, village = cols["township"][head], cols["village"][head]
+    size = cols["household_size"][head]
     return {
-        "county": county, "township": head.get("township"), "village": head.get("village"),
-        "group_name": head.get("group"), "township_id": places.get(t_key),
-        "village_id": places.get(v_key), "household_type": head.get("household_type"),
-        "risk_status": head.get("risk_status"),
-        "income_per_capita": head.get("income_per_capita"),
+        "county": county, "township": township, "village": village,
+        "group_name": cols["group"][head], "township_id": places.get((county, township)),
+        "village_id": places.get((county, township, village)),
+        "household_type": cols["household_type"][head], "risk_status": cols["risk_status"][head],
+        "income_per_capita": cols["income_per_capita"][head],
         "size": int(size) if size is not None else len(members), "active": True,
     }
 
 
-def _upsert_households(conn, rows: list[dict], places: dict, result: RosterResult) -> dict:
+def _upsert_households(conn, cols: _Columns, places: dict, result: RosterResult) -> dict:
     """Insert new households, update changed ones, deactivate missing ones; returns no → id."""
     now = utcnow()
-    by_no: dict[str, list[dict]] = {}
-    for row in rows:
-        by_no.setdefault(row["household_no"], []).append(row)
-    county_name = next((r.get("county") for r in rows if r.get("county")), None)
-    cols = ("id", "household_no", "county", "township", "village", "group_name", "township_id",
-            "village_id", "household_type", "risk_status", "income_per_capita", "size", "active")
+    by_no: dict[str, list[int]] = {}
+    for i, no in enumerate(cols["household_no"]):
+        by_no.setdefault(no, []).append(i)
+    county_name = next((c for c in cols["county"] if c), None)
+    names = ("id", "household_no", "county", "township", "village", "group_name", "township_id",
+             "village_id", "household_type", "risk_status", "income_per_capita", "size", "active")
     existing = {r.household_no: r._asdict() for r in conn.execute(
-        select(*(getattr(Household, c) for c in cols))).all()}
-    new, changed, history_for = [], [], []
+        select(*(getattr(Household, c) for c in names))).all()}
+    new, changed, opening = [], [], {}
     for no, members in by_no.items():
-        values = _household_values(members, places, county_name)
+        values = _household_values(cols, members, places, county_name)
         old = existing.get(no)
         if old is None:
             new.append({"household_no": no, "roster_batch_id": result.batch_id, **values})
-            history_for.append(no)
+            opening[no] = values
         elif any(old[k] != v for k, v in values.items()):
             changed.append({"b_id": old["id"], "roster_batch_id": result.batch_id, **values})
             if any(old[k] != values[k] for k in TRACKED) or not old["active"]:
-                history_for.append(no)
+                opening[no] = values
     if new:
         conn.execute(insert(Household), new)
     if changed:
         conn.execute(update(Household).where(Household.id == bindparam("b_id")), changed)
     result.households_added, result.households_updated = len(new), len(changed)
+    del new, changed
     ids = {r.household_no: r.id for r in conn.execute(
         select(Household.id, Household.household_no)).all()}
     gone = [old["id"] for no, old in existing.items() if no not in by_no and old["active"]]
@@ -209,88 +251,135 @@ def _upsert_households(conn, rows: list[dict], places: dict, result: RosterResul
         for part in in_chunks(gone):
             conn.execute(update(Household).where(Household.id.in_(part)).values(active=False))
         result.households_deactivated = len(gone)
-    _append_history(conn, [ids[no] for no in history_for] + gone, gone, by_no, ids, places,
-                    county_name, result.batch_id, now)
+    # Opened in roster order, as before, so history ids follow the file.
+    opened = {ids[no]: values for no, values in opening.items()}
+    _append_history(conn, opened, gone, result.batch_id, now)
     return ids
 
 
-def _append_history(conn, closing: list[int], gone: list[int], by_no: dict, ids: dict,
-                    places: dict, county_name: str | None, batch_id: int, now) -> None:
-    """Close the open history rows of ``closing`` households; open new ones unless gone."""
+def _append_history(conn, opened: dict[int, dict], gone: list[int], batch_id: int, now) -> None:
+    """Close the open history rows of changed and gone households; open rows for ``opened``."""
+    closing = [*opened, *gone]
     if not closing:
         return
     for part in in_chunks(closing):
         conn.execute(update(HouseholdHistory).where(HouseholdHistory.household_id.in_(part),
                                                     HouseholdHistory.valid_to.is_(None))
                      .values(valid_to=now))
-    # Sets: membership tests over every household would be quadratic with lists.
-    closing_set, gone_set = set(closing), set(gone)
-    opened = []
-    for no, members in by_no.items():
-        hid = ids[no]
-        if hid in closing_set and hid not in gone_set:
-            v = _household_values(members, places, county_name)
-            opened.append({"household_id": hid, "valid_from": now, "roster_batch_id": batch_id,
-                           **{k: v[k] for k in TRACKED}})
     if opened:
-        conn.execute(insert(HouseholdHistory), opened)
+        conn.execute(insert(HouseholdHistory), [
+            {"household_id": hid, "valid_from": now, "roster_batch_id": batch_id,
+             **{k: v[k] for k in TRACKED}} for hid, v in opened.items()])
 
 
 # --- persons -------------------------------------------------------------------------------
 
-def _upsert_persons(conn, vault, plan: FeedPlan, rows: list[dict], households: dict,
+# SQLite page cache while the roster is written. Each person enters seven indexes of random
+# 32-char keys (blind index, typo keys, phone, uid); with SQLite's default 2 MB cache a county's
+# indexes (~150 MB at 364k persons) no longer fit and every insert re-reads pages: 2-3x the time.
+ROSTER_CACHE_KIB = 256 * 1024
+
+
+@contextmanager
+def _sqlite_page_cache(conn) -> Iterator[None]:
+    """A page cache of ROSTER_CACHE_KIB on SQLite for the block, restored afterwards."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{ROSTER_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
+
+
+# Persons are sealed and written this many at a time, so a county's worth of row dicts
+# (and SQLAlchemy's copies of them) is never held at once.
+PERSON_CHUNK = 20_000
+# What a re-load compares a stored person against; the typo keys only for persons stored
+# without a valid ID (the 32-char keys of every person would cost hundreds of MB).
+_PERSON_COLS = ("id", "uid", "household_id", "name", "relation", "labour_capacity",
+                "phone_index", "active", "id_index")
+
+
+def _upsert_persons(conn, vault, plan: FeedPlan, cols: _Columns, households: dict,
                     result: RosterResult) -> None:
     """Insert, update and deactivate persons; IDs and phones sealed, never stored in plain."""
-    ids = plan.records.ids["resident_id"]
-    cols = ("id", "uid", "household_id", "name", "relation", "labour_capacity", "phone_index",
-            "active", "id_index", "id_status", "id_key0", "id_key3")
-    existing = [r._asdict() for r in conn.execute(select(*(getattr(Person, c) for c in cols)))]
-    by_index = {p["id_index"]: p for p in existing if p["id_index"]}
-    by_name = {(p["household_id"], p["name"]): p for p in existing if not p["id_index"]}
-    new, changed, seen = [], [], set()
-    for row in rows:
-        cell = ids[row["_pos"]]
-        hid = households[row["household_no"]]
-        index = vault.blind(sensitive.RESIDENT_ID, cell.parsed.value) if cell.parsed.valid else None
-        old = by_index.get(index) if index else by_name.get((hid, row["name"]))
-        phone = row.get("phone")
-        phone_index = (sensitive.blind_columns(vault, sensitive.PHONE, "phone", phone)["phone_index"]
-                       if phone else None)
-        values = {"household_id": hid, "name": row["name"], "relation": row.get("relation"),
-                  "labour_capacity": row.get("labour_capacity"), "active": True,
-                  "last_seen_batch_id": result.batch_id}
-        if old is None:
-            uid = uuid.uuid4().hex
-            new.append({"uid": uid, "first_seen_batch_id": result.batch_id, **values,
-                        **identity_columns(vault, "persons", uid, cell),
-                        **_phone(vault, uid, phone)})
-            continue
-        seen.add(old["id"])
-        update_values = dict(values)
-        if old["phone_index"] != phone_index:
-            update_values.update(_phone(vault, old["uid"], phone))
-        if not index:
-            ident = identity_columns(vault, "persons", old["uid"], cell)
-            if (ident["id_status"], ident["id_key0"], ident["id_key3"]) != \
-                    (old["id_status"], old["id_key0"], old["id_key3"]):
-                update_values.update(ident)
-        if any(old.get(k) != v for k, v in update_values.items() if k != "last_seen_batch_id"):
-            result.persons_updated += 1
-        changed.append({"p_id": old["id"], **update_values})
-    if new:
-        conn.execute(insert(Person), new)
-    if changed:
+    existing = conn.execute(select(*(getattr(Person, c) for c in _PERSON_COLS))).all()
+    by_index = {p.id_index: p for p in existing if p.id_index}
+    by_name = {(p.household_id, p.name): p for p in existing if not p.id_index}
+    unindexed = {r.id: r for r in conn.execute(
+        select(Person.id, Person.id_status, Person.id_key0, Person.id_key3)
+        .where(Person.id_index.is_(None)))} if by_name else {}
+    seen: set[int] = set()
+    for start in range(0, len(cols), PERSON_CHUNK):
+        new, changed, touched = _person_chunk(
+            vault, plan, cols, range(start, min(start + PERSON_CHUNK, len(cols))), households,
+            by_index, by_name, unindexed, result)
+        seen.update(touched)
+        if new:
+            conn.execute(insert(Person), new)
         # Rows differ in which columns change (phone, ID); group them by column set.
         groups: dict[tuple, list[dict]] = {}
         for c in changed:
             groups.setdefault(tuple(sorted(c)), []).append(c)
         for group in groups.values():
             conn.execute(update(Person).where(Person.id == bindparam("p_id")), group)
-    gone = [p["id"] for p in existing if p["id"] not in seen and p["active"]]
+        # Persons found unchanged only record that this roster saw them.
+        unchanged = set(touched).difference(c["p_id"] for c in changed)
+        for part in in_chunks(sorted(unchanged)):
+            conn.execute(update(Person).where(Person.id.in_(part))
+                         .values(last_seen_batch_id=result.batch_id))
+        result.persons_added += len(new)
+    gone = [p.id for p in existing if p.id not in seen and p.active]
     if gone:
         for part in in_chunks(gone):
             conn.execute(update(Person).where(Person.id.in_(part)).values(active=False))
-    result.persons_added, result.persons_deactivated = len(new), len(gone)
+    result.persons_deactivated = len(gone)
+
+
+def _person_chunk(vault, plan: FeedPlan, cols: _Columns, span: range, households: dict,
+                  by_index: dict, by_name: dict, unindexed: dict,
+                  result: RosterResult) -> tuple[list[dict], list[dict], list[int]]:
+    """New person rows, updates, and ids of stored persons seen, for rows ``span``."""
+    ids = plan.records.ids["resident_id"]
+    nos, names, relations, labour, phones = (cols[c] for c in (
+        "household_no", "name", "relation", "labour_capacity", "phone"))
+    batch = result.batch_id
+    new, changed, touched = [], [], []
+    for i in span:
+        cell = ids[cols.positions[i]]
+        hid = households[nos[i]]
+        old = index = None
+        if by_index or by_name:  # a first load has nobody to look up
+            index = (vault.blind(sensitive.RESIDENT_ID, cell.parsed.value)
+                     if cell.parsed.valid else None)
+            old = by_index.get(index) if index else by_name.get((hid, names[i]))
+        values = {"household_id": hid, "name": names[i], "relation": relations[i],
+                  "labour_capacity": labour[i], "active": True, "last_seen_batch_id": batch}
+        if old is None:
+            uid = uuid.uuid4().hex
+            new.append({"uid": uid, "first_seen_batch_id": batch, **values,
+                        **identity_columns(vault, "persons", uid, cell),
+                        **_phone(vault, uid, phones[i])})
+            continue
+        touched.append(old.id)
+        if old.phone_index != sensitive.blind_index(vault, sensitive.PHONE, phones[i] or ""):
+            values.update(_phone(vault, old.uid, phones[i]))
+        if not index:
+            ident = identity_columns(vault, "persons", old.uid, cell)
+            was = unindexed[old.id]
+            if (ident["id_status"], ident["id_key0"], ident["id_key3"]) != \
+                    (was.id_status, was.id_key0, was.id_key3):
+                values.update(ident)
+        # Columns not selected (ciphertexts, other keys) compare as None, as they did when
+        # ``old`` was a dict: a new ciphertext always counts as an update.
+        if any(getattr(old, k, None) != v for k, v in values.items()
+               if k != "last_seen_batch_id"):
+            result.persons_updated += 1
+            changed.append({"p_id": old.id, **values})
+    return new, changed, touched
 
 
 def _phone(vault, uid: str, phone: str | None) -> dict:

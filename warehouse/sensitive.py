@@ -67,7 +67,12 @@ def blind_columns(vault: Vault, purpose: str, prefix: str, plaintext: str) -> di
 def identity_columns(vault: Vault, table: str, uid: str, raw: object) -> dict:
     """All IdentityColumns values for one resident-ID cell of row ``uid`` of ``table``."""
     cleaned = identity.clean(raw)
-    parsed = identity.parse(cleaned)
+    return sealed_identity(vault, table, uid, cleaned, identity.parse(cleaned))
+
+
+def sealed_identity(vault: Vault, table: str, uid: str, cleaned: str,
+                    parsed: identity.ParsedId) -> dict:
+    """IdentityColumns values from a cleaned ID cell and what parsing it found."""
     out = _id_blind_columns(vault, "id", parsed)
     token = vault.seal(RESIDENT_ID, cleaned, aad(table, "id_cipher", uid)) if cleaned else None
     out.update(
@@ -93,5 +98,7 @@ def sealed_pair(vault: Vault, purpose: str, table: str, where: str, uid: str, ra
         return {f"{prefix}_cipher": None, f"{prefix}_index": None}
     return {
         f"{prefix}_cipher": vault.seal(purpose, text, aad(table, where, uid)),
-        f"{prefix}_index": blind_index(vault, purpose, text),
+        # The digits are already clean: index them without cleaning again.
+        f"{prefix}_index": (vault.blind(PHONE, text) if purpose == PHONE
+                            else blind_index(vault, purpose, text)),
     }
