@@ -25,6 +25,7 @@ def is_working_day(day: dt.date) -> bool:
         return day.weekday() < 5
 
 
+@lru_cache(maxsize=4096)  # every warning opened in one run shares a few (issue day, level) pairs
 def add_working_days(start: dt.date, days: int) -> dt.date:
     """The ``days``-th working day after ``start`` (the start day itself never counts)."""
     if days < 0:

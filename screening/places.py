@@ -12,7 +12,7 @@ class PlaceNames:
 
     def __init__(self, session: Session) -> None:
         regions = session.execute(select(Region)).scalars().all()
-        self._by_id = {r.id: r for r in regions}
+        self._names = {r.id: r.name for r in regions}
         self._townships: dict[str, Region] = {}
         self._villages: dict[tuple[int | None, str], Region] = {}
         for r in regions:
@@ -25,15 +25,15 @@ class PlaceNames:
 
     def township(self, text: str | None, region_id: int | None = None) -> str | None:
         """The official township name for an id or a spelling; the text itself when unknown."""
-        if region_id in self._by_id:
-            return self._by_id[region_id].name
+        if region_id in self._names:
+            return self._names[region_id]
         found = self._townships.get((text or "").strip())
         return found.name if found else text
 
     def village(self, township: str | None, text: str | None, region_id: int | None = None) -> str | None:
         """The official village name within ``township``; the text itself when unknown."""
-        if region_id in self._by_id:
-            return self._by_id[region_id].name
+        if region_id in self._names:
+            return self._names[region_id]
         parent = self._townships.get((township or "").strip())
         found = self._villages.get((parent.id if parent else None, (text or "").strip()))
         return found.name if found else text

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import and_, select
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from screening.places import PlaceNames
 from screening.rules import age_on
+from warehouse.db import in_chunks
 from warehouse.masking import mask_id
 from warehouse.models import FeedBatch, FeedRecord, Household, Link, Person
 
@@ -61,11 +63,11 @@ def period_start(period: str) -> dt.date:
     return dt.date(int(period[:4]), int(period[5:7]), 1)
 
 
-def lead_key(record) -> str:
+def lead_key(id_index: str | None, name: str | None, village: str | None) -> str:
     """``lead:<id_index>``, or ``lead:<name>@<village>`` when the ID was unreadable."""
-    if record.id_index:
-        return f"lead:{record.id_index}"
-    key = f"lead:{(record.name or '').replace(' ', '')}@{record.village or ''}"
+    if id_index:
+        return f"lead:{id_index}"
+    key = f"lead:{(name or '').replace(' ', '')}@{village or ''}"
     if len(key) > SUBJECT_KEY_MAX:  # long names: keep the key stable but within the column
         key = "lead:~" + hashlib.sha256(key.encode()).hexdigest()[:32]
     return key
@@ -76,22 +78,22 @@ def period_records_query(period: str):
 
     Plain columns rather than ORM entities (building 3 objects a record was most of this
     stage's time), and never the raw row, flags or match explanation (their JSON decoding
-    was the rest). The roster person and household come by join, not by IN lists.
+    was the rest). The household comes by join; the batch's arrival and the roster person's
+    birth date are looked up apart (a few batches; few records lack their own birth date).
     """
     linked = Link.status.in_(LINKED)
     return (
-        select(FeedRecord.id, FeedRecord.department, FeedRecord.source_file, FeedRecord.source_row,
-               FeedRecord.name, FeedRecord.fields, FeedRecord.birth_date, FeedRecord.id_index,
-               FeedRecord.id_masked, FeedRecord.township, FeedRecord.township_id,
-               FeedRecord.village, FeedRecord.village_id, FeedBatch.arrived_at,
-               Link.status.label("link_status"), Person.birth_date.label("person_birth_date"),
+        select(FeedRecord.id, FeedRecord.batch_id, FeedRecord.department, FeedRecord.source_file,
+               FeedRecord.source_row, FeedRecord.name, FeedRecord.fields, FeedRecord.birth_date,
+               FeedRecord.id_index, FeedRecord.id_masked, FeedRecord.township,
+               FeedRecord.township_id, FeedRecord.village, FeedRecord.village_id,
+               Link.status.label("link_status"), Link.person_id,
                Household.id.label("hh_id"), Household.township.label("hh_township"),
                Household.township_id.label("hh_township_id"), Household.village.label("hh_village"),
                Household.village_id.label("hh_village_id"),
                Household.risk_status.label("hh_risk_status"))
         .join(FeedBatch, FeedBatch.id == FeedRecord.batch_id)
         .outerjoin(Link, Link.record_id == FeedRecord.id)
-        .outerjoin(Person, and_(linked, Person.id == Link.person_id))
         .outerjoin(Household, and_(linked, Household.id == Link.household_id))
         .where(FeedRecord.period == period, FeedBatch.status == "loaded")
         .order_by(FeedRecord.department, FeedRecord.source_file, FeedRecord.source_row)
@@ -102,34 +104,44 @@ def load_period_records(session: Session, period: str) -> list[ScreenedRecord]:
     """Records of the period's loaded batches, each with its link status and subject."""
     places = PlaceNames(session)
     start = period_start(period)
+    arrived = dict(session.execute(select(FeedBatch.id, FeedBatch.arrived_at).where(
+        FeedBatch.period == period, FeedBatch.status == "loaded")).tuples().all())
     households: dict[int, Subject] = {}  # one Subject per household, shared by its records
+    ageless: dict[int, list[ScreenedRecord]] = defaultdict(list)  # by roster person
     out = []
-    result = session.execute(period_records_query(period).execution_options(yield_per=FETCH_ROWS))
-    for row in result:
-        fields = dict(row.fields or {})
-        fields.setdefault("name", row.name)
-        fields["age"] = age_on(row.birth_date or row.person_birth_date, start)
-        out.append(ScreenedRecord(row.id, row.department, row.source_file, row.source_row,
-                                  row.arrived_at, row.link_status, fields,
-                                  _subject(row, households, places)))
+    # Core rows on the session's connection, unpacked as tuples: the ORM's per-row wrapping
+    # and by-name column access cost as much as the query itself at county scale.
+    result = session.connection().execute(
+        period_records_query(period).execution_options(yield_per=FETCH_ROWS))
+    for (record_id, batch_id, department, source_file, source_row, name, fields, birth_date,
+         id_index, id_masked, township, township_id, village, village_id, status, person_id,
+         hh_id, hh_township, hh_township_id, hh_village, hh_village_id, hh_risk_status) in result:
+        if fields is None:
+            fields = {}  # otherwise decoded afresh for this row: ours to extend
+        fields.setdefault("name", name)
+        fields["age"] = age_on(birth_date, start)
+        if status in LINKED and hh_id is not None:
+            subject = households.get(hh_id)
+            if subject is None:
+                town = places.township(hh_township, hh_township_id)
+                subject = households[hh_id] = Subject(
+                    f"hh:{hh_id}", town, places.village(town, hh_village, hh_village_id),
+                    household_id=hh_id, risk_status=hh_risk_status)
+        elif status in UNLINKED:
+            town = places.township(township, township_id)
+            subject = Subject(lead_key(id_index, name, village), town,
+                              places.village(town, village, village_id),
+                              lead_name=name, lead_id_masked=mask_id(id_masked) or None)
+        else:
+            subject = None  # awaiting review, or not matched yet: screened once matching decides
+        sr = ScreenedRecord(record_id, department, source_file, source_row, arrived[batch_id],
+                            status, fields, subject)
+        if birth_date is None and person_id is not None and status in LINKED:
+            ageless[person_id].append(sr)  # age from the roster person (ID unreadable)
+        out.append(sr)
+    for part in in_chunks(ageless):
+        for person_id, birth in session.execute(
+                select(Person.id, Person.birth_date).where(Person.id.in_(part))).tuples():
+            for sr in ageless[person_id]:
+                sr.fields["age"] = age_on(birth, start)
     return out
-
-
-def _subject(row, households: dict[int, Subject], places: PlaceNames) -> Subject | None:
-    status = row.link_status
-    if status in LINKED and row.hh_id is not None:
-        subject = households.get(row.hh_id)
-        if subject is None:
-            township = places.township(row.hh_township, row.hh_township_id)
-            subject = households[row.hh_id] = Subject(
-                f"hh:{row.hh_id}", township,
-                places.village(township, row.hh_village, row.hh_village_id),
-                household_id=row.hh_id, risk_status=row.hh_risk_status)
-        return subject
-    if status in UNLINKED:
-        township = places.township(row.township, row.township_id)
-        return Subject(
-            lead_key(row), township, places.village(township, row.village, row.village_id),
-            lead_name=row.name, lead_id_masked=mask_id(row.id_masked) or None,
-        )
-    return None  # awaiting review, or not matched yet: screened once matching decides

@@ -11,8 +11,11 @@ from sqlalchemy.orm import Session
 from screening.deadlines import as_utc, due_date
 from screening.records import ScreenedRecord, Subject
 from screening.rules import Hit, RuleSet
-from warehouse.db import in_chunks
+from warehouse.db import IN_LIST_CHUNK, in_chunks
 from warehouse.models import VerificationTask, Warning, WarningEvidence
+
+
+LOOKUP_CHUNK = IN_LIST_CHUNK  # keys or ids an IN lookup of existing warnings takes at once
 
 
 @dataclass
@@ -85,7 +88,7 @@ class WarningStore:
         """Per subject and risk type: the ongoing (not closed) warning, else one opened and
         already closed this period."""
         candidates: dict[tuple[str, str], list[Warning]] = defaultdict(list)
-        for part in in_chunks({f.subject.key for f in findings}):
+        for part in in_chunks({f.subject.key for f in findings}, LOOKUP_CHUNK):
             for w in self.session.execute(select(Warning).where(Warning.subject_key.in_(part))).scalars():
                 candidates[(w.subject_key, w.risk_type)].append(w)
         found = {}
@@ -101,7 +104,7 @@ class WarningStore:
     def _evidence_of(self, warning_ids: list[int]) -> dict[int, set[int]]:
         """The record ids already behind each warning."""
         known: dict[int, set[int]] = defaultdict(set)
-        for part in in_chunks(warning_ids):
+        for part in in_chunks(warning_ids, LOOKUP_CHUNK):
             for warning_id, record_id in self.session.execute(
                     select(WarningEvidence.warning_id, WarningEvidence.record_id)
                     .where(WarningEvidence.warning_id.in_(part))):
@@ -176,7 +179,7 @@ class WarningStore:
     def _redate_tasks(self, warnings: list[Warning]) -> None:
         """Open verification tasks follow their warning's earlier due date."""
         due = {w.id: w.due_date for w in warnings}
-        for part in in_chunks(due):
+        for part in in_chunks(due, LOOKUP_CHUNK):
             for task in self.session.execute(
                     select(VerificationTask).where(VerificationTask.warning_id.in_(part))).scalars():
                 if task.status != "done":

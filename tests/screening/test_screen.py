@@ -179,3 +179,45 @@ def test_rerunning_a_period_changes_nothing(ctx):
     assert after == before
     assert (first["warnings_new"], second["warnings_new"], second["warnings_updated"]) == (13, 0, 0)
     assert second["warnings_unchanged"] == 13
+
+
+def test_small_fetch_and_lookup_chunks_give_the_same_warnings(ctx, monkeypatch):
+    """Records streamed and warnings looked up a few at a time: same result, updates, reruns."""
+    import screening.records
+    import screening.warning_store
+    from screening.records import load_period_records
+
+    county = County(ctx)
+    housing, insurance = county.batch("housing"), county.batch("medical_insurance")
+    households = [county.household(f"500230002{i}", village="双河村") for i in range(5)]
+    for hh in households:
+        county.record(housing, {"grade": "C", "occupied": True}, person=(hh, 0))
+        county.record(insurance, COST, person=(hh, 0), resident_id=None)  # age from the roster
+    county.record(insurance, COST, link="none", name="王五")
+    with session_scope(ctx.engine) as s:
+        whole = [(r.record_id, r.subject and r.subject.key, r.fields) for r in load_period_records(s, PERIOD)]
+    monkeypatch.setattr(screening.records, "FETCH_ROWS", 2)
+    monkeypatch.setattr(screening.warning_store, "LOOKUP_CHUNK", 2)
+    with session_scope(ctx.engine) as s:
+        assert [(r.record_id, r.subject and r.subject.key, r.fields)
+                for r in load_period_records(s, PERIOD)] == whole
+    assert sorted(f["age"] for _, _, f in whole) == [46] * 6 + [56] * 5  # record, else roster birth
+    assert screen_period(ctx, PERIOD)["warnings_new"] == 11
+    first = {(w.subject_key, w.risk_type, w.level) for w in _warnings(ctx)}
+    assert {k for k in first if not k[0].startswith("lead:")} == {
+        (f"hh:{hh['household_id']}", t, lv) for hh in households
+        for t, lv in (("housing", "orange"), ("illness", "red"))}
+    assert [k[1:] for k in first if k[0].startswith("lead:")] == [("illness", "red")]
+    later = county.batch("housing", period="2026-11", arrived_at=ARRIVED + dt.timedelta(days=30))
+    for hh in households:
+        county.record(later, {"grade": "D", "occupied": True}, person=(hh, 0))
+    moved = screen_period(ctx, "2026-11")
+    assert (moved["warnings_new"], moved["warnings_updated"]) == (0, 5)
+    housing_warnings = [w for w in _warnings(ctx) if w.risk_type == "housing"]
+    assert {(w.level, w.last_period, len(w.sources)) for w in housing_warnings} == {("red", "2026-11", 2)}
+    tasks = {t["warning_id"]: t["due_date"] for t in _table(ctx, VerificationTask)}
+    assert all(tasks[w.id] == w.due_date for w in housing_warnings)  # redated with their warning
+    evidence = len(_table(ctx, WarningEvidence))
+    again = screen_period(ctx, "2026-11")
+    assert (again["warnings_new"], again["warnings_updated"], again["warnings_unchanged"]) == (0, 0, 5)
+    assert len(_table(ctx, WarningEvidence)) == evidence == 16
