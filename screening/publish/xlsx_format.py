@@ -26,9 +26,15 @@ def write_table(ws: Worksheet, headers: Sequence[str], rows: Iterable[Sequence],
     # Register the body's border and alignment once and set their ids on each cell: assigning
     # the style objects hashes them per cell, most of the time of a county-sized list.
     border_id, wrap_id = ws.parent._borders.add(BORDER), ws.parent._alignments.add(WRAP)
-    for row in rows:
-        ws.append(list(row))
-        for cell in ws[ws.max_row]:
+    # Row number and sheet width kept here: ws.max_row / ws.max_column scan every cell, which
+    # made a list quadratic in its rows.
+    width = len(headers)
+    for row_idx, row in enumerate(rows, start=2):
+        values = list(row)
+        ws.append(values)
+        width = max(width, len(values))
+        for col_idx in range(1, width + 1):
+            cell = ws.cell(row=row_idx, column=col_idx)
             style = cell._style if cell._style is not None else StyleArray()  # keeps a date format
             style.borderId, style.alignmentId = border_id, wrap_id
             cell._style = style
