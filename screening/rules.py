@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import operator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -19,6 +20,8 @@ TRUE_WORDS = {"是", "true", "1", "y", "yes"}
 FALSE_WORDS = {"否", "false", "0", "n", "no"}
 NUMERIC_OPS = {"gt", "ge", "lt", "le", "between"}
 OPS = NUMERIC_OPS | {"eq", "ne", "in", "not_in", "is_true", "is_false", "present"}
+# Looked up, not built per comparison: rules run once per record and tier at county scale.
+_THRESHOLD = {"gt": operator.gt, "ge": operator.ge, "lt": operator.lt, "le": operator.le}
 
 
 class RuleError(Exception):
@@ -196,8 +199,7 @@ def _compare(op: str, value: Any, target: Any) -> bool:
         return False  # a blank or unreadable amount cannot cross a threshold
     if op == "between":
         return target[0] <= number <= target[1]
-    return {"gt": number > target, "ge": number >= target, "lt": number < target,
-            "le": number <= target}[op]
+    return _THRESHOLD[op](number, target)
 
 
 def _check(cond: dict, fields: dict, trace: _Trace) -> bool:

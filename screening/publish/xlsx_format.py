@@ -12,20 +12,24 @@ _THIN = Side(style="thin", color="808080")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 WRAP = Alignment(wrap_text=True, vertical="top")
+HEADER_FONT = Font(bold=True)
+HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
 def write_table(ws: Worksheet, headers: Sequence[str], rows: Iterable[Sequence],
                 widths: Sequence[int] | None = None, title: str | None = None) -> None:
     """Header row 1 and data below, bordered, wrapped, ready to print on A4 landscape."""
+    wb = ws.parent
+    # Register each style once and set its id on the cells: assigning the style objects hashes
+    # them per cell, most of the time of a county-sized list.
+    border_id, wrap_id = wb._borders.add(BORDER), wb._alignments.add(WRAP)
+    header = (wb._fonts.add(HEADER_FONT), wb._fills.add(HEADER_FILL), border_id,
+              wb._alignments.add(HEADER_ALIGNMENT))
     ws.append(list(headers))
     for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.border = BORDER
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    # Register the body's border and alignment once and set their ids on each cell: assigning
-    # the style objects hashes them per cell, most of the time of a county-sized list.
-    border_id, wrap_id = ws.parent._borders.add(BORDER), ws.parent._alignments.add(WRAP)
+        style = cell._style if cell._style is not None else StyleArray()
+        style.fontId, style.fillId, style.borderId, style.alignmentId = header
+        cell._style = style
     # Row number and sheet width kept here: ws.max_row / ws.max_column scan every cell, which
     # made a list quadratic in its rows.
     width = len(headers)
