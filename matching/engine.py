@@ -13,7 +13,7 @@ from matching.arrays import CodeBook, distinct, distinct_counts
 from matching.blocking import Blocker
 from matching.explain import explain
 from matching.inference import band, match_weight, probability
-from matching.resolution import candidate_share, resolve
+from matching.resolution import candidate_share, resolve, resolve_arrays
 from matching.settings import LinkageSpec
 from matching.training import ModelParameters, comparers, packed_levels, train_on_patterns, unpack
 
@@ -67,23 +67,27 @@ class LinkResult:
         return pd.concat([self.slice_frame(s) for s in self.slices], ignore_index=True) \
             if self.slices else self.slice_frame(None)
 
-    def slice_frame(self, part: PairSlice | None) -> pd.DataFrame:
-        """The scored pairs of one slice as a frame (``pattern``: the packed levels)."""
-        if part is None:
-            li = ri = codes = np.zeros(0, dtype=np.int64)
-            first = 0
-        else:
-            li, ri, codes, first = part.li, part.ri.astype(np.int64), part.codes, part.first_row
-        at = np.searchsorted(self.patterns, codes)
-        weight = self.weight[at]
+    def slice_frame(self, part: PairSlice | None, rows: np.ndarray | None = None) -> pd.DataFrame:
+        """The scored pairs of one slice (only those at ``rows``, if given) as a frame
+        (``pattern``: the packed levels)."""
+        li, ri, codes, pair_row = self._slice_arrays(part)
+        if rows is not None:
+            li, ri, codes, pair_row = li[rows], ri[rows], codes[rows], pair_row[rows]
+        weight = self.weight[np.searchsorted(self.patterns, codes)]
         prob = probability(weight)
         frame = pd.DataFrame({"li": li, "ri": ri, "weight": weight, "probability": prob,
-                              "status": band(self.spec, prob),
-                              "pair_row": np.arange(first, first + len(li), dtype=np.int64),
-                              "pattern": codes})
+                              "status": band(self.spec, prob), "pair_row": pair_row, "pattern": codes})
         if self.group:
             frame[self.group] = self.group_values[ri]
         return frame
+
+    @staticmethod
+    def _slice_arrays(part: PairSlice | None) -> tuple[np.ndarray, ...]:
+        if part is None:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty.astype(np.int32), empty
+        pair_row = np.arange(part.first_row, part.first_row + len(part.ri), dtype=np.int64)
+        return part.li, part.ri.astype(np.int64), part.codes, pair_row
 
     def _codes(self) -> np.ndarray:
         return np.concatenate([s.codes for s in self.slices]) if self.slices else np.zeros(0, np.int32)
@@ -178,28 +182,40 @@ def _merge_counts(seen: list, width: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _resolve_slices(result: LinkResult, exclude: Exclude | None) -> pd.DataFrame:
-    """Resolve slice by slice (each left row's pairs lie in one slice); one-to-one on both
-    sides needs every pair at once."""
+    """Resolve slice by slice (each left row's pairs lie in one slice) on arrays, making frame
+    rows only for the best pairs; one-to-one on both sides needs every pair at once."""
     spec = result.spec
-    keeps = []
+    kept = []
     for part in result.slices:
-        keeps.append(None if exclude is None else ~np.asarray(exclude(part.li, part.ri.astype(np.int64)), bool))
-    kept = [part.per_row if keep is None else np.bincount(part.li[keep] - part.start, minlength=part.stop - part.start)
-            for part, keep in zip(result.slices, keeps)]
-    n_pairs = int(sum(k.sum() for k in kept))
-    n_records = int(sum((k > 0).sum() for k in kept))
-    pi = candidate_share(result.params, n_pairs, n_records) if n_records else None
-    frames = []
-    for part, keep in zip(result.slices, keeps):
-        frame = result.slice_frame(part)
-        frame = frame if keep is None else frame[keep]
-        if spec.one_to_one == "left" and len(frame):
-            frame = resolve(frame, spec, group=result.group, params=result.params, pi=pi)
-        if len(frame):
-            frames.append(frame)
-    if not frames:
+        li, ri, codes, pair_row = result._slice_arrays(part)
+        keep = None if exclude is None else ~np.asarray(exclude(li, ri), dtype=bool)
+        kept.append(keep)
+    n_pairs = sum(len(p.ri) if k is None else int(k.sum()) for p, k in zip(result.slices, kept))
+    n_records = sum(int((p.per_row > 0).sum()) if k is None else len(np.unique(p.li[k]))
+                    for p, k in zip(result.slices, kept))
+    if not n_pairs:
         return resolve(result.slice_frame(None), spec, group=result.group, params=result.params)
-    if spec.one_to_one == "left":
-        return pd.concat(frames, ignore_index=True)
-    return resolve(pd.concat(frames, ignore_index=True), spec, group=result.group,
-                   params=result.params, pi=pi)
+    pi = candidate_share(result.params, n_pairs, n_records)
+    parts = list(zip(result.slices, kept)) if spec.one_to_one == "left" else [(None, None)]
+    frames = []
+    for part, keep in parts:
+        if part is None:  # every slice at once
+            frame = pd.concat([result.slice_frame(p) if k is None else result.slice_frame(p)[k]
+                               for p, k in zip(result.slices, kept)], ignore_index=True)
+            # pi from the pairs the greedy keeps, as one resolution of every pair has it.
+            frames.append(resolve(frame, spec, group=result.group, params=result.params))
+            continue
+        li, ri, codes, _ = result._slice_arrays(part)
+        at = np.flatnonzero(keep) if keep is not None else np.arange(len(li))
+        if not len(at):
+            continue
+        weight = result.weight[np.searchsorted(result.patterns, codes[at])]
+        groups = result.group_values[ri[at]] if result.group else None
+        out = resolve_arrays(li[at], ri[at], weight, probability(weight), groups, spec, result.params, pi)
+        frames.append(out.frame(result.slice_frame(part, at[out.rows])))
+    best = pd.concat(frames, ignore_index=True)
+    if len(frames) > 1:
+        # The order one resolution of every pair gives: by weight, then left and right row.
+        best = best.take(np.lexsort((best["ri"].to_numpy(), best["li"].to_numpy(),
+                                     -best["weight"].to_numpy()))).reset_index(drop=True)
+    return best

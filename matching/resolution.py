@@ -1,12 +1,38 @@
 """Resolution: keep the best candidate per row and flag rows whose runner-up is too close."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from matching.inference import AUTO, NONE, REVIEW
 from matching.settings import LinkageSpec
 from matching.training import ModelParameters
+
+
+@dataclass
+class Resolved:
+    """The outcome of ``resolve_arrays``: which pairs are best, and what resolution adds to them."""
+
+    rows: np.ndarray  # positions of the best pairs, best weight first (then left, right row)
+    runner_up: np.ndarray  # weight of the best rival in another group (NaN: none)
+    ambiguous: np.ndarray
+    probability: np.ndarray | None  # the record posterior (None: keep the pair's)
+    status: np.ndarray | None  # decided on the record posterior (None: keep the pair's)
+
+    def frame(self, best: pd.DataFrame) -> pd.DataFrame:
+        """``best`` (the pairs at ``rows``) with the resolution's columns, as ``resolve`` returns."""
+        best = best.reset_index(drop=True)
+        best["runner_up"] = self.runner_up
+        best["ambiguous"] = self.ambiguous
+        best["pair_probability"] = best["probability"]
+        if self.probability is not None:
+            best["probability"] = self.probability
+            best["status"] = self.status
+        demote = best["ambiguous"] & (best["status"] == AUTO)
+        best.loc[demote, "status"] = REVIEW
+        return best
 
 
 def resolve(
@@ -24,38 +50,67 @@ def resolve(
     """
     if pairs.empty:
         return pairs.assign(ambiguous=pd.Series(dtype=bool), runner_up=pd.Series(dtype=float))
-    # numpy's lexsort and array look-ups: pandas' sort and merge dominate on millions of pairs.
     li, ri = pairs["li"].to_numpy(), pairs["ri"].to_numpy()
-    ranked = pairs.take(np.lexsort((ri, li, -pairs["weight"].to_numpy())))
+    if len(li) > 1 and not ((li[1:] > li[:-1]) | ((li[1:] == li[:-1]) & (ri[1:] >= ri[:-1]))).all():
+        pairs = pairs.take(np.lexsort((ri, li)))
+    out = resolve_arrays(pairs["li"].to_numpy(), pairs["ri"].to_numpy(), pairs["weight"].to_numpy(),
+                         pairs["probability"].to_numpy(),
+                         pairs[group].to_numpy() if group else None, spec, params, pi)
+    return out.frame(pairs.take(out.rows))
+
+
+def resolve_arrays(
+    li: np.ndarray, ri: np.ndarray, weight: np.ndarray, prob: np.ndarray, groups: np.ndarray | None,
+    spec: LinkageSpec, params: ModelParameters | None = None, pi: float | None = None,
+) -> Resolved:
+    """``resolve`` on arrays of pairs sorted by left then right row (a record's pairs together).
+
+    Array work per record segment instead of pandas sorts and merges over every pair; the
+    record posterior's sums still go through pandas' group sum, in the same order as before,
+    so the probabilities are the same to the last bit.
+    """
+    n = len(li)
+    starts = np.flatnonzero(np.concatenate([[True], li[1:] != li[:-1]]))
+    sizes = np.diff(np.append(starts, n))
+    segment = np.repeat(np.arange(len(starts)), sizes)
+    # Each record's pairs by weight, then right row (stable on the right-row order given).
+    within = np.lexsort((-weight, li))
     if spec.one_to_one == "both":
-        ranked = _greedy_both(ranked)
-    best = ranked.drop_duplicates("li", keep="first")
-    best_of = pd.Series(np.arange(len(best)), index=best["li"].to_numpy())
-    at = best_of.reindex(li).to_numpy()  # the row of each pair's record in ``best``
-    has_best = ~np.isnan(at)
-    at = np.where(has_best, at, 0).astype(np.int64)
-    rival = has_best & (ri != best["ri"].to_numpy()[at])
-    if group:
-        rival &= pairs[group].to_numpy() != best[group].to_numpy()[at]
-    rival &= pairs["probability"].to_numpy() >= spec.review_threshold
-    runner = pairs.loc[rival].groupby("li")["weight"].max()
-    best = best.set_index("li", drop=False)
-    best["runner_up"] = runner.reindex(best.index)
-    best["ambiguous"] = (best["weight"] - best["runner_up"]) < spec.ambiguity_margin
-    best["pair_probability"] = best["probability"]
-    if spec.record_posterior and params is not None:
-        post, anyone = record_posterior(ranked, best, params, group, pi)
-        best["probability"] = post
-        # Probably someone on the roster but not surely this one: a person should look.
-        auto_from = np.full(len(best), spec.auto_threshold)
-        if spec.sole_candidate_threshold is not None:
-            # No rival anywhere near: the record posterior is the only doubt left.
-            auto_from[best["runner_up"].isna().to_numpy()] = spec.sole_candidate_threshold
-        best["status"] = np.where(post >= auto_from, AUTO,
-                                  np.where(anyone >= spec.review_threshold, REVIEW, NONE))
-    demote = best["ambiguous"] & (best["status"] == AUTO)
-    best.loc[demote, "status"] = REVIEW
-    return best.reset_index(drop=True)
+        chosen = _greedy_both(li, ri, np.lexsort((ri, li, -weight)))
+    else:
+        chosen = within[starts]
+    rows = chosen[np.lexsort((ri[chosen], li[chosen], -weight[chosen]))]
+    best_of = np.full(len(starts), -1, dtype=np.int64)  # best pair of each record's segment
+    best_of[segment[rows]] = rows
+    has_best = best_of[segment] >= 0
+    mine = best_of[segment]
+    rival = has_best & (ri != ri[mine])
+    if groups is not None:
+        rival &= groups != groups[mine]
+    rival &= prob >= spec.review_threshold
+    top_rival = np.maximum.reduceat(np.where(rival, weight, -np.inf), starts)
+    runner_up = np.where(np.isfinite(top_rival), top_rival, np.nan)[segment[rows]]
+    ambiguous = (weight[rows] - runner_up) < spec.ambiguity_margin
+    if not (spec.record_posterior and params is not None):
+        return Resolved(rows, runner_up, ambiguous, None, None)
+    if spec.one_to_one == "both":
+        # The posterior over the one pair each record keeps, as the greedy leaves them.
+        kept = np.sort(rows)
+        ones = np.arange(len(kept))
+        post, anyone = record_posterior(li[kept], weight[kept], np.ones(len(kept), dtype=bool), ones,
+                                        np.ones(len(kept), dtype=np.int64), ones, params, pi)
+        post, anyone = post[np.searchsorted(kept, rows)], anyone[np.searchsorted(kept, rows)]
+    else:
+        same = (groups == groups[mine]) if groups is not None else (ri == ri[mine])
+        post, anyone = record_posterior(li, weight, same & has_best, starts, sizes, within, params, pi)
+        post, anyone = post[segment[rows]], anyone[segment[rows]]
+    # Probably someone on the roster but not surely this one: a person should look.
+    auto_from = np.full(len(rows), spec.auto_threshold)
+    if spec.sole_candidate_threshold is not None:
+        # No rival anywhere near: the record posterior is the only doubt left.
+        auto_from[np.isnan(runner_up)] = spec.sole_candidate_threshold
+    status = np.where(post >= auto_from, AUTO, np.where(anyone >= spec.review_threshold, REVIEW, NONE))
+    return Resolved(rows, runner_up, ambiguous, post, status)
 
 
 def candidate_share(params: ModelParameters, n_pairs: int, n_records: int) -> float:
@@ -64,45 +119,66 @@ def candidate_share(params: ModelParameters, n_pairs: int, n_records: int) -> fl
 
 
 def record_posterior(
-    pairs: pd.DataFrame, best: pd.DataFrame, params: ModelParameters, group: str | None,
-    pi: float | None = None,
-) -> tuple[pd.Series, pd.Series]:
-    """P(the record is the best candidate's person, or household with ``group``) among all its
-    candidates, given that it is at most one of them; and P(it is any of them).
+    li: np.ndarray, weight: np.ndarray, same: np.ndarray, starts: np.ndarray, sizes: np.ndarray,
+    within: np.ndarray, params: ModelParameters, pi: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per record segment: P(the record is the best candidate's person, or household with
+    groups) among all its candidates, given that it is at most one of them; and P(it is any).
 
     Pairwise Fellegi-Sunter scores each pair alone; a record with a single name-alike in its
     village is surer than one with three. With pi the share of records that have a true match
     among their n candidates (from the EM match rate), each candidate's prior is pi/n and
     P(k) = (pi/n) BF_k / ((1 - pi) + (pi/n) sum_j BF_j), BF being the pair's Bayes factor.
+    ``same`` marks the pairs that count for the best candidate; ``within`` orders each
+    record's pairs by weight for the sums.
     """
     if pi is None:
-        pi = candidate_share(params, len(pairs), pairs["li"].nunique())
-    counts = pairs.groupby("li")["li"].transform("size").to_numpy()
-    log_bf = (pairs["weight"].to_numpy() - params.prior_weight) * np.log(2)
+        pi = candidate_share(params, len(li), len(starts))
+    counts = np.repeat(sizes, sizes)
+    log_bf = (weight - params.prior_weight) * np.log(2)
     a = np.log(pi / counts) + log_bf
-    frame = pd.DataFrame({"li": pairs["li"].to_numpy(), "a": a})
-    if group:
-        frame["same"] = pairs[group].to_numpy() == best[group].reindex(pairs["li"]).to_numpy()
-    else:
-        frame["same"] = pairs["ri"].to_numpy() == best["ri"].reindex(pairs["li"]).to_numpy()
-    top = np.maximum(frame.groupby("li")["a"].transform("max").to_numpy(), np.log1p(-pi))
-    frame["e"] = np.exp(frame["a"] - top)
-    frame["e_same"] = np.where(frame["same"], frame["e"], 0.0)
-    sums = frame.assign(top=top).groupby("li").agg(e=("e", "sum"), e_same=("e_same", "sum"),
-                                                   top=("top", "first"))
-    none = np.exp(np.log1p(-pi) - sums["top"])
-    total = sums["e"] + none
-    return (sums["e_same"] / total).reindex(best.index), (sums["e"] / total).reindex(best.index)
+    top = np.maximum(np.maximum.reduceat(a, starts), np.log1p(-pi))
+    e = np.exp(a - np.repeat(top, sizes))
+    e_same = np.where(same, e, 0.0)
+    sums = compensated_sums(np.stack([e[within], e_same[within]], axis=1), starts, sizes)
+    none = np.exp(np.log1p(-pi) - top)
+    total = sums[:, 0] + none
+    return sums[:, 1] / total, sums[:, 0] / total
 
 
-def _greedy_both(ranked: pd.DataFrame) -> pd.DataFrame:
+def compensated_sums(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Per segment of rows (``starts``, ``sizes``), the Kahan-compensated sum of each column,
+    adding the rows in order: pandas' Cython groupby sum, which the record posterior has always
+    used, so probabilities stay the same to the last bit (pandas itself switches to pairwise
+    sums when the group labels come sorted).
+
+    One step per position within a segment, over every segment that long (longest first).
+    """
+    by_size = np.argsort(-sizes, kind="stable")
+    descending = sizes[by_size]
+    longer_than = np.searchsorted(-descending, -np.arange(int(descending[0]) if len(sizes) else 0), "left")
+    total = np.zeros((len(sizes), values.shape[1]))
+    compensation = np.zeros_like(total)
+    for k, active in enumerate(longer_than.tolist()):
+        seg = by_size[:active]
+        y = values[starts[seg] + k] - compensation[seg]
+        t = total[seg] + y
+        c = t - total[seg] - y
+        c[c != c] = 0.0  # pandas resets a NaN compensation (an infinite value)
+        compensation[seg] = c
+        total[seg] = t
+    return total
+
+
+def _greedy_both(li: np.ndarray, ri: np.ndarray, ranked: np.ndarray) -> np.ndarray:
+    """Positions (in ``ranked`` order) of the pairs kept when each left and right row is used once."""
     used_l: set[int] = set()
     used_r: set[int] = set()
-    keep = np.zeros(len(ranked), dtype=bool)
-    for k, (li, ri) in enumerate(zip(ranked["li"].to_numpy(), ranked["ri"].to_numpy())):
-        if li in used_l or ri in used_r:
+    keep = []
+    for k, l_, r_ in zip(ranked.tolist(), li[ranked].tolist(), ri[ranked].tolist()):
+        if l_ in used_l or r_ in used_r:
             continue
-        used_l.add(li)
-        used_r.add(ri)
-        keep[k] = True
-    return ranked[keep]
+        used_l.add(l_)
+        used_r.add(r_)
+        keep.append(k)
+    return np.array(keep, dtype=np.int64)

@@ -56,3 +56,23 @@ def test_two_plain_frames_link_with_high_precision_and_recall():
     assert got["li"].is_unique and got["ri"].is_unique
     expl = result.explanation(int(got["pair_row"].iloc[0]))
     assert [t["comparison"] for t in expl["terms"]] == ["first", "last", "dob", "zip"]
+
+
+def _frames():
+    rng = np.random.default_rng(3)
+    left = _people(300, rng)
+    right = pd.concat([left.sample(frac=0.7, random_state=2), _people(80, rng)], ignore_index=True)
+    right.loc[rng.random(len(right)) < 0.2, "first"] = None
+    return left, right.assign(family=np.arange(len(right)) // 3)
+
+
+def test_pairs_in_slices_score_and_resolve_as_all_pairs_at_once():
+    left, right = _frames()
+    for extra in ({"one_to_one": "both"}, {"one_to_one": "left", "record_posterior": True}):
+        spec = {**SPEC, **extra}
+        whole = link_frames(left, right, LinkageSpec.from_dict({**spec, "chunk_pairs": None}), group="family")
+        sliced = link_frames(left, right, LinkageSpec.from_dict({**spec, "chunk_pairs": 40}), group="family")
+        assert len(sliced.slices) > 10 and len(whole.slices) == 1
+        pd.testing.assert_frame_equal(sliced.pairs, whole.pairs)
+        pd.testing.assert_frame_equal(sliced.best, whole.best)
+        assert sliced.explanation(123) == whole.explanation(123)

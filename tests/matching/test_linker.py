@@ -1,5 +1,6 @@
 """link_period on SQLite and PostgreSQL: one link per loaded record, idempotent, decisions reused."""
 import csv
+import json
 
 from sqlalchemy import func, select
 
@@ -146,3 +147,34 @@ def test_a_lone_namesake_with_a_blank_id_links_to_its_household(ctx):
     assert (link["person_id"], link["household_id"]) == (lone["person_id"], lone["household_id"])
     below_auto = link["explanation"]["record_probability"] < ctx.settings["matching"]["auto_threshold"]
     assert bool(link["explanation"].get("sole_candidate")) == below_auto
+
+
+def test_pairs_in_slices_give_the_same_links_as_all_pairs_at_once(ctx):
+    _setup(ctx)
+    ctx.settings["matching"]["chunk_pairs"] = None
+    link_period(ctx, PERIOD)
+    # A rejected pair, so the pairs a reviewer excluded are found slice by slice too.
+    auto_link = _links(ctx)[("health", 2)]
+    with ctx.engine.connect() as conn:
+        link_id = conn.execute(select(Link.id).where(Link.record_id == auto_link["record_id"])).scalar()
+    decide(ctx, link_id, "reject", "reviewer1")
+    whole = link_period(ctx, PERIOD)
+    at_once = {k: dict(v) for k, v in _links(ctx).items()}
+    ctx.settings["matching"]["chunk_pairs"] = 7  # a slice of a record or two
+    sliced = link_period(ctx, PERIOD)
+    assert {k: dict(v) for k, v in _links(ctx).items()} == at_once
+    assert {k: v for k, v in sliced.items() if k != "seconds"} == {k: v for k, v in whole.items() if k != "seconds"}
+
+
+def test_explanations_are_encoded_as_json_dumps_would():
+    from matching.linker import _ExplanationEncoder
+
+    encode = _ExplanationEncoder()
+    head = {"prior_weight": -3.2, "terms": [{"comparison": "姓名", "weight": 1.5, "agreed": True}],
+            "match_weight": 9.0, "probability": 0.99}
+    for extra in ({}, {"text_zh": "姓名一致", "record_probability": 0.5, "ambiguous": True, "person_id": 7}):
+        expl = {**head, **extra}
+        assert encode(expl, 3) == json.dumps(expl)
+        assert encode(expl, 3) == json.dumps(expl)  # the second time from the pattern's cached head
+    assert encode({"decision": "accept", "person_id": 2}, None) == json.dumps({"decision": "accept", "person_id": 2})
+    assert encode({"terms": [], "prior_weight": 1}, 3) == json.dumps({"terms": [], "prior_weight": 1})

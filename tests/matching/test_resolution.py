@@ -83,3 +83,20 @@ def test_sole_candidate_threshold_outside_the_bands_is_refused():
 
     with pytest.raises(ValueError, match="sole_candidate_threshold"):
         LinkageSpec(comparisons=[], blocking_rules=[], sole_candidate_threshold=0.99)
+
+
+def test_compensated_sums_match_pandas_group_sum_to_the_last_bit():
+    import numpy as np
+
+    from matching.resolution import compensated_sums
+
+    rng = np.random.default_rng(5)
+    sizes = rng.integers(1, 60, 400)
+    labels = np.repeat(np.arange(len(sizes)), sizes)
+    values = rng.random((len(labels), 2)) ** 9 * 10.0 ** rng.integers(-8, 3, (len(labels), 1))
+    # Labels out of order, as the record posterior always gave them: pandas' Cython (Kahan) sum.
+    shuffled = np.lexsort((np.arange(len(labels)), rng.random(len(sizes))[labels]))
+    expected = pd.DataFrame(values[shuffled]).groupby(labels[shuffled]).sum().to_numpy()
+    starts = np.cumsum(sizes) - sizes
+    got = compensated_sums(values[np.sort(shuffled)], starts, sizes)
+    assert (got == expected).all()
