@@ -236,6 +236,8 @@ class DateComparison(Comparison):
         text = np.array([str(v) for v in vocabulary], dtype=str)
         months, _ = pd.factorize(np.array([t[: self.month_chars] for t in text], dtype=object))
         chars = text.view(np.uint32).reshape(len(text), text.dtype.itemsize // 4)
+        if chars.size and chars.max() < 256:
+            chars = chars.astype(np.uint8)  # ASCII dates: a quarter of the memory to gather per pair
         return text, months, chars, np.char.str_len(text)
 
     def _grade(self, lc: np.ndarray, rc: np.ndarray, tables: tuple) -> np.ndarray:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import logging
 import time
+from itertools import islice
+from typing import Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -32,7 +34,8 @@ def link_period(ctx, period: str) -> dict:
         persons = read_persons(conn)
         records["signature"] = signatures(vault, records) if len(records) else []
         decided = load_decisions(conn, records["signature"])
-    rows, stats = _link_rows(records, persons, spec, decided)
+    stats = {"auto": 0, "review": 0, "none": 0, ACCEPTED: 0, REJECTED: 0, "candidate_pairs": 0}
+    rows = _link_rows(records, persons, spec, decided, stats)
     with ctx.engine.begin() as conn:
         _replace_links(conn, period, records["record_id"].tolist(), rows)
     summary = {"period": period, "records": len(records), "persons": len(persons), **stats,
@@ -41,10 +44,15 @@ def link_period(ctx, period: str) -> dict:
     return summary
 
 
-def _link_rows(records: pd.DataFrame, persons: pd.DataFrame, spec, decided: dict) -> tuple[list, dict]:
-    stats = {"auto": 0, "review": 0, "none": 0, ACCEPTED: 0, REJECTED: 0, "candidate_pairs": 0}
+def _link_rows(records: pd.DataFrame, persons: pd.DataFrame, spec, decided: dict,
+               stats: dict) -> Iterator[dict]:
+    """The link row of every record (explanation as JSON text), counted in ``stats``.
+
+    Matching runs at once; rows are made as they are written, since a county's explanations
+    held all together would take several hundred MB.
+    """
     if records.empty:
-        return [], stats
+        return iter(())
     result: LinkResult | None = None
     picks = pd.DataFrame(index=range(len(records)), columns=["ri", "weight", "probability", "status",
                                                              "ambiguous", "pattern"])
@@ -53,14 +61,18 @@ def _link_rows(records: pd.DataFrame, persons: pd.DataFrame, spec, decided: dict
                              exclude=_rejected_pairs(records, persons, decided))
         stats["candidate_pairs"] = result.timings["candidate_pairs"]
         picks = result.best.set_index("li").reindex(range(len(records)))
+        result.slices.clear()  # every pair's levels: only the best pairs' patterns are needed now
     person_ids = persons["person_id"].to_numpy() if len(persons) else np.array([])
     household_ids = persons["household_id"].to_numpy() if len(persons) else np.array([])
+    return _rows(records, picks, result, person_ids, household_ids, spec, decided, stats)
+
+
+def _rows(records, picks, result, person_ids, household_ids, spec, decided, stats) -> Iterator[dict]:
     household_of = dict(zip(person_ids.tolist(), household_ids.tolist()))
     has = picks["ri"].notna().to_numpy()
     at = np.where(has, picks["ri"].fillna(0).to_numpy(), 0).astype(np.int64)
     persons_of = np.where(has, person_ids[at] if len(person_ids) else 0, 0).tolist()
     households_of = np.where(has, household_ids[at] if len(household_ids) else 0, 0).tolist()
-    rows = []
     encode = _ExplanationEncoder()
     for k, (record_id, sig, weight, prob, status, ambiguous, pattern) in enumerate(zip(
             records["record_id"].tolist(), records["signature"], picks["weight"].tolist(),
@@ -95,8 +107,7 @@ def _link_rows(records: pd.DataFrame, persons: pd.DataFrame, spec, decided: dict
                        explanation={**row["explanation"], "decision": ACCEPT, "person_id": person})
         stats[row["status"]] += 1
         row["explanation"] = encode(row.pop("explanation"), row.pop("pattern", None))
-        rows.append(row)
-    return rows, stats
+        yield row
 
 
 def _rejected_pairs(records: pd.DataFrame, persons: pd.DataFrame, decided: dict):
@@ -149,7 +160,7 @@ class _JsonText(TypeDecorator):
         return None
 
 
-def _replace_links(conn, period: str, record_ids: list[int], rows: list[dict]) -> None:
+def _replace_links(conn, period: str, record_ids: list[int], rows: Iterable[dict]) -> None:
     """Replace the period's links; ``rows`` carry their explanation as JSON text."""
     # Links of records that are no longer loaded (a superseded batch) go too.
     stale = select(FeedRecord.id).where(FeedRecord.period == period,
@@ -161,7 +172,9 @@ def _replace_links(conn, period: str, record_ids: list[int], rows: list[dict]) -
     # arrive encoded, so no JSON processing per row on the way in.
     now = utcnow()
     stmt = insert(Link).values(explanation=bindparam("explanation_json", type_=_JsonText()))
-    for start in range(0, len(rows), 5000):
-        conn.execute(stmt, [{**{k: v for k, v in row.items() if k != "explanation"},
-                             "explanation_json": row["explanation"], "created_at": now}
-                            for row in rows[start:start + 5000]])
+    rows = iter(rows)
+    while batch := list(islice(rows, 5000)):
+        for row in batch:
+            row["explanation_json"] = row.pop("explanation")
+            row["created_at"] = now
+        conn.execute(stmt, batch)
