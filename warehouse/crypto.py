@@ -72,8 +72,18 @@ def _aead(master: bytes, purpose: str) -> AESGCM:
 
 
 @lru_cache(maxsize=256)
-def _blind_key(master: bytes, purpose: str) -> bytes:
-    return _derive(master, f"blind/{purpose}")
+def _blind_pads(master: bytes, purpose: str) -> tuple:
+    """HMAC-SHA256 (RFC 2104) inner and outer states after the key block, copied per value.
+
+    hmac.new and hmac.digest look SHA-256 up in OpenSSL 3 on every call, which costs more
+    than hashing an ID; copying two ready hash states gives the same HMAC several times faster.
+    """
+    key = _derive(master, f"blind/{purpose}")
+    if len(key) > 64:  # SHA-256's block size; derived keys are 32 bytes
+        key = hashlib.sha256(key).digest()
+    block = key.ljust(64, b"\0")
+    return (hashlib.sha256(bytes(b ^ 0x36 for b in block)),
+            hashlib.sha256(bytes(b ^ 0x5C for b in block)))
 
 
 @dataclass
@@ -243,9 +253,11 @@ class Vault:
 
     def blind(self, purpose: str, value: str) -> str:
         """Keyed HMAC-SHA256 of a normalized value, for equality look-ups (128 bits, hex)."""
-        # hmac.digest is OpenSSL's one-shot C path: several times faster than hmac.new per value.
-        return hmac.digest(_blind_key(self.keyring.active, purpose), value.encode(),
-                           "sha256").hex()[:32]
+        inner, outer = _blind_pads(self.keyring.active, purpose)
+        inner, outer = inner.copy(), outer.copy()
+        inner.update(value.encode())
+        outer.update(inner.digest())
+        return outer.hexdigest()[:32]
 
     def typo_keys(self, parsed: ParsedId) -> tuple[str | None, ...]:
         """One blind key per masked window; an ID one typo away shares at least one."""
