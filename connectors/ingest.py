@@ -9,9 +9,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import uuid
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
 
 from sqlalchemy import insert, select, update
 
@@ -186,13 +190,15 @@ def load_sheet(ctx: Context, contract: Contract, period: str, sheet: Sheet, sour
         ).returning(FeedBatch.id)).scalar_one()
         base = {"batch_id": batch_id, "department": contract.department, "period": period,
                 "source_file": source_file}
-        records = _record_rows(plan, vault, base)
-        if records:
+        stored = 0
+        # In chunks: a whole feed's row dicts (and the driver's copies) need not be alive at once.
+        for records in _record_rows(plan, vault, base, int(cfg.get("write_chunk_rows", 20000))):
             conn.execute(insert(FeedRecord), records)
+            stored += len(records)
         bad = quarantine_rows(plan, base)
         if bad:
             conn.execute(insert(Quarantine), bad)
-        stored = len(records) + len(bad) + len(plan.merged)
+        stored += len(bad) + len(plan.merged)
         assert stored == plan.rows_read, f"{source_file}: {plan.rows_read} read, {stored} stored"
         older = conn.execute(select(FeedBatch.id).where(
             FeedBatch.department == contract.department, FeedBatch.period == period,
@@ -247,41 +253,66 @@ def field_columns(contract: Contract) -> tuple[list[str], list[str]]:
     return plain, ids
 
 
-def _record_rows(plan: FeedPlan, vault, base: dict) -> list[dict]:
+_PLAIN_KINDS = frozenset({str, int, float, bool, type(None)})
+
+
+def plain_column(column: pd.Series) -> list:
+    """``plain_value`` of every cell of a frame column, as a list."""
+    values = column.to_numpy(dtype=object, copy=True)  # may be a read-only view otherwise
+    if not set(map(type, values.tolist())) <= _PLAIN_KINDS:
+        return [plain_value(v) for v in values.tolist()]
+    # Plain Python values only: the missing ones are exactly None and float NaN.
+    values[pd.isna(values)] = None
+    return values.tolist()
+
+
+def new_uids(n: int) -> list[str]:
+    """``n`` random row uids, each what ``uuid.uuid4().hex`` gives, made in one batch."""
+    b = np.frombuffer(os.urandom(16 * n), dtype=np.uint8).reshape(n, 16).copy()
+    b[:, 6] = (b[:, 6] & 0x0F) | 0x40  # version 4
+    b[:, 8] = (b[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+    text = b.tobytes().hex()
+    return [text[i:i + 32] for i in range(0, 32 * n, 32)]
+
+
+def _record_rows(plan: FeedPlan, vault, base: dict, chunk_rows: int) -> Iterator[list[dict]]:
+    """The feed_records rows of the plan's loaded rows, ``chunk_rows`` at a time."""
     recs = plan.records
     frame = recs.frame
     plain, other_ids = field_columns(recs.contract)
     merged_into: dict[int, list[int]] = {}
     for dup, kept in plan.merged.items():
         merged_into.setdefault(kept, []).append(int(frame["source_row"].iat[dup]))
-    columns = {c: frame[c].to_numpy(dtype=object) for c in frame.columns}
+    wanted = {*plain, "source_row", NAME_FIELD, *ADDRESS_FIELDS, "township_id", "village_id"}
+    none = [None] * len(frame)
+    columns = {c: plain_column(frame[c]) if c in frame.columns else none for c in wanted}
     person_ids = recs.ids.get(IDENTITY_FIELD)
-
-    def col(name: str, pos: int) -> object:
-        return plain_value(columns[name][pos]) if name in columns else None
-
-    rows = []
-    for pos in plan.load:
-        uid = uuid.uuid4().hex
-        fields = {name: col(name, pos) for name in plain}
-        for name in other_ids:  # a guardian's ID: sealed in fields, with its blind index
-            fields.update(sensitive.sealed_pair(vault, sensitive.RESIDENT_ID, "feed_records",
-                                                f"fields.{name}_cipher", uid,
-                                                recs.ids[name][pos].cleaned))
-        raw = dict(recs.raw[pos])
-        if pos in merged_into:
-            raw["_merged_rows"] = merged_into[pos]
-        rows.append({
-            **base, "uid": uid, "source_row": col("source_row", pos),
-            "role": recs.contract.role, "name": col(NAME_FIELD, pos),
-            "township": col("township", pos), "village": col("village", pos),
-            "group_name": col("group_name", pos), "township_id": col("township_id", pos),
-            "village_id": col("village_id", pos), "record_hash": plan.hashes[pos],
-            "fields": fields, "raw": raw, "flags": recs.flags[pos],
-            **identity_columns(vault, "feed_records", uid,
-                               person_ids[pos] if person_ids is not None else None),
-        })
-    return rows
+    role = recs.contract.role
+    load = plan.load
+    for start in range(0, len(load), chunk_rows):
+        chunk = load[start:start + chunk_rows]
+        rows = []
+        for pos, uid in zip(chunk, new_uids(len(chunk))):
+            fields = {name: columns[name][pos] for name in plain}
+            for name in other_ids:  # a guardian's ID: sealed in fields, with its blind index
+                fields.update(sensitive.sealed_pair(vault, sensitive.RESIDENT_ID, "feed_records",
+                                                    f"fields.{name}_cipher", uid,
+                                                    recs.ids[name][pos].cleaned))
+            raw = recs.raw[pos]
+            if pos in merged_into:
+                raw = {**raw, "_merged_rows": merged_into[pos]}
+            rows.append({
+                **base, "uid": uid, "source_row": columns["source_row"][pos],
+                "role": role, "name": columns[NAME_FIELD][pos],
+                "township": columns["township"][pos], "village": columns["village"][pos],
+                "group_name": columns["group_name"][pos],
+                "township_id": columns["township_id"][pos],
+                "village_id": columns["village_id"][pos], "record_hash": plan.hashes[pos],
+                "fields": fields, "raw": raw, "flags": recs.flags[pos],
+                **identity_columns(vault, "feed_records", uid,
+                                   person_ids[pos] if person_ids is not None else None),
+            })
+        yield rows
 
 
 def quarantine_rows(plan: FeedPlan, base: dict) -> list[dict]:

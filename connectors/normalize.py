@@ -122,6 +122,11 @@ def _number(text: str) -> float | None:
 
 def parse_amount(text: str) -> Parsed:
     """A non-negative amount of yuan, rounded to fen."""
+    if text.isascii() and text.replace(".", "", 1).isdigit():
+        # Plain digits (most cells): what _number would find, without its regexes.
+        value = float(text)
+        if math.isfinite(value):
+            return round(value, 2), None
     value = _number(text)
     if value is None or value < 0:
         return None, BAD_AMOUNT
@@ -183,13 +188,21 @@ def parser_for(ftype: str, allowed: tuple[str, ...] = (), settings: dict | None 
     return table[ftype]
 
 
-def parse_column(cells: pd.Series, parser: Callable[[str], Parsed],
+def _texts(cells) -> np.ndarray:
+    """A column's cells as an object array of str (blank for missing cells)."""
+    arr = np.asarray(cells, dtype=object)
+    if all(type(v) is str for v in arr.tolist()):  # the reader's cells always are
+        return arr
+    return pd.Series(arr, dtype=object).fillna("").astype(str).to_numpy(dtype=object)
+
+
+def parse_column(cells: pd.Series | np.ndarray, parser: Callable[[str], Parsed],
                  blank_ok: bool) -> tuple[np.ndarray, np.ndarray]:
     """Values and reason codes (None where fine) for a column, parsing each distinct cell once."""
-    codes, uniques = pd.factorize(cells.fillna("").astype(str), use_na_sentinel=False)
+    codes, uniques = pd.factorize(_texts(cells), use_na_sentinel=False)
     vals = np.empty(len(uniques), dtype=object)
     errs = np.empty(len(uniques), dtype=object)
-    for k, u in enumerate(uniques):
+    for k, u in enumerate(uniques.tolist()):
         if is_blank(u):
             vals[k], errs[k] = None, (None if blank_ok else MISSING)
             continue
@@ -234,14 +247,24 @@ def parse_id(cell: str, excel_number: bool = False) -> IdCell:
     return IdCell(cleaned, parsed)
 
 
-def parse_ids(cells: pd.Series, excel_numbers: np.ndarray | None = None) -> np.ndarray:
+def parse_id_codes(cells: pd.Series | np.ndarray,
+                   excel_numbers: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, IdCells): each distinct (cell, stored-as-number) pair parsed once; row i is
+    ``uniques[codes[i]]``."""
+    text_codes, texts = pd.factorize(_texts(cells), use_na_sentinel=False)
+    texts = texts.tolist()
+    if excel_numbers is None or not excel_numbers.any():
+        parsed = np.empty(len(texts), dtype=object)
+        parsed[:] = [parse_id(t) for t in texts]
+        return text_codes, parsed
+    # A cell Excel held as a number parses differently from the same text: key on both.
+    codes, keys = pd.factorize(text_codes.astype(np.int64) * 2 + excel_numbers.astype(np.int64))
+    parsed = np.empty(len(keys), dtype=object)
+    parsed[:] = [parse_id(texts[k // 2], bool(k % 2)) for k in keys.tolist()]
+    return codes, parsed
+
+
+def parse_ids(cells: pd.Series | np.ndarray, excel_numbers: np.ndarray | None = None) -> np.ndarray:
     """IdCell per row, parsing each distinct (cell, stored-as-number) pair once."""
-    texts = cells.fillna("").astype(str).to_numpy()
-    nums = np.zeros(len(texts), dtype=bool) if excel_numbers is None else excel_numbers
-    keys = pd.Series([f"{int(n)}|{t}" for t, n in zip(texts, nums)])
-    codes, uniques = pd.factorize(keys, use_na_sentinel=False)
-    parsed = np.empty(len(uniques), dtype=object)
-    for k, key in enumerate(uniques):
-        flag, text = key.split("|", 1)
-        parsed[k] = parse_id(text, flag == "1")
+    codes, parsed = parse_id_codes(cells, excel_numbers)
     return parsed[codes]

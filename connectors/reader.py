@@ -158,6 +158,9 @@ def _read_excel(path: Path) -> Sheet:
     for i, row in enumerate(data):
         out = []
         for j, cell in enumerate(row):
+            if type(cell) is str:  # most cells: skip cell_text's type dispatch
+                out.append(cell.strip())
+                continue
             if isinstance(cell, (int, float)) and not isinstance(cell, bool) \
                     and abs(cell) >= BIG_NUMBER:
                 numeric.add((i, j))

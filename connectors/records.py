@@ -6,6 +6,7 @@ frame), and ``raw`` keeps the source cells with IDs and phones masked.
 from __future__ import annotations
 
 import re
+from itertools import zip_longest
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -57,7 +58,8 @@ class Records:
 
 def scrub(text: str) -> str:
     """A cell with any ID-like or mobile-like digit run masked."""
-    if not text or sum(c.isdigit() for c in text) < 7:
+    # len() first and map(): this runs once per distinct cell of every column of every feed.
+    if not text or len(text) < 7 or sum(map(str.isdigit, text)) < 7:
         return text
     text = _SECRET_ID.sub(lambda m: mask_id(m.group(0)), text)
     return _SECRET_PHONE.sub(lambda m: mask_phone(m.group(0)), text)
@@ -86,36 +88,51 @@ _WHAT = {
 }
 
 
-def _column_cells(located: Located, idx: int | None) -> pd.Series:
+def data_columns(located: Located) -> list[np.ndarray]:
+    """Every column of the data rows as an object array of cell text ('' where a row is short).
+
+    One transposition for the whole sheet: reading a column row by row costs a Python step
+    per cell, for every column of every field and of ``raw``.
+    """
     rows = located.sheet.rows
-    if idx is None:
-        return pd.Series([""] * len(located.data_rows), dtype=object)
-    return pd.Series([rows[i][idx] if idx < len(rows[i]) else "" for i in located.data_rows],
-                     dtype=object)
+    data = [rows[i] for i in located.data_rows]
+    width = max(len(located.headers), max(map(len, data), default=0))
+    columns = [np.array(c, dtype=object) for c in zip_longest(*data, fillvalue="")]
+    n = len(data)
+    columns += [np.full(n, "", dtype=object) for _ in range(width - len(columns))]
+    return columns
 
 
-def _raw_dicts(located: Located) -> list[dict]:
-    """Source cells per row, masked column by column (each distinct cell scrubbed once)."""
+def _shown_column(cells: np.ndarray, f: Field | None) -> np.ndarray:
+    """``_shown`` of every cell of a column, computed once per distinct cell."""
+    codes, uniques = pd.factorize(cells, use_na_sentinel=False)
+    return np.array([_shown(u, f) for u in uniques.tolist()], dtype=object)[codes]
+
+
+def _raw_dicts(located: Located, columns: list[np.ndarray],
+               masked: dict[int, np.ndarray]) -> list[dict]:
+    """Source cells per row, masked column by column (each distinct cell scrubbed once).
+
+    ``masked`` holds the already masked cells of ID columns (by column index).
+    """
     by_index = {idx: located.contract.field(name) for name, idx in located.mapping.items()}
-    columns: list[tuple[str, np.ndarray]] = []
+    names: list[str] = []
+    values: list[list] = []
     seen: set[str] = set()
-    for j, header in enumerate(located.headers):
-        key = header.strip() or f"col{j + 1}"
-        if key in seen:
-            key = f"{key}#{j + 1}"
-        seen.add(key)
-        cells = _column_cells(located, j)
-        codes, uniques = pd.factorize(cells, use_na_sentinel=False)
-        f = by_index.get(j)
-        shown = np.array([_shown(u, f) for u in uniques], dtype=object)
-        columns.append((key, shown[codes]))
-    width = max((len(located.sheet.rows[i]) for i in located.data_rows), default=0)
-    for j in range(len(located.headers), width):  # cells beyond the header still count
-        cells = _column_cells(located, j)
-        columns.append((f"col{j + 1}", np.array([scrub(c) for c in cells], dtype=object)))
-    names = [k for k, _ in columns]
-    return [dict(zip(names, vals)) for vals in zip(*(v for _, v in columns))] \
-        if columns else [{} for _ in located.data_rows]
+    for j, cells in enumerate(columns):
+        if j < len(located.headers):
+            key = located.headers[j].strip() or f"col{j + 1}"
+            if key in seen:
+                key = f"{key}#{j + 1}"
+            seen.add(key)
+        else:  # cells beyond the header still count
+            key = f"col{j + 1}"
+        shown = masked[j] if j in masked else _shown_column(cells, by_index.get(j))
+        names.append(key)
+        values.append(shown.tolist())
+    if not names:
+        return [{} for _ in located.data_rows]
+    return [dict(zip(names, row)) for row in zip(*values)]
 
 
 def build_records(located: Located, regions: RegionIndex | None, settings: dict) -> Records:
@@ -123,17 +140,23 @@ def build_records(located: Located, regions: RegionIndex | None, settings: dict)
     contract = located.contract
     sheet = located.sheet
     n = len(located.data_rows)
+    columns = data_columns(located)
     frame = pd.DataFrame(index=pd.RangeIndex(n))
     frame["source_row"] = [sheet.row_numbers[i] for i in located.data_rows]
-    recs = Records(located, frame, {}, _raw_dicts(located), {}, [[] for _ in range(n)])
+    recs = Records(located, frame, {}, [], {}, [[] for _ in range(n)])
     quarantine_ids = set(settings.get("quarantine_id_statuses", ()))
+    masked: dict[int, np.ndarray] = {}
     for f in contract.fields:
         idx = located.mapping.get(f.name)
         header = located.headers[idx] if idx is not None else f.headers[0]
-        cells = _column_cells(located, idx)
+        cells = columns[idx] if idx is not None else np.full(n, "", dtype=object)
         if f.type == "id":
-            numeric = np.array([(i, idx) in sheet.numeric for i in located.data_rows], dtype=bool)
-            _add_ids(recs, f, header, cells, normalize.parse_ids(cells, numeric), quarantine_ids)
+            stored_as_number = {i for i, j in sheet.numeric if j == idx}
+            numeric = np.fromiter((i in stored_as_number for i in located.data_rows),
+                                  dtype=bool, count=n)
+            shown = _add_ids(recs, f, header, cells, numeric, quarantine_ids)
+            if idx is not None:
+                masked[idx] = shown
             continue
         parser = normalize.parser_for(f.type, f.allowed, settings)
         values, errors = normalize.parse_column(cells, parser, f.blank_ok)
@@ -151,6 +174,8 @@ def build_records(located: Located, regions: RegionIndex | None, settings: dict)
             recs.add_problem(int(pos), Problem(reason, header,
                                                f"{header}={_shown(cells[pos], f)!s} {what}",
                                                f.name))
+    recs.raw = _raw_dicts(located, columns, masked)
+    del columns
     _resolve_places(recs, regions)
     if contract.after_normalize is not None:
         recs.frame = contract.after_normalize(recs.frame)
@@ -159,35 +184,50 @@ def build_records(located: Located, regions: RegionIndex | None, settings: dict)
 
 def _check_pattern(values: np.ndarray, errors: np.ndarray, pattern: str):
     rx = re.compile(pattern)
+    fits: dict[str, bool] = {}  # per distinct value: household numbers repeat per member
     for k, v in enumerate(values):
-        if v is not None and errors[k] is None and not rx.fullmatch(str(v)):
-            values[k], errors[k] = None, "bad_format"
+        if v is not None and errors[k] is None:
+            text = str(v)
+            ok = fits.get(text)
+            if ok is None:
+                ok = fits[text] = rx.fullmatch(text) is not None
+            if not ok:
+                values[k], errors[k] = None, "bad_format"
     return values, errors
 
 
-def _add_ids(recs: Records, f: Field, header: str, cells: pd.Series, parsed: np.ndarray,
-             quarantine_ids: set[str]) -> None:
-    """ID columns: status and masked form in the frame; bad ones quarantined or flagged."""
+def _add_ids(recs: Records, f: Field, header: str, cells: np.ndarray, numeric: np.ndarray,
+             quarantine_ids: set[str]) -> np.ndarray:
+    """ID columns: status and masked form in the frame; bad ones quarantined or flagged.
+
+    Everything is derived once per distinct cell and spread to the rows; returns the masked
+    cell of every row (what ``raw`` shows for the column).
+    """
+    codes, uniques = normalize.parse_id_codes(cells, numeric)
+    parsed = uniques[codes]
     recs.ids[f.name] = parsed
-    statuses = np.array([p.parsed.status for p in parsed], dtype=object)
+    shown_u = np.array([mask_id(p.cleaned) for p in uniques], dtype=object)
+    status_u = np.array([p.parsed.status for p in uniques], dtype=object)
+    statuses = status_u[codes]
     prefix = "id" if f.name == IDENTITY_FIELD else f.name
     recs.frame[f"{prefix}_status"] = statuses
     if f.name == IDENTITY_FIELD:
-        recs.frame["id_masked"] = [mask_id(p.cleaned) or None for p in parsed]
-        recs.frame["id_region"] = [p.parsed.region for p in parsed]
-        recs.frame["birth_date"] = [p.parsed.birth_date for p in parsed]
-        recs.frame["sex"] = [p.parsed.sex for p in parsed]
-    for pos, p in enumerate(parsed):
-        status = p.parsed.status
-        if status in (identity.OK,):
-            continue
+        # Lists, as pandas infers these columns' dtypes from lists.
+        recs.frame["id_masked"] = _spread([m or None for m in shown_u], codes)
+        for column, attr in (("id_region", "region"), ("birth_date", "birth_date"),
+                             ("sex", "sex")):
+            recs.frame[column] = _spread([getattr(p.parsed, attr) for p in uniques], codes)
+    shown = shown_u[codes]
+    for pos in np.flatnonzero(statuses != identity.OK).tolist():
+        status = statuses[pos]
         if status == identity.BLANK and f.name != IDENTITY_FIELD:
             continue  # another person's ID (a guardian's) may simply be absent
         if f.name == IDENTITY_FIELD and status in quarantine_ids:
-            recs.add_problem(pos, Problem(status, header,
-                                          f"{header}={mask_id(p.cleaned)} {status}", f.name))
+            recs.add_problem(pos, Problem(status, header, f"{header}={shown[pos]} {status}",
+                                          f.name))
         else:
             recs.flags[pos].append(status if f.name == IDENTITY_FIELD else f"{f.name}:{status}")
+    return shown
 
 
 def _resolve_places(recs: Records, regions: RegionIndex | None) -> None:
@@ -195,14 +235,32 @@ def _resolve_places(recs: Records, regions: RegionIndex | None) -> None:
     frame = recs.frame
     if "township" not in frame or "village" not in frame:
         return
-    t_ids, v_ids = [None] * len(frame), [None] * len(frame)
+    n = len(frame)
     if regions is not None and len(regions):
-        towns, villages = list(frame["township"]), list(frame["village"])
-        for pos, (t, v) in enumerate(zip(towns, villages)):
+        # Resolve each distinct (township, village) pair once: places repeat on every row.
+        pairs: dict[tuple, int] = {}
+        codes = np.fromiter((pairs.setdefault(key, len(pairs)) for key in
+                             zip(frame["township"].tolist(), frame["village"].tolist())),
+                            dtype=np.intp, count=n)
+        towns, villages, t_ids, v_ids, unknown = [], [], [], [], []
+        for t, v in pairs:
             tp, vp = regions.resolve(t, v)
-            towns[pos], villages[pos], t_ids[pos], v_ids[pos] = \
-                tp.name, vp.name, tp.region_id, vp.region_id
-            if (t and tp.region_id is None) or (v and vp.region_id is None):
-                recs.flags[pos].append(REGION_UNKNOWN)
-        frame["township"], frame["village"] = towns, villages
-    frame["township_id"], frame["village_id"] = t_ids, v_ids
+            towns.append(tp.name)
+            villages.append(vp.name)
+            t_ids.append(tp.region_id)
+            v_ids.append(vp.region_id)
+            unknown.append(bool((t and tp.region_id is None) or (v and vp.region_id is None)))
+        for pos in np.flatnonzero(np.array(unknown, dtype=bool)[codes]).tolist():
+            recs.flags[pos].append(REGION_UNKNOWN)
+        frame["township"], frame["village"] = _spread(towns, codes), _spread(villages, codes)
+        frame["township_id"] = _spread(t_ids, codes)
+        frame["village_id"] = _spread(v_ids, codes)
+    else:
+        frame["township_id"], frame["village_id"] = [None] * n, [None] * n
+
+
+def _spread(per_distinct: list, codes: np.ndarray) -> list:
+    """Values computed once per distinct key, as a list with one entry per row."""
+    holder = np.empty(len(per_distinct), dtype=object)
+    holder[:] = per_distinct
+    return holder[codes].tolist()

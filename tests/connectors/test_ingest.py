@@ -210,3 +210,43 @@ def test_a_hundred_thousand_row_feed(ctx, tmp_path):
     seconds = time.perf_counter() - started
     print(f"\n100,000-row feed on {ctx.engine.dialect.name}: {seconds:.1f}s")
     assert result.rows_loaded == 100_000
+
+
+def _stored(ctx, batch_id):
+    """A batch's records as comparable rows: everything but the random uid and ciphertexts."""
+    table = FeedRecord.__table__
+    with ctx.engine.connect() as conn:
+        recs = conn.execute(select(table).where(table.c.batch_id == batch_id)
+                            .order_by(table.c.source_row)).mappings().all()
+    skip = {"id", "uid", "batch_id", "id_cipher"}
+    return [{**{k: v for k, v in r.items() if k not in skip},
+             "fields": {k: v for k, v in r["fields"].items() if not k.endswith("_cipher")}}
+            for r in recs]
+
+
+def test_writing_in_chunks_stores_the_same_rows_as_one_batch(ctx, roster, tmp_path, monkeypatch):
+    from connectors import catalog
+    from connectors.ingest import load_sheet
+    from connectors.reader import read_sheet
+    from shouwang.context import Context
+
+    rows = f.feed_rows("education", PERSONS)
+    rows[4]["学籍状态"] = "不详"  # quarantined
+    rows.append(dict(rows[7]))  # merged into row 7
+    path = _land(tmp_path, "education", rows)
+    contract = catalog.contract_for("education")
+    whole = load_sheet(ctx, contract, "2026-10", read_sheet(path), path.name, "file", "a")
+    small = tmp_path / "settings.yaml"
+    small.write_text("ingest:\n  write_chunk_rows: 3\n", encoding="utf-8")
+    monkeypatch.setenv("SHOUWANG_CONFIG", str(small))
+    again = Context(warehouse=ctx.warehouse, home=ctx.home)  # settings are read once a context
+    assert again.settings["ingest"]["write_chunk_rows"] == 3
+    chunked = load_sheet(again, contract, "2026-10", read_sheet(path), path.name, "file", "b")
+    assert (chunked.rows_loaded, chunked.rows_quarantined, chunked.rows_merged) \
+        == (whole.rows_loaded, whole.rows_quarantined, whole.rows_merged) == (39, 1, 1)
+    first, second = _stored(ctx, whole.batch_id), _stored(ctx, chunked.batch_id)
+    assert len(first) == 39 and first == second
+    assert all(r["fields"]["guardian_id_index"] for r in first)
+    merged = [(r["source_row"], r["raw"]["_merged_rows"]) for r in first
+              if "_merged_rows" in r["raw"]]
+    assert merged == [(9, [42])]  # header row 1: data row 8 is row 9, the copy row 42
