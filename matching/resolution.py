@@ -152,14 +152,18 @@ def compensated_sums(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) 
     used, so probabilities stay the same to the last bit (pandas itself switches to pairwise
     sums when the group labels come sorted).
 
-    One step per position within a segment, over every segment that long (longest first).
+    One array step per position within a segment, over every segment that long (longest
+    first), while many are; the few longest segments' tails are then added one by one.
     """
     by_size = np.argsort(-sizes, kind="stable")
     descending = sizes[by_size]
     longer_than = np.searchsorted(-descending, -np.arange(int(descending[0]) if len(sizes) else 0), "left")
     total = np.zeros((len(sizes), values.shape[1]))
     compensation = np.zeros_like(total)
+    k = 0
     for k, active in enumerate(longer_than.tolist()):
+        if active < _FEW:
+            break
         seg = by_size[:active]
         y = values[starts[seg] + k] - compensation[seg]
         t = total[seg] + y
@@ -167,7 +171,23 @@ def compensated_sums(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) 
         c[c != c] = 0.0  # pandas resets a NaN compensation (an infinite value)
         compensation[seg] = c
         total[seg] = t
+    else:
+        return total
+    for g in by_size[:active].tolist():  # Python floats are the same IEEE doubles
+        for j in range(values.shape[1]):
+            acc, comp = float(total[g, j]), float(compensation[g, j])
+            for v in values[starts[g] + k: starts[g] + sizes[g], j].tolist():
+                y = v - comp
+                t = acc + y
+                comp = t - acc - y
+                if comp != comp:
+                    comp = 0.0
+                acc = t
+            total[g, j] = acc
     return total
+
+
+_FEW = 64  # below this many segments still open, a Python loop beats an array step
 
 
 def _greedy_both(li: np.ndarray, ri: np.ndarray, ranked: np.ndarray) -> np.ndarray:
