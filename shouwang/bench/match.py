@@ -5,9 +5,6 @@ import argparse
 import json
 import sys
 
-from shouwang.bench.datasets import LOADERS
-from shouwang.bench.measure import run_isolated
-from matching.evaluation import pair_metrics
 
 SYSTEMS = {
     "shouwang": "shouwang.bench.peer_shouwang:link",
@@ -32,6 +29,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(datasets: list[str], systems: list[str], auto_threshold: float,
         households: int | None = None) -> dict:
     """Every system on every dataset: ``{"datasets": {name: {system: figures}}}``."""
+    # Imported here: every `shouwang` command registers this one, and pandas costs ~1 s.
+    from matching.evaluation import pair_metrics
+    from shouwang.bench.datasets import LOADERS
+    from shouwang.bench.measure import run_isolated
+
     out: dict = {"datasets": {}}
     for name in datasets:
         data = LOADERS[name](households) if name == "county" else LOADERS[name]()
@@ -76,6 +78,7 @@ def public(result: dict) -> dict:
 
 def cmd_bench_match(ctx, args) -> int:
     """Run the matching benchmark and print a table or JSON."""
+    from shouwang.bench.datasets import LOADERS
     from shouwang.cli import UserError
 
     datasets = [d.strip() for d in args.datasets.split(",") if d.strip()]
