@@ -46,8 +46,10 @@ def signatures(vault: Vault, frame: pd.DataFrame) -> list[str]:
 
 def load_decisions(conn: Connection, sigs: Iterable[str]) -> dict[str, dict[int, str]]:
     """signature → {person_id: "accept"|"reject"} for the given signatures."""
-    wanted = sorted(set(sigs))
     out: dict[str, dict[int, str]] = {}
+    if conn.execute(select(MatchDecision.id).limit(1)).first() is None:
+        return out  # no reviewer has decided anything yet: skip a query per 900 signatures
+    wanted = sorted(set(sigs))
     for start in range(0, len(wanted), 900):
         chunk = wanted[start:start + 900]
         rows = conn.execute(
