@@ -86,6 +86,14 @@ def _blind_pads(master: bytes, purpose: str) -> tuple:
             hashlib.sha256(bytes(b ^ 0x5C for b in block)))
 
 
+def _hmac_hex(pads: tuple, value: str) -> str:
+    """The first 32 hex digits of HMAC-SHA256 from ``_blind_pads`` states."""
+    inner, outer = pads[0].copy(), pads[1].copy()
+    inner.update(value.encode())
+    outer.update(inner.digest())
+    return outer.hexdigest()[:32]
+
+
 @dataclass
 class Keyring:
     """The active master key plus older ones still able to open old ciphertexts.
@@ -253,11 +261,7 @@ class Vault:
 
     def blind(self, purpose: str, value: str) -> str:
         """Keyed HMAC-SHA256 of a normalized value, for equality look-ups (128 bits, hex)."""
-        inner, outer = _blind_pads(self.keyring.active, purpose)
-        inner, outer = inner.copy(), outer.copy()
-        inner.update(value.encode())
-        outer.update(inner.digest())
-        return outer.hexdigest()[:32]
+        return _hmac_hex(_blind_pads(self.keyring.active, purpose), value)
 
     def typo_keys(self, parsed: ParsedId) -> tuple[str | None, ...]:
         """One blind key per masked window; an ID one typo away shares at least one."""
@@ -268,11 +272,7 @@ class Vault:
             # "…000" is either Excel's zeroed tail or a typo in an ID that really ends in 000
             # (a valid one does): key the digits as written so both readings find the person.
             s = s + "000"
-        keys: list[str | None] = []
-        for i, (a, b) in enumerate(TYPO_WINDOWS):
-            if len(s) < 18 and b < 18:
-                # A mangled 15-digit prefix only still knows the window that masks its tail.
-                keys.append(None)
-                continue
-            keys.append(self.blind("resident_id/typo", f"{i}:{s[:a]}{s[b:18]}"))
-        return tuple(keys)
+        pads = _blind_pads(self.keyring.active, "resident_id/typo")
+        # A mangled 15-digit prefix only still knows the window that masks its tail.
+        return tuple(None if len(s) < 18 and b < 18 else _hmac_hex(pads, f"{i}:{s[:a]}{s[b:18]}")
+                     for i, (a, b) in enumerate(TYPO_WINDOWS))

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -402,7 +402,7 @@ def _person_chunk(vault, plan: FeedPlan, cols: _Columns, span: range, households
         values = {"household_id": hid, "name": names[i], "relation": relations[i],
                   "labour_capacity": labour[i], "active": True, "last_seen_batch_id": batch}
         if old is None:
-            uid = uuid.uuid4().hex
+            uid = _uid()
             new.append({"uid": uid, "first_seen_batch_id": batch, **values,
                         **identity_columns(vault, "persons", uid, cell),
                         **_phone(vault, uid, phones[i])})
@@ -423,6 +423,14 @@ def _person_chunk(vault, plan: FeedPlan, cols: _Columns, span: range, households
             result.persons_updated += 1
             changed.append({"p_id": old.id, **values})
     return new, changed, touched
+
+
+def _uid() -> str:
+    """uuid.uuid4().hex without building a UUID object (a second per 364k persons)."""
+    b = bytearray(os.urandom(16))
+    b[6] = b[6] & 0x0F | 0x40  # version 4
+    b[8] = b[8] & 0x3F | 0x80  # RFC 4122 variant
+    return b.hex()
 
 
 def _phone(vault, uid: str, phone: str | None) -> dict:

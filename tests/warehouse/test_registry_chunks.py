@@ -138,3 +138,10 @@ def test_a_reload_marks_every_unchanged_person_seen_by_the_new_batch(ctx, tmp_pa
     with ctx.engine.connect() as conn:
         seen = set(conn.execute(select(Person.last_seen_batch_id)).scalars())
     assert seen == {again.batch_id}
+
+
+def test_person_uids_are_uuid4_hex():
+    for _ in range(200):
+        uid = registry._uid()
+        parsed = uuid.UUID(hex=uid)
+        assert (parsed.hex, parsed.version, parsed.variant) == (uid, 4, uuid.RFC_4122)
