@@ -39,8 +39,9 @@ def write_xlsx(figures: dict, path: Path) -> Path:
     write_table(wb.create_sheet("环比"), ["风险类型", f"上期 {f['previous_period']}", f"本期 {f['period']}", "变化"],
                 [[x["label"], x["previous"], x["current"], x["change"]] for x in f["trend"]],
                 [18, 14, 14, 10], title)
-    write_table(wb.create_sheet("逾期"), ["预警编号", "乡镇", "村", "户编号", "风险类型", "等级", "截止日期", "逾期工作日"],
-                [list(o.values()) for o in f["overdue"]], [17, 12, 12, 20, 14, 12, 12, 10], title)
+    write_table(wb.create_sheet("逾期"), ["预警编号", "乡镇", "村", "户编号", "风险类型", "等级", "截止日期", "逾期工作日",
+                                      "上报县级日期"],
+                [list(o.values()) for o in f["overdue"]], [17, 12, 12, 20, 14, 12, 12, 10, 12], title)
     write_table(wb.create_sheet("规模性预警"), ["乡镇", "村", "风险类型", "户数"],
                 [list(a.values()) for a in f["alerts"]], [14, 14, 16, 8], title)
     write_table(wb.create_sheet("部门报送"),

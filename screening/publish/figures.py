@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from screening.alerts import active_warnings
 from screening.calendar import working_days_between
-from screening.deadlines import as_utc
+from screening.deadlines import as_utc, local_date
 from screening.rules import RuleSet
 from warehouse.models import Alert, FeedBatch, Household, PipelineEvent, VerificationTask, Warning
 
@@ -34,7 +34,7 @@ def digest_figures(session: Session, period: str, rules: RuleSet, settings: dict
         "totals": _totals(current, period, rules),
         "matrix": _matrix(current, rules),
         "trend": _trend(current, active_warnings(session, previous_period(period)), rules),
-        "overdue": _overdue(session, rules, today),
+        "overdue": _overdue(session, rules, settings, today),
         "alerts": _alerts(session, period, rules),
         "feeds": _feeds(session, period, rules),
         "timeliness": _timeliness(current, float(settings["sla"]["publish_within_hours"])),
@@ -75,9 +75,9 @@ def _trend(current: list[Warning], previous: list[Warning], rules: RuleSet) -> l
             for rt, label in rules.risk_types.items() if now[rt] or before[rt]]
 
 
-def _overdue(session: Session, rules: RuleSet, today: dt.date) -> list[dict]:
+def _overdue(session: Session, rules: RuleSet, settings: dict, today: dt.date) -> list[dict]:
     rows = session.execute(
-        select(Warning, Household.household_no)
+        select(Warning, Household.household_no, VerificationTask.escalated_at)
         .outerjoin(Household, Household.id == Warning.household_id)
         .outerjoin(VerificationTask, VerificationTask.warning_id == Warning.id)
         .where(Warning.status != "closed", Warning.due_date < today,
@@ -89,7 +89,9 @@ def _overdue(session: Session, rules: RuleSet, today: dt.date) -> list[dict]:
         "household_no": no or "线索", "risk_type": rules.risk_types.get(w.risk_type, w.risk_type),
         "level": rules.levels.get(w.level, {}).get("name", w.level),
         "due_date": w.due_date.isoformat(), "working_days_late": working_days_between(w.due_date, today),
-    } for w, no in rows]
+        # Set by the verification_sla DAG (shouwang.sla): blank until its daily run has seen it.
+        "escalated_on": local_date(escalated, settings).isoformat() if escalated else "",
+    } for w, no, escalated in rows]
 
 
 def _alerts(session: Session, period: str, rules: RuleSet) -> list[dict]:

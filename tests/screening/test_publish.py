@@ -124,3 +124,24 @@ def test_republishing_keeps_publication_times(ctx, county, tmp_path):
         again = {w.id: w.published_at for w in s.execute(select(Warning)).scalars()}
         events_again = s.execute(select(PipelineEvent).where(PipelineEvent.kind == "published")).scalars().all()
     assert again == first and len(events_again) == len(events) == 1
+
+
+def test_overdue_items_escalated_by_the_sla_run_show_in_the_digest(ctx, county, tmp_path):
+    from screening.deadlines import local_date
+    from shouwang.sla import escalate_overdue
+    from warehouse.models import VerificationTask
+
+    html_name, xlsx_name = digest_file_names(PERIOD)
+    folder = publish_period(ctx, PERIOD, tmp_path / "before")
+    (row,) = list(load_workbook(folder / xlsx_name)["逾期"].iter_rows(min_row=2, values_only=True))
+    assert row[0] == "W2026-09-00001" and row[8] is None  # not escalated yet
+    assert "待上报" in (folder / html_name).read_text(encoding="utf-8")
+    with session_scope(ctx.engine) as s:
+        s.execute(select(VerificationTask).join(Warning, Warning.id == VerificationTask.warning_id)
+                  .where(Warning.code == "W2026-09-00001")).scalar_one().due_date = dt.date(2026, 10, 9)
+    as_of = dt.datetime.now(dt.timezone.utc)
+    assert escalate_overdue(ctx, as_of)["escalated"] == 1
+    folder = publish_period(ctx, PERIOD, tmp_path / "after")
+    (row,) = list(load_workbook(folder / xlsx_name)["逾期"].iter_rows(min_row=2, values_only=True))
+    assert row[8] == local_date(as_of, ctx.settings).isoformat()  # the county's day, not UTC's
+    assert row[8] in (folder / html_name).read_text(encoding="utf-8")
