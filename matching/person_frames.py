@@ -96,10 +96,10 @@ def _spec_dict() -> dict:
 
 SETTING_KEYS = ("auto_threshold", "review_threshold", "prior_match_rate", "em_max_iterations",
                 "em_tolerance", "u_random_pairs", "seed", "ambiguity_margin",
-                "sole_candidate_threshold", "chunk_pairs")
+                "sole_candidate_threshold", "chunk_pairs", "max_block_pairs", "settled_skip_rules")
 
 
 def person_spec(settings: dict) -> LinkageSpec:
-    """The person linkage spec with thresholds and EM options from settings ``matching:``."""
+    """The person linkage spec with thresholds, EM and blocking options from settings ``matching:``."""
     section = settings.get("matching", {})
     return LinkageSpec.from_dict(_spec_dict(), {k: section[k] for k in SETTING_KEYS if k in section})

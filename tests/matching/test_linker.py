@@ -166,6 +166,36 @@ def test_pairs_in_slices_give_the_same_links_as_all_pairs_at_once(ctx):
     assert {k: v for k, v in sliced.items() if k != "seconds"} == {k: v for k, v in whole.items() if k != "seconds"}
 
 
+def _who(ctx) -> dict:
+    """Each record's linked person, household and band (probabilities move with EM's pairs)."""
+    return {k: (v["person_id"], v["household_id"], v["status"]) for k, v in _links(ctx).items()}
+
+
+def test_settled_ids_and_large_blocks_from_settings_prune_pairs_not_links(ctx):
+    _setup(ctx)
+    matching = ctx.settings["matching"]
+    typo_keys = ["id_key0", "id_key1", "id_key2"]
+    matching.update(settled_skip_rules=[], max_block_pairs=None)
+    full = link_period(ctx, PERIOD)
+    links = _who(ctx)
+    # The typo keys of an ID that matched exactly bring in only its near-miss neighbours.
+    matching["settled_skip_rules"] = typo_keys
+    settled = link_period(ctx, PERIOD)
+    assert settled["candidate_pairs"] < full["candidate_pairs"]
+    assert _who(ctx) == links
+    # Blocks over 20 pairs here are whole-village surname blocks: the IDs and the birth-date
+    # and township name keys still find everyone (on a county the cap is far larger).
+    matching.update(settled_skip_rules=[], max_block_pairs=20)
+    capped = link_period(ctx, PERIOD)
+    assert capped["candidate_pairs"] < full["candidate_pairs"]
+    assert _who(ctx) == links
+    matching["settled_skip_rules"] = typo_keys
+    both = link_period(ctx, PERIOD)
+    assert both["candidate_pairs"] < min(settled["candidate_pairs"], capped["candidate_pairs"])
+    assert _who(ctx) == links
+    assert {k: both[k] for k in ("auto", "review", "none")} == {k: full[k] for k in ("auto", "review", "none")}
+
+
 def test_explanations_are_encoded_as_json_dumps_would():
     from matching.linker import _ExplanationEncoder
 
