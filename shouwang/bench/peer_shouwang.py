@@ -22,7 +22,7 @@ def link(data: Dataset, auto_threshold: float | None = None) -> tuple[set, dict]
     result = link_frames(data.left, data.right, spec, group=group)
     got = result.linked()
     review = int((result.best["status"] == "review").sum())
-    notes = {"review_share": review / len(data.left), "candidate_pairs": len(result.pairs),
+    notes = {"review_share": review / len(data.left), "candidate_pairs": result.n_pairs,
              "em_iterations": result.params.iterations}
     return set(zip(data.left[data.left_key].to_numpy()[got["li"]],
                    data.right[data.right_key].to_numpy()[got["ri"]])), notes
