@@ -6,6 +6,7 @@ frame), and ``raw`` keeps the source cells with IDs and phones masked.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from itertools import zip_longest
 from dataclasses import dataclass, field
 
@@ -42,7 +43,7 @@ class Records:
     located: Located
     frame: pd.DataFrame  # canonical fields, source_row, id_status, id_masked, region ids
     ids: dict[str, np.ndarray]  # id field → IdCell per row (sensitive: never in the frame)
-    raw: list[dict]  # header → cell text, sensitive cells masked
+    raw: RawRows  # header → cell text per row, sensitive cells masked
     problems: dict[int, list[Problem]] = field(default_factory=dict)
     flags: list[list[str]] = field(default_factory=list)
 
@@ -109,8 +110,27 @@ def _shown_column(cells: np.ndarray, f: Field | None) -> np.ndarray:
     return np.array([_shown(u, f) for u in uniques.tolist()], dtype=object)[codes]
 
 
+class RawRows(Sequence):
+    """The masked source cells of each row as a dict, made when a row is asked for.
+
+    Kept as columns: a 364k-row roster loads without ``raw`` and would otherwise hold a dict
+    per row (about 1.7 KB each) for the few it quarantines.
+    """
+
+    def __init__(self, names: list[str], columns: list[list], rows: int):
+        self.names, self.columns, self.rows = names, columns, rows
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def __getitem__(self, pos):
+        if isinstance(pos, slice):
+            return [self[i] for i in range(*pos.indices(self.rows))]
+        return {name: col[pos] for name, col in zip(self.names, self.columns)}
+
+
 def _raw_dicts(located: Located, columns: list[np.ndarray],
-               masked: dict[int, np.ndarray]) -> list[dict]:
+               masked: dict[int, np.ndarray]) -> RawRows:
     """Source cells per row, masked column by column (each distinct cell scrubbed once).
 
     ``masked`` holds the already masked cells of ID columns (by column index).
@@ -129,10 +149,8 @@ def _raw_dicts(located: Located, columns: list[np.ndarray],
             key = f"col{j + 1}"
         shown = masked[j] if j in masked else _shown_column(cells, by_index.get(j))
         names.append(key)
-        values.append(shown.tolist())
-    if not names:
-        return [{} for _ in located.data_rows]
-    return [dict(zip(names, row)) for row in zip(*values)]
+        values.append(shown.tolist())  # Python str/None, as json and the tests expect
+    return RawRows(names, values, len(located.data_rows))
 
 
 def build_records(located: Located, regions: RegionIndex | None, settings: dict) -> Records:
