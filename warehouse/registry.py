@@ -86,6 +86,7 @@ def load_roster(ctx: Context, path: Path) -> RosterResult:
     except FeedError as e:
         failed = record_failure(ctx, catalog.ROSTER, period, path.name, checksum, e)
         return RosterResult(failed.batch_id, "failed", path.name, error=failed.error)
+    plan.release_cells()
     result = RosterResult(None, "loaded", path.name, plan.rows_read, len(plan.load),
                           len(plan.quarantine), len(plan.merged))
     with ctx.engine.begin() as conn:

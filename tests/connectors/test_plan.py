@@ -134,3 +134,17 @@ def test_validation_by_the_expectations_room_joins_the_quarantine():
     assert reasons[3] == "bad_enum"
     assert 2 in reasons  # found by the suite, not by the connector
     assert len(plan.load) + len(plan.quarantine) == 6
+
+
+def test_releasing_the_source_cells_keeps_raw_rows_lineage_and_accounting():
+    rows = f.feed_rows("medical_insurance", PERSONS)
+    rows[3]["个人自付"] = "约三千"
+    plan = _plan(rows, "medical_insurance")
+    raw = [plan.records.raw[pos] for pos in range(plan.rows_read)]
+    source_rows = plan.records.frame["source_row"].tolist()
+    plan.release_cells()
+    assert plan.located.sheet.rows == []
+    assert [plan.records.raw[pos] for pos in range(plan.rows_read)] == raw
+    assert raw[3]["个人自付"] == "约三千"  # the quarantined row's cells, as the quarantine shows them
+    assert plan.records.frame["source_row"].tolist() == source_rows
+    plan.check()
