@@ -10,7 +10,6 @@ import hashlib
 import logging
 import math
 import os
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -29,6 +28,7 @@ from connectors.regions import RegionIndex
 from connectors.sealing import identity_columns
 from shouwang.context import Context
 from warehouse import sensitive
+from warehouse.db import sqlite_page_cache
 from warehouse.models import FeedBatch, FeedRecord, PipelineEvent, Quarantine, utcnow
 
 log = logging.getLogger(__name__)
@@ -181,7 +181,7 @@ def load_sheet(ctx: Context, contract: Contract, period: str, sheet: Sheet, sour
                      docs_dir=docs_dir(ctx, period))
     for note in plan.notes:
         log.info("%s: %s", source_file, note)
-    with ctx.engine.begin() as conn, _page_cache(conn, cfg):
+    with ctx.engine.begin() as conn, sqlite_page_cache(conn, int(cfg.get("sqlite_cache_mb", 0))):
         batch_id = conn.execute(insert(FeedBatch).values(
             department=contract.department, period=period, source_file=source_file,
             source_kind=source_kind, checksum=checksum, encoding=sheet.encoding,
@@ -210,25 +210,6 @@ def load_sheet(ctx: Context, contract: Contract, period: str, sheet: Sheet, sour
     return IngestResult(batch_id, contract.department, period, "loaded", source_file,
                         plan.rows_read, len(plan.load), len(plan.quarantine), len(plan.merged),
                         plan.located.totals_dropped, superseded=list(older))
-
-
-@contextmanager
-def _page_cache(conn, cfg: dict) -> Iterator[None]:
-    """On SQLite, a page cache large enough for the feed's index pages while it is written.
-
-    feed_records has six indexes on random blind keys; with SQLite's default 2 MB cache every
-    insert re-reads index pages. The connection's own setting comes back afterwards.
-    """
-    mb = int(cfg.get("sqlite_cache_mb", 0))
-    if conn.dialect.name != "sqlite" or mb <= 0:
-        yield
-        return
-    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    conn.exec_driver_sql(f"PRAGMA cache_size=-{mb * 1024}")
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
 
 
 def record_failure(ctx: Context, department: str, period: str, source_file: str, checksum: str,

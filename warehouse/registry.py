@@ -11,8 +11,6 @@ import datetime as dt
 import logging
 import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -29,7 +27,7 @@ from connectors.regions import short_name
 from connectors.sealing import identity_columns
 from shouwang.context import Context
 from warehouse import sensitive
-from warehouse.db import in_chunks
+from warehouse.db import in_chunks, sqlite_page_cache
 from warehouse.models import (FeedBatch, Household, HouseholdHistory, Person, Quarantine, Region,
                               utcnow)
 
@@ -97,7 +95,7 @@ def load_roster(ctx: Context, path: Path) -> RosterResult:
             rows_quarantined=len(plan.quarantine), rows_merged=len(plan.merged),
             loaded_at=utcnow(), docs_path=plan.docs_path).returning(FeedBatch.id)).scalar_one()
         cols = _Columns(plan)
-        with _sqlite_page_cache(conn):
+        with sqlite_page_cache(conn, int(ingest_settings(ctx.settings).get("sqlite_cache_mb", 0))):
             places = _upsert_regions(conn, ctx, cols, result)
             households = _upsert_households(conn, cols, places, result)
             _upsert_persons(conn, vault, plan, cols, households, result)
@@ -274,26 +272,6 @@ def _append_history(conn, opened: dict[int, dict], gone: list[int], batch_id: in
 
 
 # --- persons -------------------------------------------------------------------------------
-
-# SQLite page cache while the roster is written. Each person enters seven indexes of random
-# 32-char keys (blind index, typo keys, phone, uid); with SQLite's default 2 MB cache a county's
-# indexes (~150 MB at 364k persons) no longer fit and every insert re-reads pages: 2-3x the time.
-ROSTER_CACHE_KIB = 256 * 1024
-
-
-@contextmanager
-def _sqlite_page_cache(conn) -> Iterator[None]:
-    """A page cache of ROSTER_CACHE_KIB on SQLite for the block, restored afterwards."""
-    if conn.dialect.name != "sqlite":
-        yield
-        return
-    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    conn.exec_driver_sql(f"PRAGMA cache_size = -{ROSTER_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
-
 
 # Persons are sealed and written this many at a time, so a county's worth of row dicts
 # (and SQLAlchemy's copies of them) is never held at once.

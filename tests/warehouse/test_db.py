@@ -7,7 +7,7 @@ from sqlalchemy.exc import DBAPIError
 
 from alembic.script import ScriptDirectory
 
-from warehouse.db import alembic_config, in_chunks, make_engine, migrate
+from warehouse.db import alembic_config, in_chunks, make_engine, migrate, sqlite_page_cache
 from warehouse.models import Base
 
 HEAD = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
@@ -49,3 +49,18 @@ def test_in_chunks_keeps_every_value_within_the_limit():
     assert [len(p) for p in parts] == [10_000, 10_000, 5_001]
     assert set().union(*parts) == values
     assert list(in_chunks([])) == []
+
+
+def test_the_bulk_write_page_cache_is_sqlites_only_and_restored(warehouse_url):
+    engine = make_engine(warehouse_url)
+    with engine.begin() as conn:
+        if conn.dialect.name != "sqlite":
+            with sqlite_page_cache(conn, 256):  # nothing to do, nothing sent
+                assert conn.execute(text("SELECT 1")).scalar() == 1
+            return
+        before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        with sqlite_page_cache(conn, 256):
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -256 * 1024
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == before
+        with sqlite_page_cache(conn, 0):
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == before
