@@ -6,10 +6,10 @@ department and period supersedes the old batch. Feed-level problems stop that fe
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import math
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -29,7 +29,8 @@ from connectors.sealing import identity_columns
 from shouwang.context import Context
 from warehouse import sensitive
 from warehouse.db import sqlite_page_cache
-from warehouse.models import FeedBatch, FeedRecord, PipelineEvent, Quarantine, utcnow
+from warehouse.models import (FeedBatch, FeedRecord, PipelineEvent, Quarantine, new_uids,
+                              utcnow)
 
 log = logging.getLogger(__name__)
 UNKNOWN = "unknown"
@@ -254,26 +255,17 @@ def field_columns(contract: Contract) -> tuple[list[str], list[str]]:
     return plain, ids
 
 
-_PLAIN_KINDS = frozenset({str, int, float, bool, type(None)})
+_PLAIN_KINDS = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
 
 
-def plain_column(column: pd.Series) -> list:
-    """``plain_value`` of every cell of a frame column, as a list."""
-    values = column.to_numpy(dtype=object, copy=True)  # may be a read-only view otherwise
+def plain_column(column: pd.Series | np.ndarray) -> list:
+    """``plain_value`` of every cell of a frame column (or an array of cells), as a list."""
+    values = np.array(column, dtype=object)  # a copy: to_numpy may give a read-only view
     if not set(map(type, values.tolist())) <= _PLAIN_KINDS:
         return [plain_value(v) for v in values.tolist()]
     # Plain Python values only: the missing ones are exactly None and float NaN.
     values[pd.isna(values)] = None
     return values.tolist()
-
-
-def new_uids(n: int) -> list[str]:
-    """``n`` random row uids, each what ``uuid.uuid4().hex`` gives, made in one batch."""
-    b = np.frombuffer(os.urandom(16 * n), dtype=np.uint8).reshape(n, 16).copy()
-    b[:, 6] = (b[:, 6] & 0x0F) | 0x40  # version 4
-    b[:, 8] = (b[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
-    text = b.tobytes().hex()
-    return [text[i:i + 32] for i in range(0, 32 * n, 32)]
 
 
 def _record_rows(plan: FeedPlan, vault, base: dict, chunk_rows: int) -> Iterator[list[dict]]:

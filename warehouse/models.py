@@ -6,7 +6,10 @@ Sensitive values (resident IDs, phones) appear only as ``*_cipher`` (AEAD token 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
+
+import numpy as np
 
 from sqlalchemy import (
     JSON,
@@ -26,6 +29,15 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 def _uid() -> str:
     return uuid.uuid4().hex
+
+
+def new_uids(n: int) -> list[str]:
+    """``n`` random row uids, each what ``uuid.uuid4().hex`` gives, made in one batch."""
+    b = np.frombuffer(os.urandom(16 * n), dtype=np.uint8).reshape(n, 16).copy()
+    b[:, 6] = (b[:, 6] & 0x0F) | 0x40  # version 4
+    b[:, 8] = (b[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+    text = b.tobytes().hex()
+    return [text[i:i + 32] for i in range(0, 32 * n, 32)]
 
 
 def utcnow() -> dt.datetime:

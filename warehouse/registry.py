@@ -7,9 +7,7 @@ monitored object when), and marks persons and households missing from it inactiv
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -19,7 +17,7 @@ from sqlalchemy import DateTime, bindparam, insert, select, update
 
 from connectors import catalog
 from connectors.errors import FeedError
-from connectors.ingest import (RECORD_PURPOSE, checksum_of, docs_dir, plain_value,
+from connectors.ingest import (RECORD_PURPOSE, checksum_of, docs_dir, plain_column,
                                quarantine_rows, record_failure)
 from connectors.plan import FeedPlan, ingest_settings, plan_feed
 from connectors.reader import read_sheet
@@ -29,7 +27,7 @@ from shouwang.context import Context
 from warehouse import sensitive
 from warehouse.db import in_chunks, sqlite_page_cache
 from warehouse.models import (FeedBatch, Household, HouseholdHistory, Person, Quarantine, Region,
-                              utcnow)
+                              new_uids, utcnow)
 
 log = logging.getLogger(__name__)
 HEAD = "户主"
@@ -135,21 +133,9 @@ class _Columns:
             if name not in self._frame.columns:
                 self._cache[name] = [None] * len(self.positions)
             else:
-                self._cache[name] = _plain_column(
+                self._cache[name] = plain_column(
                     self._frame[name].to_numpy(dtype=object)[self._load])
         return self._cache[name]
-
-
-# Types whose only non-JSON-safe value is a float NaN (``v != v``); anything else goes
-# through plain_value one cell at a time.
-_PLAIN_TYPES = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
-
-
-def _plain_column(values: np.ndarray) -> list:
-    """plain_value over a column, without a call per cell when its types allow."""
-    if set(map(type, values)) <= _PLAIN_TYPES:
-        return [None if v != v else v for v in values.tolist()]
-    return [plain_value(v) for v in values]
 
 
 # --- regions -------------------------------------------------------------------------------
@@ -370,6 +356,7 @@ def _person_chunk(vault, plan: FeedPlan, cols: _Columns, span: range, households
         "household_no", "name", "relation", "labour_capacity", "phone"))
     batch = result.batch_id
     new, changed, touched = [], [], []
+    uids = iter(new_uids(len(span)))  # one batch; stored persons leave theirs unused
     for i in span:
         cell = ids[cols.positions[i]]
         hid = households[nos[i]]
@@ -381,7 +368,7 @@ def _person_chunk(vault, plan: FeedPlan, cols: _Columns, span: range, households
         values = {"household_id": hid, "name": names[i], "relation": relations[i],
                   "labour_capacity": labour[i], "active": True, "last_seen_batch_id": batch}
         if old is None:
-            uid = _uid()
+            uid = next(uids)
             new.append({"uid": uid, "first_seen_batch_id": batch, **values,
                         **identity_columns(vault, "persons", uid, cell),
                         **_phone(vault, uid, phones[i])})
@@ -402,14 +389,6 @@ def _person_chunk(vault, plan: FeedPlan, cols: _Columns, span: range, households
             result.persons_updated += 1
             changed.append({"p_id": old.id, **values})
     return new, changed, touched
-
-
-def _uid() -> str:
-    """uuid.uuid4().hex without building a UUID object (a second per 364k persons)."""
-    b = bytearray(os.urandom(16))
-    b[6] = b[6] & 0x0F | 0x40  # version 4
-    b[8] = b[8] & 0x3F | 0x80  # RFC 4122 variant
-    return b.hex()
 
 
 def _phone(vault, uid: str, phone: str | None) -> dict:

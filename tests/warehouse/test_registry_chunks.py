@@ -13,7 +13,7 @@ from warehouse import identity, registry, sensitive
 from warehouse.crypto import Keyring, Vault
 from warehouse.db import migrate
 from warehouse.identity import make_id
-from warehouse.models import FeedBatch, Household, HouseholdHistory, Person, Region
+from warehouse.models import FeedBatch, Household, HouseholdHistory, Person, Region, new_uids
 
 VAULT = Vault(Keyring(active=b"k" * 32))
 RID = next(r for r in (make_id("500230", dt.date(1984, 7, 9), s, False) for s in range(200))
@@ -141,7 +141,8 @@ def test_a_reload_marks_every_unchanged_person_seen_by_the_new_batch(ctx, tmp_pa
 
 
 def test_person_uids_are_uuid4_hex():
-    for _ in range(200):
-        uid = registry._uid()
+    uids = new_uids(200)
+    assert len(set(uids)) == 200
+    for uid in uids:
         parsed = uuid.UUID(hex=uid)
         assert (parsed.hex, parsed.version, parsed.variant) == (uid, 4, uuid.RFC_4122)
