@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from matching.person_frames import record_frame
 from warehouse.crypto import Vault
+from warehouse.db import in_chunks
 from warehouse.models import MatchDecision, utcnow
 
 SIGNATURE_PURPOSE = "match_decision"
@@ -49,9 +50,7 @@ def load_decisions(conn: Connection, sigs: Iterable[str]) -> dict[str, dict[int,
     out: dict[str, dict[int, str]] = {}
     if conn.execute(select(MatchDecision.id).limit(1)).first() is None:
         return out  # no reviewer has decided anything yet: skip a query per 900 signatures
-    wanted = sorted(set(sigs))
-    for start in range(0, len(wanted), 900):
-        chunk = wanted[start:start + 900]
+    for chunk in in_chunks(sorted(set(sigs)), 900):
         rows = conn.execute(
             select(MatchDecision.record_signature, MatchDecision.person_id, MatchDecision.decision)
             .where(MatchDecision.record_signature.in_(chunk))

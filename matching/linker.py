@@ -17,6 +17,7 @@ from matching.engine import LinkResult, link_frames
 from matching.inference import AUTO, NONE
 from matching.person_frames import person_spec
 from matching.warehouse_frames import loaded_batch_ids, read_persons, read_records
+from warehouse.db import in_chunks
 from warehouse.models import FeedRecord, Link, utcnow
 
 log = logging.getLogger(__name__)
@@ -166,8 +167,8 @@ def _replace_links(conn, period: str, record_ids: list[int], rows: Iterable[dict
     stale = select(FeedRecord.id).where(FeedRecord.period == period,
                                         FeedRecord.batch_id.not_in(loaded_batch_ids(period)))
     conn.execute(delete(Link).where(Link.record_id.in_(stale)))
-    for start in range(0, len(record_ids), _CHUNK):
-        conn.execute(delete(Link).where(Link.record_id.in_(record_ids[start:start + _CHUNK])))
+    for part in in_chunks(record_ids, _CHUNK):
+        conn.execute(delete(Link).where(Link.record_id.in_(part)))
     # One timestamp for the run (the column default would call utcnow per row); explanations
     # arrive encoded, so no JSON processing per row on the way in.
     now = utcnow()
