@@ -127,7 +127,7 @@ def run_county(households: int, work: Path, cfg: dict, warehouse: str | None = N
     job = {"households": households, "period": cfg["period"], "seed": cfg["seed"],
            "county_dir": str(county_dir), "warehouse": url, "home": str(home),
            "rss_sample_seconds": cfg["rss_sample_seconds"], "profile_top": cfg["profile_top"],
-           "profile_dir": None}
+           "profile_dir": None, "feed_scale": cfg["feed_scale"]}
     timeout = cfg["stage_timeout_seconds"]
     generated = _stage(job, "generate", timeout, isolated)
     if profile:
@@ -158,7 +158,8 @@ def run_county(households: int, work: Path, cfg: dict, warehouse: str | None = N
     county = generated["counts"]["county"]
     run = {
         "households": county["households"], "persons": county["persons"],
-        "feed_rows": sum(county["feed_rows"].values()), "warehouse": dialect,
+        "feed_rows": sum(county["feed_rows"].values()), "feed_scale": cfg["feed_scale"],
+        "warehouse": dialect,
         "period": cfg["period"], "stages": ordered,
         "pipeline_seconds": round(pipeline_s, 2),
         "wall_seconds": round(time.perf_counter() - started, 2),
@@ -278,6 +279,10 @@ def cmd_bench_e2e(ctx, args) -> int:
     cfg = bench_settings()
     if args.period:
         cfg["period"] = args.period
+    if args.feed_scale is not None:
+        if not args.feed_scale > 0:
+            raise UserError(f"bench e2e: --feed-scale must be above 0, got {args.feed_scale}")
+        cfg["feed_scale"] = args.feed_scale
     try:
         result = run(sizes, cfg, Path(args.keep).resolve() if args.keep else None,
                      args.bench_warehouse, args.profile, not args.in_process)
@@ -307,4 +312,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="run the stages in this process: quicker start, peak memory only sampled")
     p.add_argument("--period", type=period_arg, default=None, metavar="YYYY-MM",
                    help="reporting month (default: e2e.yaml)")
+    p.add_argument("--feed-scale", type=float, default=None, metavar="F",
+                   help="multiply every feed's volume (default: e2e.yaml; 1 is about 2.8 feed rows "
+                        "a household, 0.4 about one, the issue's county)")
     p.set_defaults(func=cmd_bench_e2e)

@@ -97,7 +97,7 @@ def _generate(job: dict, ctx) -> dict:
     from shouwang.demo.generate import generate_county
 
     county = generate_county(job["households"], job["period"], Path(job["county_dir"]),
-                             seed=job["seed"])
+                             seed=job["seed"], feed_scale=job.get("feed_scale", 1.0))
     summary = county.summary()
     return {"rows": summary["persons"] + sum(summary["feed_rows"].values()), "county": summary}
 

@@ -14,7 +14,7 @@ def _generate(ctx, args) -> int:
     try:
         county = generate_county(
             args.households, args.period, Path(args.out), seed=args.seed, townships=args.townships,
-            as_of=args.as_of,
+            as_of=args.as_of, feed_scale=args.feed_scale,
         )
     except (ValueError, RuntimeError) as e:  # bad arguments or settings; xlwt missing
         raise UserError(f"generate: {e}") from e
@@ -51,5 +51,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--as-of", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
         help="no event dated after this day (default today; matters for the current month only)",
+    )
+    p.add_argument(
+        "--feed-scale", type=float, default=1.0, metavar="F",
+        help="multiply every feed's volume (default 1: about 2.8 feed rows a household; "
+        "0.36 gives about one)",
     )
     p.set_defaults(func=_generate)

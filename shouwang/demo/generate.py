@@ -6,6 +6,7 @@ part of the previous month's risk events on (see truth/ongoing.csv).
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 import time
@@ -66,6 +67,16 @@ def check_period(period: str) -> str:
     return period
 
 
+def scaled_volumes(cfg: dict, scale: float) -> dict:
+    """demo.yaml settings with every department's volume share times ``scale`` (a copy)."""
+    if scale == 1:
+        return cfg
+    out = copy.deepcopy(cfg)
+    for layout in out["departments"].values():
+        layout["volume"]["share"] = min(1.0, layout["volume"]["share"] * scale)
+    return out
+
+
 def generate_county(
     households: int,
     period: str,
@@ -73,11 +84,13 @@ def generate_county(
     seed: int = 1,
     townships: int | None = None,
     as_of: dt.date | None = None,
+    feed_scale: float = 1.0,
 ) -> GeneratedCounty:
     """Write DIR/roster.csv, DIR/landing/<dept>_<period>.<ext> and DIR/truth/*.csv for a county.
 
     Event dates in the current month stop at `as_of` (default today); for past months the
-    files depend on the seed alone.
+    files depend on the seed alone. ``feed_scale`` multiplies every department's volume share
+    (a department never names a person twice, so a share stops at its whole pool).
     """
     started = time.perf_counter()
     check_period(period)
@@ -85,7 +98,9 @@ def generate_county(
         raise ValueError(f"households must be at least 20 (one villager group), got {households}")
     if townships is not None and not 1 <= townships <= 99:
         raise ValueError(f"townships must be between 1 and 99 (two digits of 户编号), got {townships}")
-    cfg = demo_settings()
+    if not feed_scale > 0:
+        raise ValueError(f"feed scale must be above 0, got {feed_scale}")
+    cfg = scaled_volumes(demo_settings(), feed_scale)
     county = config.settings()["county"]
     out = Path(out)
     landing = out / "landing"

@@ -18,7 +18,7 @@ from tests.pii import find_plaintext
 from warehouse.models import FeedBatch
 
 FIGURES = {"rows", "seconds", "rows_per_s", "peak_rss_mb"}
-RUN_KEYS = {"households", "persons", "feed_rows", "warehouse", "period", "stages",
+RUN_KEYS = {"households", "persons", "feed_rows", "feed_scale", "warehouse", "period", "stages",
             "pipeline_seconds", "wall_seconds", "validation_share", "peak_rss_mb", "memory",
             "targets_met"}
 
@@ -78,7 +78,7 @@ def test_in_process_run_on_sqlite_and_postgres(home, warehouse_url, tmp_path):
 
 def test_isolated_cli_run_prints_json_with_profiles(home, tmp_path, capsys):
     code = main(["bench", "e2e", "--households", "200", "--json", "--profile",
-                 "--keep", str(tmp_path)])
+                 "--keep", str(tmp_path), "--feed-scale", "0.5"])
     assert code == 0
     result = json.loads(capsys.readouterr().out)
     assert set(result) == {"machine", "runs", "curve", "targets"}
@@ -86,6 +86,7 @@ def test_isolated_cli_run_prints_json_with_profiles(home, tmp_path, capsys):
     (r,) = result["runs"]
     check_run(r, bench_settings())
     assert r["memory"].startswith("getrusage")
+    assert r["feed_scale"] == 0.5
     assert set(r["hot_spots"]) == {"roster", "ingest", "matching", "screening", "publishing"}
     assert all(s["own_s"] >= 0 and s["calls"] > 0 for spots in r["hot_spots"].values() for s in spots)
     assert sorted(p.name for p in (tmp_path / "households_200" / "profiles").iterdir()) == [
@@ -135,6 +136,7 @@ def test_a_warehouse_holding_data_is_refused(ctx):
     (["--persons", "ten"], "is not a comma list of whole numbers"),
     (["--households", "0"], "needs positive numbers"),
     (["--households", "200,400", "--warehouse", "sqlite:///x.db"], "--warehouse takes one size"),
+    (["--households", "200", "--feed-scale", "0"], "--feed-scale must be above 0"),
 ])
 def test_bad_arguments_are_one_line_errors(home, capsys, argv, message):
     assert main(["bench", "e2e", *argv]) == 1
@@ -143,6 +145,7 @@ def test_bad_arguments_are_one_line_errors(home, capsys, argv, message):
 
 @pytest.mark.bench
 @pytest.mark.parametrize("size", [["--persons", "10000"], ["--persons", "100000"],
+                                  ["--households", "100000", "--feed-scale", "0.4"],
                                   ["--households", "100000"]], ids=lambda a: "".join(a))
 def test_scale_run_reports_the_issue_targets(home, capsys, size):
     assert main(["bench", "e2e", *size, "--json"]) == 0

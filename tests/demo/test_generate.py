@@ -56,6 +56,21 @@ def test_counts_and_volumes(county):
     assert len(links) == sum(rows.values())
 
 
+def test_feed_scale_multiplies_every_feed_and_keeps_the_roster(county, tmp_path):
+    light = generate_county(HOUSEHOLDS, "2026-10", tmp_path / "light", seed=11, feed_scale=0.4)
+    assert light.roster.read_bytes() == county.roster.read_bytes()
+    assert set(light.feed_rows) == set(county.feed_rows)
+    # A scaled share of each feed's pool (planted risks, leads and floods come on top).
+    assert 0.3 < sum(light.feed_rows.values()) / sum(county.feed_rows.values()) < 0.5
+    assert light.feed_rows["medical_insurance"] == pytest.approx(
+        0.4 * county.feed_rows["medical_insurance"], rel=0.15)
+    assert len(truth(light, "links")) == sum(light.feed_rows.values())
+    heavy = generate_county(HOUSEHOLDS, "2026-10", tmp_path / "heavy", seed=11, feed_scale=5)
+    # No feed names a person twice: a whole pool is the most a share can reach.
+    assert heavy.feed_rows["education"] <= county.feed_rows["education"] * 1.1
+    assert heavy.feed_rows["medical_insurance"] > 3 * county.feed_rows["medical_insurance"]
+
+
 def test_roster_shape(county):
     roster = pd.read_csv(county.roster, dtype=str, keep_default_na=False)
     assert list(roster.columns) == [
@@ -96,6 +111,7 @@ def test_ages_follow_relations(county):
         ({"households": 100, "period": "2026-13"}, "YYYY-MM"),
         ({"households": 5, "period": "2026-10"}, "at least 20"),
         ({"households": 100, "period": "2026-10", "townships": 0}, "townships"),
+        ({"households": 100, "period": "2026-10", "feed_scale": 0}, "feed scale must be above 0"),
     ],
 )
 def test_bad_arguments_say_what_to_do(tmp_path, kwargs, message):
