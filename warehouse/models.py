@@ -57,10 +57,11 @@ class IdentityColumns:
     uid: Mapped[str] = mapped_column(String(32), default=_uid, unique=True)
     id_cipher: Mapped[str | None] = mapped_column(Text)
     id_index: Mapped[str | None] = mapped_column(String(32), index=True)
-    id_key0: Mapped[str | None] = mapped_column(String(32), index=True)
-    id_key1: Mapped[str | None] = mapped_column(String(32), index=True)
-    id_key2: Mapped[str | None] = mapped_column(String(32), index=True)
-    id_key3: Mapped[str | None] = mapped_column(String(32), index=True)
+    # Typo-tolerant keys: matching blocks on them in memory, so no index (migration 0004).
+    id_key0: Mapped[str | None] = mapped_column(String(32))
+    id_key1: Mapped[str | None] = mapped_column(String(32))
+    id_key2: Mapped[str | None] = mapped_column(String(32))
+    id_key3: Mapped[str | None] = mapped_column(String(32))
     id_status: Mapped[str | None] = mapped_column(String(32))
     id_region: Mapped[str | None] = mapped_column(String(6))
     birth_date: Mapped[dt.date | None] = mapped_column(Date)
@@ -165,7 +166,7 @@ class FeedRecord(IdentityColumns, Base):
     __table_args__ = (UniqueConstraint("batch_id", "source_row"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("feed_batches.id"), index=True)
-    department: Mapped[str] = mapped_column(String(32), index=True)
+    department: Mapped[str] = mapped_column(String(32))
     period: Mapped[str] = mapped_column(String(7), index=True)
     source_file: Mapped[str] = mapped_column(String(255))
     source_row: Mapped[int] = mapped_column(Integer)  # as a person sees it in Excel
@@ -177,7 +178,7 @@ class FeedRecord(IdentityColumns, Base):
     township_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     village_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     # Keyed digest of the raw row for exact duplicates in one load; not rotated (see keys.py).
-    record_hash: Mapped[str] = mapped_column(String(32), index=True)
+    record_hash: Mapped[str] = mapped_column(String(32))
     fields: Mapped[dict] = mapped_column(JSON, default=dict)
     raw: Mapped[dict] = mapped_column(JSON, default=dict)  # source cells, sensitive ones masked
     flags: Mapped[list] = mapped_column(JSON, default=list)  # e.g. ["id_excel_precision_lost"]
