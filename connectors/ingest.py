@@ -28,7 +28,7 @@ from connectors.regions import RegionIndex
 from connectors.sealing import identity_columns
 from shouwang.context import Context
 from warehouse import sensitive
-from warehouse.db import sqlite_page_cache
+from warehouse.db import bulk_insert, sqlite_page_cache
 from warehouse.models import (FeedBatch, FeedRecord, PipelineEvent, Quarantine, new_uids,
                               utcnow)
 
@@ -195,11 +195,10 @@ def load_sheet(ctx: Context, contract: Contract, period: str, sheet: Sheet, sour
         stored = 0
         # In chunks: a whole feed's row dicts (and the driver's copies) need not be alive at once.
         for records in _record_rows(plan, vault, base, int(cfg.get("write_chunk_rows", 20000))):
-            conn.execute(insert(FeedRecord), records)
+            bulk_insert(conn, FeedRecord.__table__, records)
             stored += len(records)
         bad = quarantine_rows(plan, base)
-        if bad:
-            conn.execute(insert(Quarantine), bad)
+        bulk_insert(conn, Quarantine.__table__, bad)
         stored += len(bad) + len(plan.merged)
         assert stored == plan.rows_read, f"{source_file}: {plan.rows_read} read, {stored} stored"
         older = conn.execute(select(FeedBatch.id).where(

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator, TypeVar
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import DateTime, create_engine, event, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -100,3 +100,52 @@ def sqlite_page_cache(conn, mb: int) -> Iterator[None]:
         yield
     finally:
         conn.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
+
+
+def bulk_insert(conn, table, rows: list[dict]) -> None:
+    """Insert rows that all have the same keys: COPY on psycopg 3, one driver executemany on
+    SQLite, Core's insert otherwise; the stored values are those Core's insert stores.
+
+    Core's insert processes every parameter of every row in Python (a third of a county's
+    person writes); here only columns whose type has a bind processor (JSON, and dates and
+    booleans on SQLite) are converted, by that same processor.
+    """
+    if not rows:
+        return
+    names = list(rows[0])
+    # Python-side column defaults (households.updated_at) that Core would have filled in.
+    defaults = [c for c in table.columns if c.name not in rows[0] and c.default is not None]
+    if defaults:
+        names += [c.name for c in defaults]
+        rows = [{**row, **{c.name: c.default.arg if c.default.is_scalar else c.default.arg(None)
+                           for c in defaults}} for row in rows]
+    dialect = conn.dialect
+    copy = dialect.name == "postgresql" and dialect.driver == "psycopg" and not any(
+        # COPY reads an aware datetime's text where a bound parameter converts it through the
+        # session time zone: stored values must not depend on the path.
+        isinstance(table.c[n].type, DateTime) for n in names)
+    if not copy and dialect.name != "sqlite":
+        conn.execute(insert(table), rows)
+        return
+    convert = []
+    for i, name in enumerate(names):
+        column_type = table.c[name].type
+        process = column_type.dialect_impl(dialect).bind_processor(dialect)
+        if process:  # JSON turns None into 'null' as Core does; other types keep NULL
+            convert.append((i, process, column_type.should_evaluate_none))
+    params = []
+    for row in rows:
+        values = [row[n] for n in names]
+        for i, process, evaluate_none in convert:
+            if values[i] is not None or evaluate_none:
+                values[i] = process(values[i])
+        params.append(tuple(values))
+    quote = dialect.identifier_preparer.quote
+    target = f"{dialect.identifier_preparer.format_table(table)} ({', '.join(map(quote, names))})"
+    if copy:  # in this connection's transaction
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {target} FROM STDIN") as stream:
+            for values in params:
+                stream.write_row(values)
+        return
+    conn.exec_driver_sql(f"INSERT INTO {target} VALUES ({', '.join('?' * len(names))})", params)

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import DateTime, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from connectors import catalog
 from connectors.errors import FeedError
@@ -25,7 +25,7 @@ from connectors.regions import short_name
 from connectors.sealing import identity_columns
 from shouwang.context import Context
 from warehouse import sensitive
-from warehouse.db import in_chunks, sqlite_page_cache
+from warehouse.db import bulk_insert, in_chunks, sqlite_page_cache
 from warehouse.models import (FeedBatch, Household, HouseholdHistory, Person, Quarantine, Region,
                               new_uids, utcnow)
 
@@ -224,7 +224,7 @@ def _upsert_households(conn, cols: _Columns, places: dict, result: RosterResult)
             if any(old[k] != values[k] for k in TRACKED) or not old["active"]:
                 opening[no] = values
     if new:
-        _bulk_insert(conn, Household.__table__, new)
+        bulk_insert(conn, Household.__table__, new)
     if changed:
         conn.execute(update(Household).where(Household.id == bindparam("b_id")), changed)
     result.households_added, result.households_updated = len(new), len(changed)
@@ -252,7 +252,7 @@ def _append_history(conn, opened: dict[int, dict], gone: list[int], batch_id: in
                                                     HouseholdHistory.valid_to.is_(None))
                      .values(valid_to=now))
     if opened:
-        _bulk_insert(conn, HouseholdHistory.__table__, [
+        bulk_insert(conn, HouseholdHistory.__table__, [
             {"household_id": hid, "valid_from": now, "roster_batch_id": batch_id,
              **{k: v[k] for k in TRACKED}} for hid, v in opened.items()])
 
@@ -284,7 +284,7 @@ def _upsert_persons(conn, vault, plan: FeedPlan, cols: _Columns, households: dic
             by_index, by_name, unindexed, result)
         seen.update(touched)
         if new:
-            _bulk_insert(conn, Person.__table__, new)
+            bulk_insert(conn, Person.__table__, new)
         # Rows differ in which columns change (phone, ID); group them by column set.
         groups: dict[tuple, list[dict]] = {}
         for c in changed:
@@ -302,49 +302,6 @@ def _upsert_persons(conn, vault, plan: FeedPlan, cols: _Columns, households: dic
         for part in in_chunks(gone):
             conn.execute(update(Person).where(Person.id.in_(part)).values(active=False))
     result.persons_deactivated = len(gone)
-
-
-def _bulk_insert(conn, table, rows: list[dict]) -> None:
-    """Insert rows that all have the same keys: COPY on psycopg 3, one driver executemany on
-    SQLite, Core's insert otherwise.
-
-    Core's insert processes every parameter of every row in Python (a third of a county's
-    person writes); here only columns whose type has a bind processor (dates, booleans) are
-    converted, by that same processor.
-    """
-    names = list(rows[0])
-    # Python-side column defaults (households.updated_at) that Core would have filled in.
-    defaults = [c for c in table.columns if c.name not in rows[0] and c.default is not None]
-    if defaults:
-        names += [c.name for c in defaults]
-        rows = [{**row, **{c.name: c.default.arg if c.default.is_scalar else c.default.arg(None)
-                           for c in defaults}} for row in rows]
-    dialect = conn.dialect
-    quote = dialect.identifier_preparer.quote
-    target = f"{dialect.identifier_preparer.format_table(table)} ({', '.join(map(quote, names))})"
-    timestamps = any(isinstance(table.c[n].type, DateTime) for n in names)
-    if dialect.name == "postgresql" and dialect.driver == "psycopg" and not timestamps:
-        # COPY adapts Python values itself and runs in this connection's transaction. (Not
-        # with timestamps: COPY reads an aware datetime's text, a bound parameter converts it
-        # through the session time zone, and stored values must not depend on the path.)
-        cursor = conn.connection.driver_connection.cursor()
-        with cursor.copy(f"COPY {target} FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row[n] for n in names])
-        return
-    if dialect.name != "sqlite":
-        conn.execute(insert(table), rows)
-        return
-    convert = [(i, p) for i, p in enumerate(
-        table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names) if p]
-    params = []
-    for row in rows:
-        values = [row[n] for n in names]
-        for i, process in convert:
-            if values[i] is not None:
-                values[i] = process(values[i])
-        params.append(tuple(values))
-    conn.exec_driver_sql(f"INSERT INTO {target} VALUES ({', '.join('?' * len(names))})", params)
 
 
 def _person_chunk(vault, plan: FeedPlan, cols: _Columns, span: range, households: dict,
