@@ -1,6 +1,8 @@
 """Link any two tables from a LinkageSpec: block, compare, train, predict, resolve."""
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -17,17 +19,68 @@ from matching.settings import LinkageSpec
 from matching.training import ModelParameters, comparers, packed_levels, train_on_patterns, unpack
 
 
+class PairSpill:
+    """A temporary file where slices' pairs wait between training and resolution, so memory
+    holds one slice at a time; the file goes when this object does (or on ``close``)."""
+
+    def __init__(self):
+        self._file = tempfile.TemporaryFile(prefix="shouwang-pairs-")
+        self._end = 0
+
+    def put(self, array: np.ndarray) -> tuple[int, np.dtype, int]:
+        """Append ``array``; where it lies, for ``get``."""
+        data = np.ascontiguousarray(array)
+        os.pwrite(self._file.fileno(), data.tobytes(), self._end)
+        at = (self._end, data.dtype, len(data))
+        self._end += data.nbytes
+        return at
+
+    def get(self, at: tuple[int, np.dtype, int]) -> np.ndarray:
+        """The array stored at ``at`` (read-only)."""
+        offset, dtype, n = at
+        nbytes = n * dtype.itemsize
+        data = os.pread(self._file.fileno(), nbytes, offset) if nbytes else b""
+        if len(data) != nbytes:
+            raise OSError(f"pair spill file: read {len(data)} of {nbytes} bytes at {offset}")
+        return np.frombuffer(data, dtype=dtype)
+
+    def close(self) -> None:
+        """Remove the file now."""
+        self._file.close()
+
+
 @dataclass
 class PairSlice:
     """The candidate pairs of left rows ``start`` to ``stop``, sorted by left then right row:
-    how many each left row has, their right rows and their packed levels (training.pack)."""
+    how many each left row has, their right rows and their packed levels (training.pack),
+    held in memory or in a ``PairSpill``."""
 
     start: int
     stop: int
     per_row: np.ndarray
-    ri: np.ndarray
-    codes: np.ndarray
     first_row: int  # position of the slice's first pair among all pairs
+    n: int  # pairs in the slice
+    _ri: np.ndarray | tuple
+    _codes: np.ndarray | tuple
+    _spill: PairSpill | None = None
+
+    @classmethod
+    def make(cls, start: int, stop: int, per_row: np.ndarray, ri: np.ndarray, codes: np.ndarray,
+             first_row: int, spill: PairSpill | None = None) -> "PairSlice":
+        """A slice of these pairs, written to ``spill`` if given."""
+        if spill is None:
+            return cls(start, stop, per_row, first_row, len(ri), ri, codes)
+        return cls(start, stop, per_row, first_row, len(ri), spill.put(ri), spill.put(codes), spill)
+
+    @property
+    def ri(self) -> np.ndarray:
+        """Right row of each pair."""
+        return self._ri if self._spill is None else self._spill.get(self._ri)
+
+    @property
+    def codes(self) -> np.ndarray:
+        """Packed levels of each pair."""
+        return self._codes if self._spill is None else self._spill.get(self._codes)
 
     @property
     def li(self) -> np.ndarray:
@@ -48,12 +101,20 @@ class LinkResult:
     group_values: np.ndarray | None = None  # the group column of the right rows
     group: str | None = None
     timings: dict = field(default_factory=dict)
+    spill: PairSpill | None = None  # where slices beyond spec.memory_pairs wait
     _explanations: dict = field(default_factory=dict, repr=False)  # per pattern, built once
 
     @property
     def n_pairs(self) -> int:
         """How many candidate pairs were scored."""
-        return sum(len(s.ri) for s in self.slices)
+        return sum(s.n for s in self.slices)
+
+    def release(self) -> None:
+        """Drop every candidate pair (memory and spill file); ``best`` and the model stay."""
+        self.slices.clear()
+        if self.spill is not None:
+            self.spill.close()
+            self.spill = None
 
     @property
     def gamma(self) -> np.ndarray:
@@ -85,7 +146,7 @@ class LinkResult:
         if part is None:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty.astype(np.int32), empty
-        pair_row = np.arange(part.first_row, part.first_row + len(part.ri), dtype=np.int64)
+        pair_row = np.arange(part.first_row, part.first_row + part.n, dtype=np.int64)
         return part.li, part.ri.astype(np.int64), part.codes, pair_row
 
     def _codes(self) -> np.ndarray:
@@ -93,7 +154,7 @@ class LinkResult:
 
     def explanation(self, pair_row: int) -> dict:
         """The explanation of candidate pair number ``pair_row`` (a position in ``pairs``)."""
-        part = next(s for s in self.slices if s.first_row <= pair_row < s.first_row + len(s.ri))
+        part = next(s for s in self.slices if s.first_row <= pair_row < s.first_row + s.n)
         return self.pattern_explanation(int(part.codes[pair_row - part.first_row]))
 
     def pattern_explanation(self, pattern: int, share_terms: bool = False) -> dict:
@@ -129,7 +190,8 @@ def link_frames(
     Pass ``params`` to score with an already trained model instead of training on this data.
     ``exclude(li, ri)`` marks pairs resolution must not use (a reviewer rejected them); they
     still train the model. Pairs are made, compared and resolved ``spec.chunk_pairs`` at a time
-    (a slice of left rows), keeping only each pair's packed levels in between.
+    (a slice of left rows), keeping only each pair's right row and packed levels in between:
+    in memory up to ``spec.memory_pairs`` pairs, beyond that in a temporary file.
     """
     left = left.reset_index(drop=True)
     right = right.reset_index(drop=True)
@@ -140,6 +202,7 @@ def link_frames(
     graders = comparers(spec, book)
     timings["blocking"] += time.perf_counter() - t0
     slices, seen, total = [], [], 0
+    spill = None
     for start, stop in blocker.slices(spec.chunk_pairs):
         t1 = time.perf_counter()
         li, ri = blocker.pairs(start, stop)
@@ -148,7 +211,9 @@ def link_frames(
         uniq, counts = distinct_counts(codes)
         seen.append((uniq, counts))
         per_row = np.bincount(li - start, minlength=stop - start).astype(np.int32)
-        slices.append(PairSlice(start, stop, per_row, ri.astype(np.int32), codes, total))
+        if spill is None and spec.memory_pairs is not None and total + len(ri) > spec.memory_pairs:
+            spill = PairSpill()
+        slices.append(PairSlice.make(start, stop, per_row, ri.astype(np.int32), codes, total, spill))
         total += len(ri)
         del li, ri
         t3 = time.perf_counter()
@@ -162,7 +227,7 @@ def link_frames(
     del book, graders, blocker
     t4 = time.perf_counter()
     result = LinkResult(pd.DataFrame(), params, spec, slices, patterns, match_weight(params, levels),
-                        right[group].to_numpy() if group else None, group)
+                        right[group].to_numpy() if group else None, group, spill=spill)
     result.best = _resolve_slices(result, exclude)
     t5 = time.perf_counter()
     timings.update(training=t4 - t3, predicting=t5 - t4, candidate_pairs=int(total))
@@ -189,7 +254,7 @@ def _resolve_slices(result: LinkResult, exclude: Exclude | None) -> pd.DataFrame
         li, ri, codes, pair_row = result._slice_arrays(part)
         keep = None if exclude is None else ~np.asarray(exclude(li, ri), dtype=bool)
         kept.append(keep)
-    n_pairs = sum(len(p.ri) if k is None else int(k.sum()) for p, k in zip(result.slices, kept))
+    n_pairs = sum(p.n if k is None else int(k.sum()) for p, k in zip(result.slices, kept))
     n_records = sum(int((p.per_row > 0).sum()) if k is None else len(np.unique(p.li[k]))
                     for p, k in zip(result.slices, kept))
     if not n_pairs:

@@ -62,7 +62,7 @@ def _link_rows(records: pd.DataFrame, persons: pd.DataFrame, spec, decided: dict
                              exclude=_rejected_pairs(records, persons, decided))
         stats["candidate_pairs"] = result.timings["candidate_pairs"]
         picks = result.best.set_index("li").reindex(range(len(records)))
-        result.slices.clear()  # every pair's levels: only the best pairs' patterns are needed now
+        result.release()  # every pair's levels: only the best pairs' patterns are needed now
     person_ids = persons["person_id"].to_numpy() if len(persons) else np.array([])
     household_ids = persons["household_id"].to_numpy() if len(persons) else np.array([])
     return _rows(records, picks, result, person_ids, household_ids, spec, decided, stats)

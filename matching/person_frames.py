@@ -96,7 +96,8 @@ def _spec_dict() -> dict:
 
 SETTING_KEYS = ("auto_threshold", "review_threshold", "prior_match_rate", "em_max_iterations",
                 "em_tolerance", "u_random_pairs", "seed", "ambiguity_margin",
-                "sole_candidate_threshold", "chunk_pairs", "max_block_pairs", "settled_skip_rules")
+                "sole_candidate_threshold", "chunk_pairs", "memory_pairs", "max_block_pairs",
+                "settled_skip_rules")
 
 
 def person_spec(settings: dict) -> LinkageSpec:

@@ -49,6 +49,9 @@ class LinkageSpec:
     # Candidate pairs made, compared and resolved at a time (a slice of left rows); bounds
     # memory on a large county (None: all at once). Results do not depend on it.
     chunk_pairs: int | None = 2_000_000
+    # Pairs held in memory between training and resolution (8 bytes each); the slices beyond
+    # wait in a temporary file (None: all in memory). Results do not depend on it.
+    memory_pairs: int | None = None
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -74,6 +77,8 @@ class LinkageSpec:
             raise ValueError(f"max_block_pairs must be a positive number of pairs, not {self.max_block_pairs}")
         if self.chunk_pairs is not None and self.chunk_pairs < 1:
             raise ValueError(f"chunk_pairs must be a positive number of pairs, not {self.chunk_pairs}")
+        if self.memory_pairs is not None and self.memory_pairs < 0:
+            raise ValueError(f"memory_pairs must be a number of pairs (0: all in a file), not {self.memory_pairs}")
         self.settled_skip_rules = tuple(self.settled_skip_rules)
         unknown = set(self.settled_skip_rules) - {r.name for r in self.blocking_rules}
         if unknown:

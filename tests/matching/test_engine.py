@@ -1,4 +1,6 @@
 """The generic engine links two plain DataFrames from a comparison spec, as for FEBRL4."""
+import os
+
 import numpy as np
 import pandas as pd
 
@@ -76,3 +78,16 @@ def test_pairs_in_slices_score_and_resolve_as_all_pairs_at_once():
         pd.testing.assert_frame_equal(sliced.pairs, whole.pairs)
         pd.testing.assert_frame_equal(sliced.best, whole.best)
         assert sliced.explanation(123) == whole.explanation(123)
+        # Slices past memory_pairs wait in a temporary file: the same pairs and links.
+        spilled = link_frames(left, right, LinkageSpec.from_dict(
+            {**spec, "chunk_pairs": 40, "memory_pairs": 100}), group="family")
+        on_disk = [s for s in spilled.slices if s._spill is not None]
+        assert spilled.spill is not None and 0 < len(on_disk) < len(spilled.slices)
+        pd.testing.assert_frame_equal(spilled.pairs, whole.pairs)
+        pd.testing.assert_frame_equal(spilled.best, whole.best)
+        np.testing.assert_array_equal(spilled.gamma, whole.gamma)
+        assert spilled.explanation(123) == whole.explanation(123)
+        path = f"/proc/self/fd/{spilled.spill._file.fileno()}"
+        spilled.release()
+        assert spilled.slices == [] and spilled.spill is None and spilled.n_pairs == 0
+        assert not os.path.exists(path)

@@ -164,6 +164,10 @@ def test_pairs_in_slices_give_the_same_links_as_all_pairs_at_once(ctx):
     sliced = link_period(ctx, PERIOD)
     assert {k: dict(v) for k, v in _links(ctx).items()} == at_once
     assert {k: v for k, v in sliced.items() if k != "seconds"} == {k: v for k, v in whole.items() if k != "seconds"}
+    ctx.settings["matching"]["memory_pairs"] = 0  # every slice waits in a temporary file
+    spilled = link_period(ctx, PERIOD)
+    assert {k: dict(v) for k, v in _links(ctx).items()} == at_once
+    assert {k: v for k, v in spilled.items() if k != "seconds"} == {k: v for k, v in whole.items() if k != "seconds"}
 
 
 def _who(ctx) -> dict:

@@ -29,6 +29,8 @@ def test_spec_from_dict_and_yaml_agree(tmp_path):
     ({"auto_threshold": 0.4, "review_threshold": 0.6}, "thresholds"),
     ({"treshold": 0.4}, "unknown linkage spec keys"),
     ({"max_block_pairs": 0}, "max_block_pairs"),
+    ({"chunk_pairs": 0}, "chunk_pairs must be a positive"),
+    ({"memory_pairs": -1}, "memory_pairs must be a number of pairs"),
 ])
 def test_bad_specs_raise_with_the_fix(bad, message):
     with pytest.raises(ValueError, match=message):
@@ -36,8 +38,10 @@ def test_bad_specs_raise_with_the_fix(bad, message):
 
 
 def test_person_spec_takes_bands_from_settings():
-    spec = person_spec({"matching": {"auto_threshold": 0.97, "review_threshold": 0.6}})
+    spec = person_spec({"matching": {"auto_threshold": 0.97, "review_threshold": 0.6,
+                                     "memory_pairs": 5}})
     assert (spec.auto_threshold, spec.review_threshold) == (0.97, 0.6)
+    assert spec.memory_pairs == 5
     assert any(r.columns == ("id_index",) for r in spec.blocking_rules)
 
 
