@@ -40,16 +40,35 @@ def read_persons(conn: Connection) -> pd.DataFrame:
     return person_frame(_frame(conn, stmt, cols))
 
 
-def _frame(conn: Connection, stmt, cols) -> pd.DataFrame:
-    """Rows as a frame: integer columns int64, the rest Python objects.
+def _frame(conn: Connection, stmt, cols, chunk_rows: int = 100_000) -> pd.DataFrame:
+    """Rows as a frame: integer columns int64, the rest Python objects, equal text one object.
 
     Plain tuples (a mapping per row costs more than the query), and object columns rather
     than pandas' Arrow strings, which every later step would convert back one value at a time.
+    Read ``chunk_rows`` at a time, and a value that repeats (a village, a sex, a birth date)
+    kept as one object, not one per row: a million-person roster's frame is then a third
+    smaller and never held twice.
     """
-    rows = conn.execute(stmt).all()
-    values = list(zip(*rows)) if rows else [()] * len(cols)
+    parts: dict[str, list] = {c.key: [] for c in cols}
+    canonical: dict[str, dict] = {c.key: {} for c in cols}
+    for rows in conn.execute(stmt).partitions(chunk_rows):
+        for col, vals in zip(cols, zip(*rows)):
+            parts[col.key].append(_shared(np.array(vals, dtype=object), canonical[col.key]))
+        del rows
     data = {}
-    for col, vals in zip(cols, values):
-        whole = isinstance(col.type, Integer) and None not in vals
-        data[col.key] = np.array(vals, dtype=np.int64) if whole else pd.Series(vals, dtype=object)
+    for col in cols:
+        vals = np.concatenate(parts.pop(col.key)) if parts[col.key] else np.zeros(0, dtype=object)
+        whole = isinstance(col.type, Integer) and not any(v is None for v in vals)
+        data[col.key] = vals.astype(np.int64) if whole else pd.Series(vals, dtype=object)
     return pd.DataFrame(data)
+
+
+def _shared(values: np.ndarray, canonical: dict) -> np.ndarray:
+    """``values`` with each value that repeats (here or in earlier chunks) one shared object."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) * 2 > len(values):  # mostly distinct (blind keys): nothing to share
+        return values
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[:-1] = [canonical.setdefault(v, v) for v in uniques.tolist()]
+    table[-1] = None
+    return table[codes]
