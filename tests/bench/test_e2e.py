@@ -145,8 +145,12 @@ def test_bad_arguments_are_one_line_errors(home, capsys, argv, message):
 
 @pytest.mark.bench
 @pytest.mark.parametrize("size", [["--persons", "10000"], ["--persons", "100000"],
+                                  # the issue's county: ~100,000 feed rows, then 2.8 a household
                                   ["--households", "100000", "--feed-scale", "0.4"],
-                                  ["--households", "100000"]], ids=lambda a: "".join(a))
+                                  ["--households", "100000"],
+                                  # matching's scale target: ~1M feed records x 1M persons
+                                  ["--households", "274725", "--feed-scale", "1.5"]],
+                         ids=lambda a: "".join(a))
 def test_scale_run_reports_the_issue_targets(home, capsys, size):
     assert main(["bench", "e2e", *size, "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
