@@ -249,11 +249,9 @@ def _resolve_slices(result: LinkResult, exclude: Exclude | None) -> pd.DataFrame
     """Resolve slice by slice (each left row's pairs lie in one slice) on arrays, making frame
     rows only for the best pairs; one-to-one on both sides needs every pair at once."""
     spec = result.spec
-    kept = []
-    for part in result.slices:
-        li, ri, codes, pair_row = result._slice_arrays(part)
-        keep = None if exclude is None else ~np.asarray(exclude(li, ri), dtype=bool)
-        kept.append(keep)
+    # Which pairs resolution may use (a slice is read back from a spill file only if needed).
+    kept = [None if exclude is None
+            else ~np.asarray(exclude(p.li, p.ri.astype(np.int64)), dtype=bool) for p in result.slices]
     n_pairs = sum(p.n if k is None else int(k.sum()) for p, k in zip(result.slices, kept))
     n_records = sum(int((p.per_row > 0).sum()) if k is None else len(np.unique(p.li[k]))
                     for p, k in zip(result.slices, kept))
