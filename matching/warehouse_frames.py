@@ -53,12 +53,15 @@ def _frame(conn: Connection, stmt, cols, chunk_rows: int = 100_000) -> pd.DataFr
     canonical: dict[str, dict] = {c.key: {} for c in cols}
     for rows in conn.execute(stmt).partitions(chunk_rows):
         for col, vals in zip(cols, zip(*rows)):
-            parts[col.key].append(_shared(np.array(vals, dtype=object), canonical[col.key]))
+            vals = np.array(vals, dtype=object)
+            # Integer columns become int64 below: nothing to share there.
+            parts[col.key].append(vals if isinstance(col.type, Integer)
+                                  else _shared(vals, canonical[col.key]))
         del rows
     data = {}
     for col in cols:
         vals = np.concatenate(parts.pop(col.key)) if parts[col.key] else np.zeros(0, dtype=object)
-        whole = isinstance(col.type, Integer) and not any(v is None for v in vals)
+        whole = isinstance(col.type, Integer) and not pd.isna(vals).any()
         data[col.key] = vals.astype(np.int64) if whole else pd.Series(vals, dtype=object)
     return pd.DataFrame(data)
 

@@ -87,8 +87,8 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 def sqlite_page_cache(conn, mb: int) -> Iterator[None]:
     """On SQLite, a page cache of ``mb`` MB for the block (bulk writes); restored afterwards.
 
-    Persons and feed_records carry six or seven indexes of random blind keys: with SQLite's
-    default 2 MB cache every insert re-reads index pages (2-3x the time at county scale).
+    Persons and feed_records carry indexes of random keys (uid, id_index; phone_index on
+    persons): with SQLite's default 2 MB cache every insert re-reads index pages.
     Other databases, or ``mb <= 0``: nothing changes.
     """
     if conn.dialect.name != "sqlite" or mb <= 0:

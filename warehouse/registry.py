@@ -100,8 +100,7 @@ def load_roster(ctx: Context, path: Path) -> RosterResult:
         del cols
         bad = quarantine_rows(plan, {"batch_id": result.batch_id, "department": catalog.ROSTER,
                                      "period": period, "source_file": path.name})
-        if bad:
-            conn.execute(insert(Quarantine), bad)
+        bulk_insert(conn, Quarantine.__table__, bad)
         conn.execute(update(FeedBatch).where(
             FeedBatch.department == catalog.ROSTER, FeedBatch.status == "loaded",
             FeedBatch.id != result.batch_id).values(status="superseded",
