@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from shouwang import __version__, config
+from shouwang.core import errors
 from shouwang.context import Context
 
 ROOMS = (
@@ -26,8 +27,7 @@ ROOMS = (
 )
 
 
-class UserError(Exception):
-    """An error the user can fix; printed without a traceback."""
+UserError = errors.UserError  # re-exported: the rooms raise it from shouwang.core.errors
 
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")

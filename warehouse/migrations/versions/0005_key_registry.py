@@ -1,0 +1,17 @@
+"""Placeholder: the key registry (issue 13, keys that refuse) is filled in here.
+
+Revision ID: 0005
+Revises: 0004
+"""
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
