@@ -10,6 +10,7 @@ import importlib
 import logging
 import re
 import sys
+import traceback
 from pathlib import Path
 
 from shouwang import __version__, config
@@ -85,8 +86,50 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(ctx, args) or 0)
     except UserError as e:
+        if args.verbose:
+            traceback.print_exc()
         print(f"shouwang: error: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("shouwang: stopped (Ctrl-C); run the same command again to finish", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001 - operators get one line; -v shows the traceback
+        if args.verbose:
+            traceback.print_exc()
+        print(f"shouwang: error: {unexpected(e)}", file=sys.stderr)
+        return 1
+
+
+# Failures an operator can act on although no room raised a UserError for them.
+_HINTS = (
+    ("database is locked", "another process is writing the SQLite warehouse; wait for it to "
+                           "finish, then run the command again"),
+    ("could not obtain lock", "another run holds the warehouse; wait for it, then run again"),
+    ("deadlock detected", "two runs collided on the warehouse; run the command again"),
+    ("could not connect", "the warehouse database is not reachable; check --warehouse / "
+                          "SHOUWANG_WAREHOUSE and that the server is running"),
+    ("connection refused", "the warehouse database is not reachable; check --warehouse / "
+                           "SHOUWANG_WAREHOUSE and that the server is running"),
+    ("no space left", "the disk is full; free space under SHOUWANG_HOME, then run again"),
+)
+
+
+def unexpected(error: BaseException) -> str:
+    """One masked line for an error no room explained: what happened and what to do."""
+    from sqlalchemy.exc import DBAPIError, StatementError
+
+    from warehouse.masking import mask_text
+
+    # A database error's text carries the statement's parameters (maybe an ID): keep only
+    # the driver's own first line.
+    cause = error.orig if isinstance(error, (DBAPIError, StatementError)) else error
+    first = (str(cause).strip().splitlines() or [""])[0]
+    what = mask_text(f"{type(cause).__name__}: {first}"[:300])
+    for needle, hint in _HINTS:
+        if needle in first.lower():
+            return f"{what} — {hint} (-v shows the details)"
+    return (f"{what} — this is unexpected: run the command again with -v and send the output "
+            "to the county data engineer")
 
 
 if __name__ == "__main__":
