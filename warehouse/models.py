@@ -276,6 +276,22 @@ class WarningEvidence(Base):
     rule: Mapped[str] = mapped_column(String(64))
 
 
+class WarningHistory(Base):
+    """Append-only: one row per change of a warning (opened, level, withdrawn, status), and why."""
+
+    __tablename__ = "warning_history"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    warning_id: Mapped[int] = mapped_column(ForeignKey("warnings.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    period: Mapped[str | None] = mapped_column(String(7))  # the screening run's, if any
+    # opened | updated | withdrawn | evidence_withdrawn | status
+    kind: Mapped[str] = mapped_column(String(24))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)  # words for people; never an ID or phone
+    actor: Mapped[str] = mapped_column(String(64))  # "screening", or the portal user
+
+
 class Alert(Base):
     """A regional (规模性) alert: many households with one risk type in one place and period."""
 
