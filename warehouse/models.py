@@ -360,3 +360,20 @@ class AuditLog(Base):
     object_id: Mapped[str | None] = mapped_column(String(64))
     township: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class KeyRecord(Base):
+    """A master key that seals rows here: its public id and a check value, never the key.
+
+    In use while ``retired_at`` is empty; a key with no ``activated_at`` is the target of a
+    rotation that has not finished (the pipeline refuses to run until it does or rolls back).
+    """
+
+    __tablename__ = "key_registry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(12), unique=True)
+    check_value: Mapped[str] = mapped_column(String(64))  # keyed digest of a fixed label
+    previous_key_id: Mapped[str | None] = mapped_column(String(12))  # a rollback's target
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    activated_at: Mapped[dt.datetime | None]
+    retired_at: Mapped[dt.datetime | None]
