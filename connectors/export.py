@@ -1,12 +1,12 @@
 """The quarantine of a period as CSV: what was not loaded, where it was and why."""
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from sqlalchemy import select
 
 from shouwang.context import Context
+from shouwang.core.outputs import write_csv_file
 from warehouse.models import FeedBatch, Quarantine
 
 COLUMNS = ("department", "source_file", "source_row", "reason", "column", "detail")
@@ -25,11 +25,5 @@ def quarantine_of(ctx: Context, period: str) -> list[tuple]:
 
 def write_quarantine_csv(ctx: Context, period: str, out: Path) -> int:
     """Write the period's quarantine (IDs already masked) to ``out``; returns the row count."""
-    rows = quarantine_of(ctx, period)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(COLUMNS)
-        writer.writerows(rows)
-    return len(rows)
+    # detail and source_file hold what a department typed: neutralized like every export.
+    return write_csv_file(Path(out), COLUMNS, quarantine_of(ctx, period))

@@ -1,13 +1,13 @@
 """The links export: one CSV line per loaded feed row of a period, linked or not."""
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from sqlalchemy import select
 
 from matching.linker import ACCEPTED, REJECTED
 from matching.warehouse_frames import loaded_batch_ids
+from shouwang.core.outputs import atomic_open, csv_writer
 from warehouse.models import FeedRecord, Link
 
 COLUMNS = ("department", "source_file", "source_row", "household_id", "score", "status")
@@ -27,8 +27,8 @@ def export_links(ctx, period: str, out: Path) -> dict:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     written = unlinked = 0
-    with ctx.engine.connect() as conn, out.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
+    with ctx.engine.connect() as conn, atomic_open(out, "w", newline="", encoding="utf-8") as f:
+        writer = csv_writer(f)  # source_file is a department's name for its file: neutralized
         writer.writerow(COLUMNS)
         for dept, source, row, household, prob, status in conn.execute(stmt):
             if status is None:

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 from typing import Iterable, Sequence
+
+from shouwang.core.outputs import write_csv_file
 
 _GROUPS: dict[int, argparse._SubParsersAction] = {}
 
@@ -19,14 +20,6 @@ def export_group(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
 
 
 def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
-    """Write an export: a header of ``columns``, then ``rows`` (UTF-8, no BOM); return the count."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    count = 0
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow(row)
-            count += 1
-    return count
+    """Write an export: a header of ``columns``, then ``rows`` (UTF-8, no BOM, formula-like text
+    neutralized, written atomically); return the count."""
+    return write_csv_file(path, columns, rows)

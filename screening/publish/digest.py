@@ -7,6 +7,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from openpyxl import Workbook
 
 from screening.publish.xlsx_format import write_table
+from shouwang.core.outputs import save_workbook
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -49,5 +50,4 @@ def write_xlsx(figures: dict, path: Path) -> Path:
                 [[d["label"], d["status"], d["arrived_at"], d["files"], d["rows_read"], d["rows_loaded"],
                   d["rows_quarantined"], d["failed"], d["notes"]] for d in f["feeds"]],
                 [10, 10, 18, 8, 8, 8, 8, 6, 40], title)
-    wb.save(path)
-    return path
+    return save_workbook(wb, path)

@@ -11,6 +11,7 @@ from screening.publish.listing import listed_warnings
 from screening.publish.township_lists import write_township_lists
 from screening.rules import load_rules
 from shouwang.context import Context
+from shouwang.core.outputs import atomic_write_text
 from warehouse.db import session_scope
 from warehouse.models import PipelineEvent, utcnow
 
@@ -41,7 +42,7 @@ def publish_period(ctx: Context, period: str, out_dir: Path) -> Path:
         figures = digest_figures(session, period, rules, ctx.settings, local_date(now, ctx.settings))
         lists = write_township_lists(listed, rules, period, folder)
         html_name, xlsx_name = digest_file_names(period)
-        (folder / html_name).write_text(render_html(figures), encoding="utf-8")
+        atomic_write_text(folder / html_name, render_html(figures))
         write_xlsx(figures, folder / xlsx_name)
         if fresh:
             session.add(PipelineEvent(kind="published", period=period,

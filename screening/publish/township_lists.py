@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from screening.publish.listing import HEADERS, WIDTHS, ListedWarning
 from screening.publish.xlsx_format import write_table
 from screening.rules import RuleSet
+from shouwang.core.outputs import add_sheet, save_workbook
 
 UNPLACED = "未注明乡镇"  # records whose address named no township: the county sorts them out
 _UNSAFE_IN_NAMES = re.compile(r'[\\/:*?"<>|\s]+')
@@ -33,11 +34,11 @@ def write_township_lists(listed: list[ListedWarning], rules: RuleSet, period: st
         wb = Workbook()
         wb.remove(wb.active)
         for level, info in rules.levels.items():
-            ws = wb.create_sheet(info["name"])
+            ws = add_sheet(wb, info["name"])  # level names come from the rules file
             rows = [i.cells(rules) for i in items if i.warning.level == level]
             write_table(ws, HEADERS, rows, WIDTHS,
                         title=f"{township} {period} {info['name']}核查清单（共 {len(rows)} 条）")
         path = folder / list_file_name(township, period)
-        wb.save(path)
+        save_workbook(wb, path)  # a crash keeps the previous list whole
         paths.append(path)
     return paths

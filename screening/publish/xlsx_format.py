@@ -8,6 +8,8 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from shouwang.core.outputs import append_row
+
 _THIN = Side(style="thin", color="808080")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -25,7 +27,7 @@ def write_table(ws: Worksheet, headers: Sequence[str], rows: Iterable[Sequence],
     border_id, wrap_id = wb._borders.add(BORDER), wb._alignments.add(WRAP)
     header = (wb._fonts.add(HEADER_FONT), wb._fills.add(HEADER_FILL), border_id,
               wb._alignments.add(HEADER_ALIGNMENT))
-    ws.append(list(headers))
+    append_row(ws, headers)
     for cell in ws[1]:
         style = cell._style if cell._style is not None else StyleArray()
         style.fontId, style.fillId, style.borderId, style.alignmentId = header
@@ -35,7 +37,7 @@ def write_table(ws: Worksheet, headers: Sequence[str], rows: Iterable[Sequence],
     width = len(headers)
     for row_idx, row in enumerate(rows, start=2):
         values = list(row)
-        ws.append(values)
+        append_row(ws, values)  # text stays text: a roster's "=..." never runs
         width = max(width, len(values))
         for col_idx in range(1, width + 1):
             cell = ws.cell(row=row_idx, column=col_idx)
