@@ -1,4 +1,5 @@
-"""Connector commands: `feeds check FILE`, `ingest --period --landing`, `export quarantine`."""
+"""Connector commands: `feeds check FILE`, `feeds accept BATCH`, `ingest --period --landing`,
+`export quarantine`."""
 from __future__ import annotations
 
 import argparse
@@ -20,6 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("file", type=Path)
     check.add_argument("--department", help="module or Chinese name, when the file name lacks it")
     check.set_defaults(func=cmd_check)
+    accept = feeds_sub.add_parser(
+        "accept", help="apply a held batch (far fewer rows than the loaded one it replaces)")
+    accept.add_argument("batch", metavar="BATCH", help="the held batch's id or file name")
+    accept.set_defaults(func=cmd_accept)
 
     ingest = sub.add_parser("ingest", help="load a period's department files from a landing folder")
     ingest.add_argument("--period", required=True, metavar="YYYY-MM")
@@ -143,23 +148,37 @@ def _print_plan(plan) -> None:
 def cmd_ingest(ctx, args) -> int:
     """Load every department file of the period in the landing folder; one line per file."""
     from connectors.errors import FeedError
-    from connectors.ingest import ingest_landing
+    from shouwang import pipeline
     from shouwang.cli import UserError
 
     from warehouse.crypto import KeyMissing
 
     period = _period(args.period)
     try:
-        results = ingest_landing(ctx, period, args.landing)
+        results = pipeline.ingest(ctx, period, args.landing)
     except (FeedError, KeyMissing) as e:
         raise UserError(str(e)) from None
     if not results:
         print(f"no files for {period} in {args.landing}")
     for r in results:
-        line = (f"{r.status:<9} {r.source_file}: read {r.rows_read}, loaded {r.rows_loaded}, "
-                f"quarantined {r.rows_quarantined}, merged {r.rows_merged}")
-        print(line if r.status != "failed" else f"{r.status:<9} {r.error}")
-    return 1 if any(r.status == "failed" for r in results) else 0
+        line = (f"{r['status']:<9} {r['source_file']}: read {r['rows_read']}, loaded "
+                f"{r['rows_loaded']}, quarantined {r['rows_quarantined']}, merged {r['rows_merged']}")
+        print(line if r["status"] != "failed" else f"{r['status']:<9} {r['error']}")
+        if r.get("note"):
+            print(f"{'':<9} {r['note']}")
+    return 1 if any(r["status"] == "failed" for r in results) else 0
+
+
+def cmd_accept(ctx, args) -> int:
+    """Apply a held batch: it becomes the loaded one and supersedes the batch it replaces."""
+    from connectors.corrections import accept
+
+    held = accept(ctx, args.batch)
+    print(f"accepted  {held.source_file} (batch {held.batch_id}, {held.department} {held.period}): "
+          f"{held.rows_read} rows now loaded"
+          + (f", {held.loaded_file} (batch {held.loaded_id}) superseded" if held.loaded_id else "")
+          + "; the next `shouwang run` (or screening_publish) re-screens and publishes the period")
+    return 0
 
 
 def cmd_export_quarantine(ctx, args) -> int:

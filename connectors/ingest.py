@@ -17,10 +17,12 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 
 from connectors import catalog
 from connectors.contract import ADDRESS_FIELDS, IDENTITY_FIELD, NAME_FIELD, Contract
+from connectors.corrections import (HELD, LOADED, current_batch, held_batches, should_hold,
+                                    supersede_others)
 from connectors.errors import FeedError
 from connectors.plan import FeedPlan, ingest_settings, plan_feed
 from connectors.reader import Sheet, read_sheet
@@ -29,6 +31,7 @@ from connectors.sealing import identity_columns
 from shouwang.context import Context
 from warehouse import sensitive
 from warehouse.db import bulk_insert, sqlite_page_cache
+from warehouse.lock import lock_feed
 from warehouse.models import (FeedBatch, FeedRecord, PipelineEvent, Quarantine, new_uids,
                               utcnow)
 
@@ -44,7 +47,7 @@ class IngestResult:
     batch_id: int | None
     department: str
     period: str
-    status: str  # loaded | unchanged | failed
+    status: str  # loaded | unchanged | held | failed
     source_file: str = ""
     rows_read: int = 0
     rows_loaded: int = 0
@@ -53,6 +56,7 @@ class IngestResult:
     rows_totals: int = 0  # 合计 rows dropped (not data, not counted in rows_read)
     error: str | None = None
     superseded: list[int] = field(default_factory=list)
+    note: str | None = None  # why a batch is held, and how to apply it
 
     def summary(self) -> dict:
         """The result as a plain dict (for logs, XCom and the CLI)."""
@@ -122,8 +126,32 @@ def ingest_landing(ctx: Context, period: str, landing_dir: Path) -> list[IngestR
     """Load every department file of ``period`` in ``landing_dir`` (oldest first)."""
     from connectors.sources import LandingSource
 
-    return [_ingest_path(ctx, p, period, name_needs_period=True)
-            for p in LandingSource(Path(landing_dir)).files(period)]
+    return [_ingest_feed(ctx, feed, period)
+            for feed in LandingSource(Path(landing_dir)).feeds(period)]
+
+
+def ingest_landed(ctx: Context, path: Path, period: str) -> IngestResult:
+    """Load one file of a landing folder (an Airflow mapped task): an error, loading nothing,
+    when another file of its department and month is there too."""
+    from connectors.sources import LandingSource
+
+    path = Path(path)
+    return _ingest_feed(ctx, LandingSource(path.parent).feed_of(path, period), period)
+
+
+def _ingest_feed(ctx: Context, feed, period: str) -> IngestResult:
+    if not feed.conflict:
+        return _ingest_path(ctx, feed.paths[0], period, name_needs_period=True)
+    names = [p.name for p in feed.paths]
+    listed = " and ".join([", ".join(names[:-1]), names[-1]])
+    count = "两个文件" if len(names) == 2 else f"{len(names)} 个文件"
+    label = catalog.contract_for(feed.department).label
+    error = FeedError(f"{feed.department} ({label}) {feed.period}: {count}: {listed}; keep one "
+                      "in the landing folder (move the other away) and run again; none was loaded",
+                      "duplicate_feed")
+    together = checksum_of("\n".join(checksum_of(p.read_bytes()) for p in feed.paths).encode())
+    return record_failure(ctx, feed.department, feed.period, " + ".join(names), together,
+                          error)
 
 
 def ingest_source(ctx: Context, source, period: str) -> IngestResult:
@@ -154,16 +182,27 @@ def ingest_sheet(ctx: Context, department: str, period: str, sheet: Sheet,
 
 def _already_loaded(ctx: Context, department: str, period: str,
                     checksum: str) -> IngestResult | None:
+    """A quick look before reading the file; `load_sheet` looks again under the feed's lock."""
     with ctx.engine.connect() as conn:
-        b = conn.execute(
-            select(FeedBatch.id, FeedBatch.source_file, FeedBatch.rows_read,
-                   FeedBatch.rows_loaded, FeedBatch.rows_quarantined, FeedBatch.rows_merged)
-            .where(FeedBatch.department == department, FeedBatch.period == period,
-                   FeedBatch.checksum == checksum, FeedBatch.status == "loaded")).first()
+        return _same_batch(conn, department, period, checksum)
+
+
+def _same_batch(conn, department: str, period: str, checksum: str) -> IngestResult | None:
+    """The loaded ("unchanged") or held batch with this checksum, else None."""
+    b = conn.execute(
+        select(FeedBatch.id, FeedBatch.source_file, FeedBatch.rows_read, FeedBatch.status,
+               FeedBatch.rows_loaded, FeedBatch.rows_quarantined, FeedBatch.rows_merged)
+        .where(FeedBatch.department == department, FeedBatch.period == period,
+               FeedBatch.checksum == checksum, FeedBatch.status.in_((LOADED, HELD)))
+        .order_by(FeedBatch.id.desc())).first()
     if b is None:
         return None
-    return IngestResult(b.id, department, period, "unchanged", b.source_file, b.rows_read,
-                        b.rows_loaded, b.rows_quarantined, b.rows_merged)
+    note = None
+    if b.status == HELD:
+        note = next(h.describe() for h in held_batches(conn, period) if h.batch_id == b.id)
+    return IngestResult(b.id, department, period, "unchanged" if b.status == LOADED else HELD,
+                        b.source_file, b.rows_read, b.rows_loaded, b.rows_quarantined,
+                        b.rows_merged, note=note)
 
 
 def docs_dir(ctx: Context, period: str) -> Path:
@@ -182,34 +221,52 @@ def load_sheet(ctx: Context, contract: Contract, period: str, sheet: Sheet, sour
                      docs_dir=docs_dir(ctx, period))
     for note in plan.notes:
         log.info("%s: %s", source_file, note)
-    with ctx.engine.begin() as conn, sqlite_page_cache(conn, int(cfg.get("sqlite_cache_mb", 0))):
-        batch_id = conn.execute(insert(FeedBatch).values(
-            department=contract.department, period=period, source_file=source_file,
-            source_kind=source_kind, checksum=checksum, encoding=sheet.encoding,
-            header_row=plan.located.header_row, status="loaded", rows_read=plan.rows_read,
-            rows_loaded=len(plan.load), rows_quarantined=len(plan.quarantine),
-            rows_merged=len(plan.merged), loaded_at=utcnow(), docs_path=plan.docs_path,
-        ).returning(FeedBatch.id)).scalar_one()
-        base = {"batch_id": batch_id, "department": contract.department, "period": period,
-                "source_file": source_file}
-        stored = 0
-        # In chunks: a whole feed's row dicts (and the driver's copies) need not be alive at once.
-        for records in _record_rows(plan, vault, base, int(cfg.get("write_chunk_rows", 20000))):
-            bulk_insert(conn, FeedRecord.__table__, records)
-            stored += len(records)
-        bad = quarantine_rows(plan, base)
-        bulk_insert(conn, Quarantine.__table__, bad)
-        stored += len(bad) + len(plan.merged)
-        assert stored == plan.rows_read, f"{source_file}: {plan.rows_read} read, {stored} stored"
-        older = conn.execute(select(FeedBatch.id).where(
-            FeedBatch.department == contract.department, FeedBatch.period == period,
-            FeedBatch.status == "loaded", FeedBatch.id != batch_id)).scalars().all()
-        if older:
-            conn.execute(update(FeedBatch).where(FeedBatch.id.in_(older))
-                         .values(status="superseded", superseded_by=batch_id))
-    return IngestResult(batch_id, contract.department, period, "loaded", source_file,
-                        plan.rows_read, len(plan.load), len(plan.quarantine), len(plan.merged),
-                        plan.located.totals_dropped, superseded=list(older))
+    with ctx.engine.begin() as conn:
+        # The "same file?" check and the load in one transaction, one loader per feed at a time.
+        lock_feed(conn, contract.department, period)
+        done = _same_batch(conn, contract.department, period, checksum)
+        if done is not None:
+            return done
+        hold = should_hold(ctx.settings, plan.rows_read,
+                           current_batch(conn, contract.department, period))
+        with sqlite_page_cache(conn, int(cfg.get("sqlite_cache_mb", 0))):
+            batch_id = _write_batch(conn, contract, period, sheet, plan, vault, cfg, source_file,
+                                    source_kind, checksum, HELD if hold else LOADED)
+        older = [] if hold else supersede_others(conn, contract.department, period, batch_id)
+    result = IngestResult(batch_id, contract.department, period, HELD if hold else LOADED,
+                          source_file, plan.rows_read, len(plan.load), len(plan.quarantine),
+                          len(plan.merged), plan.located.totals_dropped, superseded=list(older))
+    if hold:
+        with ctx.engine.connect() as conn:
+            result.note = next(h.describe() for h in held_batches(conn, period)
+                               if h.batch_id == batch_id)
+        log.warning("%s", result.note)
+    return result
+
+
+def _write_batch(conn, contract: Contract, period: str, sheet: Sheet, plan: FeedPlan, vault,
+                 cfg: dict, source_file: str, source_kind: str, checksum: str,
+                 status: str) -> int:
+    """Insert the batch row, its records and its quarantine; the batch id."""
+    batch_id = conn.execute(insert(FeedBatch).values(
+        department=contract.department, period=period, source_file=source_file,
+        source_kind=source_kind, checksum=checksum, encoding=sheet.encoding,
+        header_row=plan.located.header_row, status=status, rows_read=plan.rows_read,
+        rows_loaded=len(plan.load), rows_quarantined=len(plan.quarantine),
+        rows_merged=len(plan.merged), loaded_at=utcnow(), docs_path=plan.docs_path,
+    ).returning(FeedBatch.id)).scalar_one()
+    base = {"batch_id": batch_id, "department": contract.department, "period": period,
+            "source_file": source_file}
+    stored = 0
+    # In chunks: a whole feed's row dicts (and the driver's copies) need not be alive at once.
+    for records in _record_rows(plan, vault, base, int(cfg.get("write_chunk_rows", 20000))):
+        bulk_insert(conn, FeedRecord.__table__, records)
+        stored += len(records)
+    bad = quarantine_rows(plan, base)
+    bulk_insert(conn, Quarantine.__table__, bad)
+    stored += len(bad) + len(plan.merged)
+    assert stored == plan.rows_read, f"{source_file}: {plan.rows_read} read, {stored} stored"
+    return batch_id
 
 
 def record_failure(ctx: Context, department: str, period: str, source_file: str, checksum: str,
@@ -236,13 +293,13 @@ def record_failure(ctx: Context, department: str, period: str, source_file: str,
 
 
 def plain_value(value: object) -> object:
-    """A JSON-safe Python value (no NaN, no numpy scalars)."""
-    if value is None:
+    """A JSON-safe Python value (no NaN or infinity, no pandas NA, no numpy scalars)."""
+    if value is None or value is pd.NA or value is pd.NaT:
         return None
     if hasattr(value, "item"):
         value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON (and PostgreSQL's json) has no NaN or Infinity
     return value
 
 
@@ -260,10 +317,13 @@ _PLAIN_KINDS = frozenset({str, int, float, bool, type(None), dt.date, dt.datetim
 def plain_column(column: pd.Series | np.ndarray) -> list:
     """``plain_value`` of every cell of a frame column (or an array of cells), as a list."""
     values = np.array(column, dtype=object)  # a copy: to_numpy may give a read-only view
-    if not set(map(type, values.tolist())) <= _PLAIN_KINDS:
+    kinds = set(map(type, values.tolist()))
+    if not kinds <= _PLAIN_KINDS:
         return [plain_value(v) for v in values.tolist()]
     # Plain Python values only: the missing ones are exactly None and float NaN.
     values[pd.isna(values)] = None
+    if float in kinds:  # JSON (and PostgreSQL's json) has no Infinity either
+        values[(values == math.inf) | (values == -math.inf)] = None
     return values.tolist()
 
 
@@ -278,6 +338,10 @@ def _record_rows(plan: FeedPlan, vault, base: dict, chunk_rows: int) -> Iterator
     wanted = {*plain, "source_row", NAME_FIELD, *ADDRESS_FIELDS, "township_id", "village_id"}
     none = [None] * len(frame)
     columns = {c: plain_column(frame[c]) if c in frame.columns else none for c in wanted}
+    for c in ("source_row", "township_id", "village_id"):
+        # Integer columns stay ints: a float (2.0) loads on SQLite but PostgreSQL's COPY
+        # refuses it for the whole feed.
+        columns[c] = [None if v is None else int(v) for v in columns[c]]
     person_ids = recs.ids.get(IDENTITY_FIELD)
     role = recs.contract.role
     load = plan.load

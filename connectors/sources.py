@@ -20,20 +20,36 @@ log = logging.getLogger(__name__)
 LANDING_SUFFIXES = (".csv", *EXCEL_SUFFIXES)
 
 
+@dataclass(frozen=True)
+class LandedFeed:
+    """The landed file(s) of one department and month; two or more is an error (keep one)."""
+
+    department: str | None  # module name; None when the name gives no known department
+    period: str | None  # from the file name; None when the name carries none
+    paths: tuple[Path, ...]
+
+    @property
+    def conflict(self) -> bool:
+        """True when more than one file claims this department and month."""
+        return len(self.paths) > 1
+
+
 @dataclass
 class LandingSource:
-    """Files named ``<dept>_<YYYY-MM>.<ext>`` in one folder."""
+    """Files named ``<dept>_<YYYY-MM>.<ext>`` in one folder: the one lister of the CLI and Airflow."""
 
     folder: Path
 
     def files(self, period: str) -> list[Path]:
         """This period's feed files, oldest first (so a correction lands after its original).
 
-        Files whose name carries no readable period are included so that they fail loudly
-        instead of being skipped; files of other periods are left for their own run.
+        Files whose name carries no readable period, or no known department, are included so
+        that they fail loudly instead of being skipped; files of other periods are left for
+        their own run; the roster (花名册*) is never a feed.
         """
         if not self.folder.is_dir():
-            raise FeedError(f"landing folder {self.folder} does not exist", "no_landing")
+            raise FeedError(f"landing folder {self.folder} does not exist; create it or give "
+                            "the folder the departments' files are dropped in", "no_landing")
         out = []
         for p in self.folder.iterdir():
             if p.name.startswith((".", "~$")) or not p.is_file():
@@ -41,18 +57,49 @@ class LandingSource:
             if p.suffix.lower() not in LANDING_SUFFIXES:
                 continue
             dept, file_period = catalog.parse_file_name(p.stem)
-            if _is_roster(dept):
+            if _is_roster(dept) or _is_roster(p.stem):
                 continue  # the roster is loaded by `registry load`, not as a feed
             if file_period in (None, period):
                 out.append(p)
         return sorted(out, key=lambda p: (p.stat().st_mtime, p.name))
 
+    def feeds(self, period: str) -> list[LandedFeed]:
+        """This period's files grouped by department and month (order of `files`)."""
+        groups: dict[tuple, list[Path]] = {}
+        for p in self.files(period):
+            dept, file_period = _department_of(p)
+            # A file whose name gives no department or no month is a group of its own.
+            key = (dept, file_period) if dept and file_period else (None, p.name)
+            groups.setdefault(key, []).append(p)
+        return [LandedFeed(_department_of(ps[0])[0], _department_of(ps[0])[1], tuple(ps))
+                for ps in groups.values()]
+
+    def feed_of(self, path: Path, period: str) -> LandedFeed:
+        """The landed feed ``path`` belongs to (with any other file of its department and month)."""
+        for feed in self.feeds(period):
+            if any(p.name == Path(path).name for p in feed.paths):
+                return feed
+        return LandedFeed(*_department_of(Path(path)), (Path(path),))
+
+
+def _department_of(path: Path) -> tuple[str | None, str | None]:
+    """(module name or None, period or None) of a landed file's name."""
+    name, file_period = catalog.parse_file_name(path.stem)
+    try:
+        return catalog.contract_for(name or "").department, file_period
+    except KeyError:
+        return None, file_period
+
 
 def _is_roster(name: str | None) -> bool:
-    try:
-        return catalog.contract_for(name or "").department == catalog.ROSTER
-    except KeyError:
+    """True for the roster's names (花名册, roster, …), alone or followed by _-space and more."""
+    if not name:
         return False
+    roster = catalog.contract_for(catalog.ROSTER)
+    head = name.strip().lower()
+    return any(head == n.lower() or head.startswith((f"{n.lower()}_", f"{n.lower()}-",
+                                                     f"{n.lower()} "))
+               for n in roster.names)
 
 
 @dataclass

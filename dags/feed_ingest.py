@@ -9,7 +9,10 @@ monthly backstop (`airflow.ingest_backstop_cron`) for last month's feeds. Pass
 2. `landed_feeds`: sensor on the landing folder (pulls from SFTP first when `airflow.sftp` is set).
 3. `ingest_feed`: one mapped task per file, keyed by department, period, checksum and data
    interval. A broken feed returns status "failed" (the connector records it for the digest)
-   and never blocks the others; a task that raises is isolated by mapping. A loaded feed
+   and never blocks the others; a task that raises is isolated by mapping. Two files of one
+   department and month fail together (neither loads); a file far smaller than the loaded
+   batch is "held" until `shouwang feeds accept`. Tasks hold the warehouse lock shared:
+   departments load in parallel, never during a CLI run. A loaded feed
    emits its department's **ingested asset**, which schedules `screening_publish`.
 4. `report_feeds`: once the month's feeds are due, records missing departments as "late".
 

@@ -58,12 +58,9 @@ def screening_publish():
         @task
         def publish(screened: dict) -> dict:
             from shouwang import orchestration as orch
-            from shouwang import pipeline
             from shouwang.context import Context
 
-            ctx = Context()
-            result = pipeline.publish(ctx, screened["period"], orch.out_dir(ctx))
-            orch.record_published(ctx, screened["period"])
+            result = orch.publish_and_record(Context(), screened["period"])
             return {"period": screened["period"], "folder": result["folder"]}
 
         return publish(screen(match(period)))

@@ -119,35 +119,36 @@ def feeds_due(ctx: Context, period: str, when: dt.datetime) -> bool:
 
 @dataclass(frozen=True)
 class LandedFile:
-    """One department file waiting in the landing folder; what a mapped ingest task receives."""
+    """One department feed waiting in the landing folder; what a mapped ingest task receives.
+
+    ``others`` names more files of the same department and month: the task then records the
+    conflict (loading none of them)."""
 
     path: str
     name: str
     department: str
     period: str
     checksum: str
+    others: tuple[str, ...] = ()
 
 
 def landed_files(landing: Path, period: str) -> list[dict]:
-    """The department feeds of ``period`` in ``landing`` (named as connectors.catalog reads
-    them, e.g. `医保_2026-10.xlsx`), sorted by name, with their checksums."""
-    from connectors.catalog import contract_for, parse_file_name
-    from connectors.ingest import checksum_of  # the same key the connector stores
+    """The feeds of ``period`` in ``landing`` as the CLI sees them (connectors.sources
+    LandingSource: the roster and files of other months left out, files whose name gives no
+    department or month kept so that they fail loudly), one per department, with checksums."""
+    from connectors.ingest import UNKNOWN, checksum_of  # the same key the connector stores
+    from connectors.sources import LandingSource
 
     check_period(period)
+    landing = Path(landing)
+    if not landing.is_dir():
+        return []  # the sensor keeps poking until the folder and a feed appear
     found = []
-    for path in sorted(Path(landing).glob("*")):
-        if not path.is_file() or path.name.startswith(".") or path.suffix == ".part":
-            continue
-        name, file_period = parse_file_name(path.stem)
-        if file_period != period:
-            continue
-        try:
-            dept = contract_for(name or "").department
-        except KeyError:
-            log.warning("landing: %s names no known department; skipped (rename it <dept>_<YYYY-MM>.<ext>)", path.name)
-            continue
-        found.append(asdict(LandedFile(str(path), path.name, dept, period, checksum_of(path.read_bytes()))))
+    for feed in LandingSource(landing).feeds(period):
+        first = feed.paths[0]
+        found.append(asdict(LandedFile(str(first), first.name, feed.department or UNKNOWN,
+                                       feed.period or period, checksum_of(first.read_bytes()),
+                                       tuple(p.name for p in feed.paths[1:]))))
     return found
 
 
@@ -333,6 +334,18 @@ def periods_to_publish(ctx: Context, requested: list[str] | None = None) -> list
         ).all())
     stale = {p for p, ids in batches.items() if (p, publication_key(ids)) not in done}
     return sorted(stale | {check_period(p) for p in requested or []})
+
+
+def publish_and_record(ctx: Context, period: str) -> dict:
+    """Publish ``period`` and mark it published, under one hold of the warehouse lock (a feed
+    loaded in between must not count as published)."""
+    from shouwang import pipeline
+    from warehouse.lock import warehouse_lock
+
+    with warehouse_lock(ctx):
+        result = pipeline.publish(ctx, period, out_dir(ctx))
+        record_published(ctx, period)
+    return result
 
 
 def record_published(ctx: Context, period: str, at: dt.datetime | None = None) -> bool:

@@ -33,14 +33,32 @@ def test_landed_files_finds_the_period_feeds_by_any_department_name(tmp_path):
     (tmp_path / "unknown_2026-10.csv").write_bytes(b"nobody sends this")
     (tmp_path / "education_2026-10.csv.part").write_bytes(b"still copying")
     (tmp_path / "notes.txt").write_text("hello")
+    (tmp_path / "花名册_2026-10.csv").write_bytes(b"the roster")
+    (tmp_path / "花名册_龙河镇.csv").write_bytes(b"a township's roster")
 
     found = orch.landed_files(tmp_path, "2026-10")
 
-    assert [(f["name"], f["department"], f["period"]) for f in found] == [
+    # The same files the CLI's LandingSource lists: an unknown department is kept so that its
+    # task fails loudly; the roster and other months are never feeds.
+    assert sorted((f["name"], f["department"], f["period"]) for f in found) == [
         ("medical_insurance_2026-10.xlsx", "medical_insurance", "2026-10"),
+        ("unknown_2026-10.csv", "unknown", "2026-10"),
         ("卫健_2026-10.csv", "health", "2026-10"),
     ]
-    assert found[1]["checksum"] == hashlib.sha256(b"a,b\n1,2\n").hexdigest()
+    health = next(f for f in found if f["department"] == "health")
+    assert health["checksum"] == hashlib.sha256(b"a,b\n1,2\n").hexdigest()
+    assert health["others"] == ()
+
+
+def test_landed_files_gives_two_files_of_one_department_as_one_feed(tmp_path):
+    (tmp_path / "卫健_2026-10.csv").write_bytes(b"first")
+    (tmp_path / "health_2026-10_更正.csv").write_bytes(b"second")
+
+    found = orch.landed_files(tmp_path, "2026-10")
+
+    assert len(found) == 1 and found[0]["department"] == "health"
+    assert sorted([found[0]["name"], *found[0]["others"]]) == ["health_2026-10_更正.csv",
+                                                               "卫健_2026-10.csv"]
 
 
 def test_landed_files_rejects_a_bad_period(tmp_path):
