@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from portal.errors import PortalError
 from portal.pages import render
+from portal.security import SecurityHeaders, check_origin, docs_paths
 from portal.web import LoginRequired, Portal
 
 HERE = Path(__file__).parent
@@ -19,8 +20,12 @@ def create_app(ctx) -> FastAPI:
     from portal.routes import api, county, login, township
 
     app = FastAPI(title="守望 Shouwang 核实门户 API", version="1",
-                  description="乡镇核实队列与县级接口。页面不在此文档中；所有接口需 Bearer 令牌。")
+                  description="乡镇核实队列与县级接口。页面不在此文档中；所有接口需 Bearer 令牌。",
+                  dependencies=[Depends(check_origin)])
     app.state.portal = Portal(ctx)
+    cfg = app.state.portal.cfg
+    app.add_middleware(SecurityHeaders, headers=cfg["security_headers"],
+                       docs_paths=docs_paths(app), docs_csp=cfg["docs_content_security_policy"])
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (api, login, township, county):
         app.include_router(module.router)

@@ -1,10 +1,16 @@
 """Accounts: argon2 password hashes, signed session cookies and Bearer tokens."""
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
+import string
+import unicodedata
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.errors import InvalidInput
@@ -46,17 +52,42 @@ class Passwords:
         self.verify(self._dummy, password)
 
 
-def authenticate(session: Session, passwords: Passwords, name: str, password: str) -> User | None:
-    """The user named ``name`` if ``password`` is theirs, else None."""
+def login_name(name: str | None) -> str:
+    """The one form of a typed username that authentication, accounts and the login limiter
+    compare: trimmed, NFKC (full-width letters) and lower case; '' when it can name no account."""
     try:
-        name = clean_text(name, "username", "用户名", 64) or ""
+        cleaned = clean_text(name, "username", "用户名", 64) or ""
     except InvalidInput:
-        name = ""  # a name no account can have
-    user = session.scalar(select(User).where(User.name == name)) if name else None
+        return ""
+    # NFKC can lengthen a name (ligatures); lower() keeps SQL lower() on stored names equal.
+    return unicodedata.normalize("NFKC", cleaned).lower()[:64]
+
+
+def authenticate(session: Session, passwords: Passwords, name: str, password: str) -> User | None:
+    """The user whose login name is ``name``'s if ``password`` is theirs, else None."""
+    key = login_name(name)
+    user = None
+    if key:
+        # Accounts made before names were stored normalized may hold capitals: SQL lower()
+        # finds them (an exact match first, should two old names differ only by case).
+        found = session.scalars(select(User).where(func.lower(User.name) == key)
+                                .order_by(User.id)).all()
+        user = next((u for u in found if u.name == key), found[0] if found else None)
     if user is None:
         passwords.check_absent(password)
         return None
     return user if passwords.verify(user.password_hash, password) else None
+
+
+# Session ids are letters only: the audit log masks digit runs that look like IDs or phones,
+# and a revoked session's id must be stored there unchanged. 24 letters: 136 bits.
+_SID_ALPHABET = string.ascii_letters
+_SID_LENGTH = 24
+
+
+def new_session_id() -> str:
+    """A random id naming one login session (revoked on logout)."""
+    return "".join(secrets.choice(_SID_ALPHABET) for _ in range(_SID_LENGTH))
 
 
 class Signer:
@@ -64,19 +95,41 @@ class Signer:
 
     def __init__(self, secret: str):
         self._serializer = URLSafeTimedSerializer(secret)
+        self._csrf_key = hashlib.sha256(f"csrf:{secret}".encode()).digest()
 
-    def issue(self, kind: str, user: User) -> str:
-        """A signed, timestamped token naming the user."""
-        return self._serializer.dumps({"uid": user.id, "n": user.name}, salt=kind)
+    def issue(self, kind: str, user: User, session_id: str | None = None) -> str:
+        """A signed, timestamped token naming the user (and the login session, for cookies)."""
+        data = {"uid": user.id, "n": user.name}
+        if session_id is not None:
+            data["sid"] = session_id
+        return self._serializer.dumps(data, salt=kind)
 
-    def read(self, kind: str, token: str, max_age: int) -> int | None:
-        """The user id in a valid, unexpired token of ``kind``, else None."""
+    def _load(self, kind: str, token: str, max_age: int) -> dict | None:
         try:
             data = self._serializer.loads(token, salt=kind, max_age=max_age)
         except BadSignature:
             return None
-        uid = data.get("uid") if isinstance(data, dict) else None
-        return uid if isinstance(uid, int) else None
+        return data if isinstance(data, dict) and isinstance(data.get("uid"), int) else None
+
+    def read(self, kind: str, token: str, max_age: int) -> int | None:
+        """The user id in a valid, unexpired token of ``kind``, else None."""
+        data = self._load(kind, token, max_age)
+        return data["uid"] if data else None
+
+    def read_session(self, token: str, max_age: int) -> tuple[int, str] | None:
+        """(user id, session id) of a valid, unexpired session cookie, else None; a cookie
+        without a session id (issued before logout could revoke) is refused."""
+        data = self._load(SESSION, token, max_age)
+        sid = data.get("sid") if data else None
+        return (data["uid"], sid) if isinstance(sid, str) and sid else None
+
+    def csrf_token(self, session_id: str) -> str:
+        """The CSRF token of one login session: its forms carry it, another site cannot know it."""
+        return hmac.new(self._csrf_key, session_id.encode(), hashlib.sha256).hexdigest()
+
+    def csrf_ok(self, session_id: str, token: str | None) -> bool:
+        """Whether ``token`` is the session's CSRF token (constant-time comparison)."""
+        return bool(token) and hmac.compare_digest(self.csrf_token(session_id), token)
 
 
 def signing_secret(vault) -> str:
@@ -86,8 +139,10 @@ def signing_secret(vault) -> str:
 
 def add_user(session: Session, passwords: Passwords, name: str, role: str,
              township: str | None, password: str, min_length: int) -> User:
-    """Create an account; township verifiers must name their township, others must not."""
-    name = clean_text(name, "name", "用户名", 64) or ""
+    """Create an account under its login name (see login_name); township verifiers must name
+    their township, others must not."""
+    clean_text(name, "name", "用户名", 64)  # a control character or overlong name: say which
+    name = login_name(name)
     township = clean_text(township, "township", "乡镇", 64)
     if not name:
         raise InvalidInput("用户名不能为空 (--name)", "name")
@@ -99,7 +154,7 @@ def add_user(session: Session, passwords: Passwords, name: str, role: str,
         raise InvalidInput(f"角色 {role} 不绑定乡镇；去掉 --township", "township")
     if len(password) < min_length:
         raise InvalidInput(f"密码至少 {min_length} 个字符", "password")
-    if session.scalar(select(User.id).where(User.name == name)) is not None:
+    if session.scalar(select(User.id).where(func.lower(User.name) == name)) is not None:
         raise InvalidInput(f"用户 {name} 已存在", "name")
     user = User(name=name, role=role, township=township, password_hash=passwords.hash(password))
     session.add(user)

@@ -35,8 +35,20 @@ def cmd_serve(ctx, args) -> int:
     from portal.app import create_app
 
     cfg = ctx.settings["portal"]
-    uvicorn.run(create_app(ctx), host=args.host or cfg["host"], port=args.port or int(cfg["port"]))
+    uvicorn.run(create_app(ctx), host=args.host or cfg["host"], port=args.port or int(cfg["port"]),
+                **uvicorn_options(ctx.settings))
     return 0
+
+
+def uvicorn_options(settings: dict) -> dict:
+    """uvicorn's proxy options from settings portal.trusted_proxies: X-Forwarded-For and
+    X-Forwarded-Proto are read only from those addresses. None configured: ignored from
+    everyone (uvicorn's default would trust 127.0.0.1, so any local process could pose as
+    any client and reset the login limit)."""
+    proxies = [str(p) for p in (settings["portal"].get("trusted_proxies") or [])]
+    if not proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": proxies}
 
 
 def _read_password(path: Path | None) -> str:

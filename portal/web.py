@@ -8,13 +8,14 @@ from fastapi import Depends, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from portal.auth import SESSION, TOKEN, Passwords, Signer, signing_secret
+from portal.auth import TOKEN, Passwords, Signer, login_name, signing_secret
 from portal.clock import today
 from portal.database import portal_session
 from portal.labels import Labels, labels
 from portal.principal import Principal
 from portal.queue import QueueFilters, QueueItem, queue
 from portal.ratelimit import LoginLimiter
+from portal.sessions import Revocations
 from warehouse.models import User
 
 # A reporting period (YYYY-MM) this century: the rule sets and calendars cover no other.
@@ -40,6 +41,7 @@ class Portal:
         self.passwords = Passwords.from_settings(self.settings)
         self.limiter = LoginLimiter(int(self.cfg["login_max_failures"]),
                                     float(self.cfg["login_window_seconds"]))
+        self.revocations = Revocations(self.engine, int(self.cfg["session_max_age_seconds"]))
 
     @contextmanager
     def session(self, principal: Principal | None) -> Iterator[Session]:
@@ -89,13 +91,32 @@ def api_principal(request: Request,
     return principal
 
 
-def page_principal(request: Request) -> Principal:
-    """The caller of a page, from the signed session cookie; else redirect to /login."""
+def login_key(request: Request, username: str) -> tuple[str, str]:
+    """What the login limiter counts failures by: the name as authentication reads it, and the
+    client's address (the socket peer; a forwarded address only via a trusted proxy, which
+    `shouwang serve` configures from settings portal.trusted_proxies)."""
+    return login_name(username), request.client.host if request.client else "-"
+
+
+def page_session(request: Request) -> tuple[Principal, str] | None:
+    """The caller and login session id of a valid, unexpired, not logged-out session cookie;
+    the id is also left in ``request.state.session_id`` for the page's CSRF token."""
     portal = portal_of(request)
     cookie = request.cookies.get(portal.cfg["session_cookie"])
-    uid = portal.signer.read(SESSION, cookie, int(portal.cfg["session_max_age_seconds"])) \
+    found = portal.signer.read_session(cookie, int(portal.cfg["session_max_age_seconds"])) \
         if cookie else None
-    principal = portal.principal(uid)
+    if found is None or portal.revocations.is_revoked(found[1]):
+        return None
+    principal = portal.principal(found[0])
     if principal is None:
+        return None
+    request.state.session_id = found[1]
+    return principal, found[1]
+
+
+def page_principal(request: Request) -> Principal:
+    """The caller of a page, from the session cookie; else redirect to /login."""
+    found = page_session(request)
+    if found is None:
         raise LoginRequired()
-    return principal
+    return found[0]

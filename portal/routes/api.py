@@ -14,7 +14,7 @@ from portal.feeds import FeedStatus, feed_status
 from portal.outcomes import OutcomeForm, record_outcome
 from portal.principal import Principal
 from portal.queue import QueueFilters, QueueItem
-from portal.web import PERIOD_PATTERN, RowId, api_principal, portal_of
+from portal.web import PERIOD_PATTERN, RowId, api_principal, login_key, portal_of
 
 router = APIRouter(prefix="/api", tags=["api"])
 AUTH_ERRORS = {401: {"description": "未登录或令牌已失效"}, 403: {"description": "角色无权访问"}}
@@ -119,17 +119,17 @@ def token(request: Request, username: str = Form(max_length=64),
           password: str = Form(max_length=256)) -> TokenOut:
     """Exchange a username and password for a Bearer token (login is rate-limited)."""
     portal = portal_of(request)
-    client = request.client.host if request.client else "-"
-    wait = portal.limiter.retry_after(username, client)
+    key = login_key(request, username)
+    wait = portal.limiter.retry_after(*key)
     if wait:
         raise HTTPException(429, f"登录尝试过多，请 {wait} 秒后再试",
                             headers={"Retry-After": str(wait)})
     with portal.session(None) as s:
         user = authenticate(s, portal.passwords, username, password)
         if user is None:
-            portal.limiter.failed(username, client)
+            portal.limiter.failed(*key)
             raise HTTPException(401, "用户名或密码错误", headers={"WWW-Authenticate": "Bearer"})
-        portal.limiter.succeeded(username, client)
+        portal.limiter.succeeded(*key)
         issued = portal.signer.issue(TOKEN, user)
     return TokenOut(access_token=issued, expires_in=int(portal.cfg["token_max_age_seconds"]))
 

@@ -10,6 +10,7 @@ from portal.pages import render
 from portal.principal import Principal
 from portal.queue import QueueFilters
 from portal.review import decide, review_queue
+from portal.security import csrf_protected
 from portal.web import RowId, page_principal, portal_of
 
 router = APIRouter(include_in_schema=False)
@@ -62,7 +63,8 @@ def review_page(request: Request, principal: Principal = Depends(page_principal)
 
 
 @router.post("/review/{link_id}")
-def review_decide(request: Request, link_id: RowId, principal: Principal = Depends(page_principal),
+def review_decide(request: Request, link_id: RowId,
+                  principal: Principal = Depends(csrf_protected),
                   decision: str = Form("")):
     """Accept or reject one link; the decision is kept for later months and audited."""
     portal = portal_of(request)

@@ -13,6 +13,7 @@ from portal.outcomes import OutcomeForm, record_outcome
 from portal.pages import render
 from portal.principal import Principal
 from portal.queue import QueueFilters, villages
+from portal.security import csrf_protected
 from portal.web import RowId, page_principal, portal_of
 from portal.workbook import queue_workbook
 from warehouse.audit import record as audit
@@ -75,7 +76,8 @@ def warning_page(request: Request, warning_id: RowId, principal: Principal = Dep
 
 
 @router.post("/warnings/{warning_id}/outcome")
-def outcome_form(request: Request, warning_id: RowId, principal: Principal = Depends(page_principal),
+def outcome_form(request: Request, warning_id: RowId,
+                 principal: Principal = Depends(csrf_protected),
                  outcome: str = Form(""), verifier1: str = Form(""), verifier2: str = Form(""),
                  reason: str = Form("")):
     """Record the outcome from the detail page; on a mistake show the form again with the message."""

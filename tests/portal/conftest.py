@@ -2,9 +2,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,6 +30,8 @@ from warehouse.models import (Alert, FeedBatch, FeedRecord, Household, Link, Per
 PASSWORD = "correct-horse-battery"
 TOWN_A, TOWN_B = "龙河镇", "三合街道"
 PERIOD = "2026-10"
+# The portal refuses a form POST whose Origin is not its own; a browser always sends one.
+ORIGIN = "https://testserver"
 USERS = {  # name -> (role, township)
     "town_a": ("township", TOWN_A),
     "town_b": ("township", TOWN_B),
@@ -163,7 +174,7 @@ def client(ctx, seed):
     """A TestClient over HTTPS (the session cookie is Secure)."""
     from portal.app import create_app
 
-    with TestClient(create_app(ctx), base_url="https://testserver") as c:
+    with TestClient(create_app(ctx), base_url=ORIGIN, headers={"Origin": ORIGIN}) as c:
         yield c
 
 
@@ -174,8 +185,58 @@ def token_for(client: TestClient, name: str) -> dict:
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
+def csrf_token(client: TestClient) -> str:
+    """The CSRF token of ``client``'s session, read from the logout form every page carries."""
+    page = client.get("/", follow_redirects=True).text
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, "no csrf_token field on the start page"
+    return found.group(1)
+
+
 def login(client: TestClient, name: str) -> None:
-    """Log ``client`` in through the login form (sets the session cookie)."""
+    """Log ``client`` in through the login form (sets the session cookie) and send the
+    session's CSRF token with its later requests, as a page's forms do."""
     r = client.post("/login", data={"username": name, "password": PASSWORD},
                     follow_redirects=False)
     assert r.status_code == 303, r.text
+    client.headers["X-CSRF-Token"] = csrf_token(client)
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(ctx) -> Iterator[str]:
+    """`shouwang serve` in a subprocess on a free loopback port; yields its base URL."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shouwang.cli", "--warehouse", ctx.warehouse, "serve",
+         "--host", "127.0.0.1", "--port", str(port)],
+        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"shouwang serve exited: {proc.stderr.read()[-2000:]}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("shouwang serve did not start listening within 60 s")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

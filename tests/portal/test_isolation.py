@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from tests.portal.conftest import (TOWN_A, TOWN_B, login, seed_warehouse, token_for,
+from tests.portal.conftest import (ORIGIN, TOWN_A, TOWN_B, login, seed_warehouse, token_for,
                                    write_test_settings)
 from warehouse.db import session_scope
 from warehouse.models import Link, MatchDecision, VerificationTask, Warning
@@ -37,17 +37,18 @@ def env(request, tmp_path_factory):
         url = request.getfixturevalue("pg_server").create_database(f"iso_{uuid.uuid4().hex[:10]}")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SHOUWANG_HOME", str(tmp))
-        mp.setenv("SHOUWANG_MASTER_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode())
+        key = base64.urlsafe_b64encode(os.urandom(32)).decode()
+        mp.setenv("SHOUWANG_MASTER_KEY", key)
         mp.delenv("SHOUWANG_CONFIG", raising=False)
         write_test_settings(tmp)
         migrate(url)
         ctx = Context(warehouse=url, home=tmp)
         seed = seed_warehouse(ctx)
-        with TestClient(create_app(ctx), base_url="https://testserver") as api, \
-                TestClient(create_app(ctx), base_url="https://testserver") as pages:
+        with TestClient(create_app(ctx), base_url=ORIGIN) as api, \
+                TestClient(create_app(ctx), base_url=ORIGIN, headers={"Origin": ORIGIN}) as pages:
             login(pages, "town_a")
             yield {"ctx": ctx, "seed": seed, "api": api, "pages": pages,
-                   "h": token_for(api, "town_a")}
+                   "h": token_for(api, "town_a"), "key": key}
         ctx.engine.dispose()
 
 
@@ -87,7 +88,7 @@ def probe_login_post(env):
 
 
 def probe_logout(env):
-    with TestClient(env["pages"].app, base_url="https://testserver") as other:
+    with TestClient(env["pages"].app, base_url=ORIGIN, headers={"Origin": ORIGIN}) as other:
         login(other, "town_a")
         r = other.post("/logout", follow_redirects=False)
         assert r.status_code == 303
@@ -244,5 +245,9 @@ def test_every_route_has_an_isolation_probe(home):
 
 
 @pytest.mark.parametrize("route", list(PROBES), ids=[f"{m} {p}" for m, p in PROBES])
-def test_township_cannot_reach_another_township(env, route):
+def test_township_cannot_reach_another_township(env, route, monkeypatch):
+    # The per-test home fixture sets a fresh master key; the module's warehouse was sealed
+    # with its own, and the vault refuses any other (warehouse.key_registry).
+    monkeypatch.setenv("SHOUWANG_HOME", str(env["ctx"].home))
+    monkeypatch.setenv("SHOUWANG_MASTER_KEY", env["key"])
     PROBES[route](env)
