@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from screening.rules import load_rules
 
-WARNING_STATUS = {"open": "待核实", "verifying": "已核实", "closed": "已销号"}
+WARNING_STATUS = {"open": "待核实", "verifying": "已核实", "closed": "已销号", "withdrawn": "已撤回"}
 TASK_STATUS = {"pending": "待办", "done": "已完成"}
 LINK_STATUS = {"auto": "自动匹配", "review": "待人工复核", "accepted": "已确认", "rejected": "已否决",
                "none": "未匹配"}

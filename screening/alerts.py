@@ -3,17 +3,29 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from screening.warning_store import WITHDRAWN
 from warehouse.models import Alert, Warning, WarningEvidence
 
 
 def active_warnings(session: Session, period: str) -> list[Warning]:
-    """Warnings with evidence in ``period`` (opened then, or ongoing and seen again)."""
-    seen = select(WarningEvidence.warning_id).where(WarningEvidence.period == period)
+    """Warnings with evidence in ``period`` (opened then, or ongoing and seen again), less
+    those a corrected feed withdrew."""
     return list(session.execute(
-        select(Warning).where(Warning.id.in_(seen)).order_by(Warning.id)).scalars())
+        select(Warning).where(Warning.id.in_(_seen(period)), Warning.status != WITHDRAWN)
+        .order_by(Warning.id)).scalars())
+
+
+def withdrawn_count(session: Session, period: str) -> int:
+    """How many of ``period``'s warnings a corrected feed withdrew."""
+    return session.scalar(select(func.count(Warning.id)).where(
+        Warning.id.in_(_seen(period)), Warning.status == WITHDRAWN)) or 0
+
+
+def _seen(period: str):
+    return select(WarningEvidence.warning_id).where(WarningEvidence.period == period)
 
 
 def count_places(warnings: list[Warning], village_min: int, township_min: int) -> dict:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from screening.alerts import raise_alerts
+from screening.corrections import settle_corrections
 from screening.records import ScreenedRecord, load_period_records
 from screening.rules import Hit, RuleSet, load_rules
 from screening.warning_store import Finding, WarningStore
@@ -83,6 +84,10 @@ def screen_period(ctx: Context, period: str) -> dict:
             findings = evaluate(records, rules)
         store = WarningStore(session, rules, ctx.settings, period, now)
         outcomes = store.save_all(findings)
+        # After the save: a corrected feed's new rows are evidence before the old ones are judged.
+        levels = {(f.subject.key, f.risk_type): rules.worst(h.level for h, _ in f.hits)
+                  for f in findings}
+        settled = settle_corrections(session, period, rules, ctx.settings, levels, now)
         alerts = raise_alerts(session, period, rules.alerts)
         links = Counter(sr.link_status or "unlinked" for sr in records)
         summary = {
@@ -96,8 +101,11 @@ def screen_period(ctx: Context, period: str) -> dict:
             "warnings_new": outcomes["new"],
             "warnings_updated": outcomes["updated"],
             "warnings_unchanged": outcomes["unchanged"],
+            "warnings_withdrawn": settled["withdrawn"],
+            "evidence_withdrawn_kept": settled["kept"],
+            "evidence_moved": settled["moved"],
             "leads": sum(1 for f in findings if f.subject.is_lead),
-            "by_level": dict(Counter(rules.worst(h.level for h, _ in f.hits) for f in findings)),
+            "by_level": dict(Counter(levels.values())),
             "alerts": len(alerts),
         }
     log.info("screen %s", summary)

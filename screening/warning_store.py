@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from screening import history
 from screening.deadlines import as_utc, due_date
 from screening.records import ScreenedRecord, Subject
 from screening.rules import Hit, RuleSet
@@ -16,6 +17,9 @@ from warehouse.models import VerificationTask, Warning, WarningEvidence
 
 
 LOOKUP_CHUNK = IN_LIST_CHUNK  # keys or ids an IN lookup of existing warnings takes at once
+OPEN, CLOSED = "open", "closed"
+WITHDRAWN = "withdrawn"  # a corrected feed left the warning without evidence (screening.corrections)
+ENDED = (CLOSED, WITHDRAWN)  # no longer followed: a new risk opens a new warning
 
 
 @dataclass
@@ -38,6 +42,7 @@ class WarningStore:
         self._next = 1 + (session.scalar(
             select(func.count()).select_from(Warning).where(Warning.code.like(prefix + "%"))) or 0)
         self._prefix = prefix
+        self.history: list[dict] = []  # entries of changes to existing warnings, written at the end
 
     def save_all(self, findings: list[Finding]) -> Counter:
         """Write every finding; count the outcomes "new", "updated" and "unchanged".
@@ -62,6 +67,8 @@ class WarningStore:
                 changed = self._update(warning, finding, level)
                 if "due_date" in changed:
                     redated.append(warning)
+                if warning.status == WITHDRAWN:
+                    changed["status"] = self._reopen(warning, finding)
                 outcome = "updated" if changed else "unchanged"
             behind = known[warning.id] if warning.id is not None else set()
             added = [(hit, sr) for hit, sr in finding.hits if _first_time(sr.record_id, behind)]
@@ -79,7 +86,11 @@ class WarningStore:
              "department": sr.department, "indicator": hit.indicator, "value": hit.value,
              "rule": hit.rule}
             for w, hit, sr in evidence])
-        self._redate_tasks(redated)
+        redate_tasks(self.session, redated)
+        history.append(self.session, [
+            history.entry(w.id, "opened", self.period, self.now,
+                          f"{w.level}: {'、'.join(w.sources)}", None, w.status)
+            for w, _ in opened] + self.history)
         return outcomes
 
     # -- lookups ------------------------------------------------------------------------------
@@ -94,7 +105,7 @@ class WarningStore:
         found = {}
         for pair, warnings in candidates.items():
             warnings.sort(key=lambda w: (w.opened_period, w.id), reverse=True)
-            ongoing = [w for w in warnings if w.status != "closed"]
+            ongoing = [w for w in warnings if w.status not in ENDED]
             same_period = [w for w in warnings if w.opened_period == self.period]
             chosen = (ongoing or same_period or [None])[0]
             if chosen is not None:
@@ -148,7 +159,7 @@ class WarningStore:
             sources=self._sources(finding),
             opened_period=self.period,
             last_period=self.period,
-            status="open",
+            status=OPEN,
             batch_arrived_at=self._arrived(finding),
             issued_at=self.now,
             due_date=due_date(level, self.now, self.settings),
@@ -172,22 +183,35 @@ class WarningStore:
                            batch_arrived_at=self._arrived(finding),
                            action=self._action(finding.subject))
         changed = {k: v for k, v in changes.items() if _differs(getattr(warning, k), v)}
+        if "level" in changed:
+            self.history.append(history.entry(
+                warning.id, "updated", self.period, self.now,
+                f"level {warning.level} -> {changed['level']}", warning.status, warning.status))
         for key, value in changed.items():
             setattr(warning, key, value)
         return changed
 
-    def _redate_tasks(self, warnings: list[Warning]) -> None:
-        """Open verification tasks follow their warning's earlier due date."""
-        due = {w.id: w.due_date for w in warnings}
-        for part in in_chunks(due, LOOKUP_CHUNK):
-            for task in self.session.execute(
-                    select(VerificationTask).where(VerificationTask.warning_id.in_(part))).scalars():
-                if task.status != "done":
-                    task.due_date = due[task.warning_id]
+    def _reopen(self, warning: Warning, finding: Finding) -> str:
+        """A withdrawn warning of this period that a newer batch supports again is open again."""
+        self.history.append(history.entry(
+            warning.id, "status", self.period, self.now,
+            f"supported again by {'、'.join(self._sources(finding))}", warning.status, OPEN))
+        warning.status = OPEN
+        return OPEN
 
     def _insert(self, model, rows: list[dict]) -> None:
         if rows:  # executemany / insertmanyvalues: one statement for the batch
             self.session.execute(insert(model), rows)
+
+
+def redate_tasks(session: Session, warnings: list[Warning]) -> None:
+    """Verification tasks not yet done follow their warning's new due date."""
+    due = {w.id: w.due_date for w in warnings}
+    for part in in_chunks(due, LOOKUP_CHUNK):
+        for task in session.execute(
+                select(VerificationTask).where(VerificationTask.warning_id.in_(part))).scalars():
+            if task.status != "done":
+                task.due_date = due[task.warning_id]
 
 
 def _first_time(record_id: int, behind: set[int]) -> bool:
