@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 from portal.errors import InvalidInput, NotFound
 from portal.inputs import clean_text
 from portal.principal import Principal
+from screening.warning_store import ENDED
 from warehouse.models import Household, Person, VerificationTask, Warning
 
 HEAD = "户主"  # roster 与户主关系 of the household head (FEEDS.md)
-STATUSES = ("active", "open", "verifying", "closed", "all")  # active = not closed
+STATUSES = ("active", "open", "verifying", "closed", "withdrawn", "all")  # active: not ENDED
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def due_column():
 def overdue_clause(today: dt.date):
     """Past due and not yet done or closed."""
     due = due_column()
-    return and_(due.is_not(None), due < today, Warning.status != "closed",
+    return and_(due.is_not(None), due < today, Warning.status.not_in(ENDED),
                 func.coalesce(VerificationTask.status, "pending") != "done")
 
 
@@ -91,7 +92,7 @@ def queue(session: Session, principal: Principal, filters: QueueFilters, today: 
     if filters.village:
         q = q.where(Warning.village == filters.village)
     if filters.status == "active":
-        q = q.where(Warning.status != "closed")
+        q = q.where(Warning.status.not_in(ENDED))
     elif filters.status != "all":
         q = q.where(Warning.status == filters.status)
     if filters.due_before:

@@ -33,6 +33,7 @@ def escalate_overdue(ctx: Context, as_of: dt.datetime, timezone: str | None = No
             .join(Warning, Warning.id == VerificationTask.warning_id)
             .where(
                 VerificationTask.status != "done",
+                Warning.status != "withdrawn",  # a corrected feed took the risk back
                 VerificationTask.due_date.is_not(None),
                 VerificationTask.due_date < today,
                 VerificationTask.escalated_at.is_(None),

@@ -27,7 +27,8 @@ def write_xlsx(figures: dict, path: Path) -> Path:
     wb.remove(wb.active)
     t, tl = f["totals"], f["timeliness"]
     overview = [["预警总数", t["warnings"]], ["本期新增", t["new"]], ["持续跟踪", t["ongoing"]],
-                ["应纳未纳线索", t["leads"]], ["涉及户（含线索）", t["households"]]]
+                ["应纳未纳线索", t["leads"]], ["涉及户（含线索）", t["households"]],
+                ["更正撤回", t["withdrawn"]]]
     overview += [[lv["label"], lv["count"]] for lv in t["by_level"]]
     overview += [[f"{tl['hours']:g} 小时内下发", tl["within"]], ["计入下发时效的预警", tl["warnings"]],
                  ["一日内下发率", tl["share"] if tl["share"] is not None else ""]]

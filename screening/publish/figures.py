@@ -7,10 +7,11 @@ from collections import Counter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from screening.alerts import active_warnings
+from screening.alerts import active_warnings, withdrawn_count
 from screening.calendar import working_days_between
 from screening.deadlines import as_utc, local_date
 from screening.rules import RuleSet
+from screening.warning_store import ENDED
 from warehouse.models import Alert, FeedBatch, Household, PipelineEvent, VerificationTask, Warning
 
 FEED_STATUS = {"loaded": "已接收", "failed": "失败", "missing": "未报送", "superseded": "已被替换"}
@@ -31,7 +32,7 @@ def digest_figures(session: Session, period: str, rules: RuleSet, settings: dict
         "previous_period": previous_period(period),
         "today": today.isoformat(),
         "county": settings.get("county", {}).get("name", ""),
-        "totals": _totals(current, period, rules),
+        "totals": {**_totals(current, period, rules), "withdrawn": withdrawn_count(session, period)},
         "matrix": _matrix(current, rules),
         "trend": _trend(current, active_warnings(session, previous_period(period)), rules),
         "overdue": _overdue(session, rules, settings, today),
@@ -80,7 +81,7 @@ def _overdue(session: Session, rules: RuleSet, settings: dict, today: dt.date) -
         select(Warning, Household.household_no, VerificationTask.escalated_at)
         .outerjoin(Household, Household.id == Warning.household_id)
         .outerjoin(VerificationTask, VerificationTask.warning_id == Warning.id)
-        .where(Warning.status != "closed", Warning.due_date < today,
+        .where(Warning.status.not_in(ENDED), Warning.due_date < today,
                (VerificationTask.status.is_(None)) | (VerificationTask.status != "done"))
         .order_by(Warning.due_date, Warning.code)
     ).all()

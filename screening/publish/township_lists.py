@@ -41,4 +41,8 @@ def write_township_lists(listed: list[ListedWarning], rules: RuleSet, period: st
         path = folder / list_file_name(township, period)
         save_workbook(wb, path)  # a crash keeps the previous list whole
         paths.append(path)
+    # A township whose warnings were all withdrawn (or closed) since the last publish keeps no
+    # list naming them.
+    for stale in set(folder.glob("*" + list_file_name("", period))) - set(paths):
+        stale.unlink()
     return paths
