@@ -87,11 +87,15 @@ def person(name_header: str = "姓名", id_header: str = "身份证号") -> tupl
 
 
 def address() -> tuple[Field, ...]:
-    """The 乡镇 / 村 / 组 columns: township and village required, the group optional."""
+    """The 乡镇 / 村 / 组 columns: township and village required, the group optional.
+
+    A place that cannot be read (longer than any place name) is treated as unknown and the
+    row flagged: name and ID still say who it is (FEEDS.md), so the row is not lost for it.
+    """
     return (
-        column("township", ("乡镇", "乡镇（街道）"), "region"),
-        column("village", ("村", "村（社区）", "行政村"), "region"),
-        optional("group_name", ("组", "村民小组"), "region"),
+        column("township", ("乡镇", "乡镇（街道）"), "region", on_error="flag"),
+        column("village", ("村", "村（社区）", "行政村"), "region", on_error="flag"),
+        optional("group_name", ("组", "村民小组"), "region", on_error="flag"),
     )
 
 

@@ -24,6 +24,7 @@ from connectors.contract import ADDRESS_FIELDS, IDENTITY_FIELD, NAME_FIELD, Cont
 from connectors.corrections import (HELD, LOADED, current_batch, held_batches, should_hold,
                                     supersede_others)
 from connectors.errors import FeedError
+from connectors.failures import RUN_ERRORS, unexpected
 from connectors.plan import FeedPlan, ingest_settings, plan_feed
 from connectors.reader import Sheet, read_sheet
 from connectors.regions import RegionIndex
@@ -120,6 +121,11 @@ def _ingest_path(ctx: Context, path: Path, period: str | None,
                           checksum)
     except FeedError as e:
         return record_failure(ctx, department, batch_period, path.name, checksum, e)
+    except RUN_ERRORS:
+        raise
+    except Exception as e:  # noqa: BLE001 - a bug met in one feed fails that feed only
+        return record_failure(ctx, department, batch_period, path.name, checksum,
+                              unexpected(path.name, e))
 
 
 def ingest_landing(ctx: Context, period: str, landing_dir: Path) -> list[IngestResult]:
@@ -160,6 +166,11 @@ def ingest_source(ctx: Context, source, period: str) -> IngestResult:
         sheet = source.fetch(period)
     except FeedError as e:
         return record_failure(ctx, source.department, period, source.label, "", e, source.kind)
+    except RUN_ERRORS:
+        raise
+    except Exception as e:  # noqa: BLE001 - a bug met in one feed fails that feed only
+        return record_failure(ctx, source.department, period, source.label, "",
+                              unexpected(source.label, e), source.kind)
     return ingest_sheet(ctx, source.department, period, sheet, source.kind)
 
 
@@ -178,6 +189,11 @@ def ingest_sheet(ctx: Context, department: str, period: str, sheet: Sheet,
         return load_sheet(ctx, contract, period, sheet, sheet.source, source_kind, checksum)
     except FeedError as e:
         return record_failure(ctx, department, period, sheet.source, checksum, e, source_kind)
+    except RUN_ERRORS:
+        raise
+    except Exception as e:  # noqa: BLE001 - a bug met in one feed fails that feed only
+        return record_failure(ctx, department, period, sheet.source, checksum,
+                              unexpected(sheet.source, e), source_kind)
 
 
 def _already_loaded(ctx: Context, department: str, period: str,

@@ -121,14 +121,42 @@ def record_keys(records: Records) -> list[str]:
     return joined.tolist()
 
 
+def choose_sheet(sheet: Sheet, contract: Contract, scan_rows: int) -> tuple[Sheet, str | None]:
+    """The worksheet whose header best fits ``contract`` (the first on a tie), and a note
+    naming the sheets not read (None for a single sheet)."""
+    if not sheet.others:
+        return sheet, None
+    candidates = [sheet, *sheet.others]
+    scores = [max((contract.score(r) for r in s.rows[:scan_rows]), default=0.0)
+              for s in candidates]
+    chosen = candidates[scores.index(max(scores))]
+    skipped = ", ".join(f"'{s.sheet_name}' ({len(s.rows)} rows)" for s in candidates
+                        if s is not chosen)
+    note = (f"{sheet.source}: the workbook has {len(candidates)} sheets with data; read sheet "
+            f"'{chosen.sheet_name}' (its header fits {contract.label}); not read: {skipped}. "
+            "If rows belong in another sheet, move them into that one and land the file again.")
+    # The chosen sheet stands alone from here on: the others' cells can be freed.
+    single = Sheet(chosen.source, chosen.kind, chosen.encoding, chosen.rows, chosen.row_numbers,
+                   chosen.numeric, chosen.nul_cells, chosen.sheet_name)
+    return single, note
+
+
 def plan_feed(sheet: Sheet, contract: Contract, settings: dict, regions: RegionIndex | None,
               hasher: Hasher = plain_hasher, docs_dir: Path | None = None,
               validate: bool = True) -> FeedPlan:
     """Sort every row of ``sheet`` into load / quarantine / merged; FeedError if the feed fails."""
     cfg = ingest_settings(settings)
-    located = locate_checked(sheet, contract, cfg)
+    sheet, sheet_note = choose_sheet(sheet, contract, int(cfg.get("header_scan_rows", 30)))
+    try:
+        located = locate_checked(sheet, contract, cfg)
+    except FeedError as e:
+        if sheet_note is None:
+            raise
+        raise FeedError(f"{e} Note: {sheet_note}", e.reason) from e
     records = build_records(located, regions, cfg)
     plan = FeedPlan(records, [], {}, {}, [])
+    if sheet_note:
+        plan.notes.append(sheet_note)
     if validate:
         _apply_validation(plan, contract, docs_dir, cfg)
     quarantined = records.problems

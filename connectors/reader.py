@@ -3,6 +3,9 @@
 It returns every row as text with the row number a person sees in Excel, finds the header
 row below title lines by matching a contract's headers, drops totals rows (合计) and counts
 them, and remembers which cells Excel stored as large numbers (IDs that lost digits).
+NUL characters (which PostgreSQL cannot store) are stripped from every cell and remembered;
+a workbook's other non-empty sheets are kept aside so the plan can pick the one whose header
+fits the contract and say which it did not read.
 """
 from __future__ import annotations
 
@@ -35,6 +38,9 @@ class Sheet:
     rows: list[list[str]]
     row_numbers: list[int]  # the Excel row number of each entry of ``rows``
     numeric: set[tuple[int, int]] = field(default_factory=set)  # (row index, col) big numbers
+    nul_cells: set[tuple[int, int]] = field(default_factory=set)  # (row index, col) NUL stripped
+    sheet_name: str | None = None  # the worksheet's name, for workbooks
+    others: list["Sheet"] = field(default_factory=list)  # the workbook's other non-empty sheets
 
 
 @dataclass
@@ -128,8 +134,24 @@ def read_csv_bytes(data: bytes, name: str) -> Sheet:
                         "empty_file")
     text, encoding = decode(data, name)
     delimiter = _sniff_delimiter(text)
+    # No cell can be longer than the text: a cell over csv's 131,072-character default is a
+    # bad cell (records cut it to ingest.max_cell_chars), not a reason to stop the feed.
+    if len(text) >= csv.field_size_limit():
+        csv.field_size_limit(len(text) + 1)
     rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    return Sheet(name, "csv", encoding, rows, list(range(1, len(rows) + 1)))
+    nul = strip_nul(rows) if "\x00" in text else set()
+    return Sheet(name, "csv", encoding, rows, list(range(1, len(rows) + 1)), nul_cells=nul)
+
+
+def strip_nul(rows: list[list[str]]) -> set[tuple[int, int]]:
+    """Remove NUL characters from the cells in place; returns the (row, column) of each one."""
+    found = set()
+    for i, row in enumerate(rows):
+        for j, cell in enumerate(row):
+            if "\x00" in cell:
+                row[j] = cell.replace("\x00", "").strip()
+                found.add((i, j))
+    return found
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -140,25 +162,44 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _read_excel(path: Path) -> Sheet:
-    """First non-empty worksheet of an .xlsx/.xls via calamine (xlrd for old .xls it rejects)."""
+    """The non-empty worksheets of an .xlsx/.xls via calamine (xlrd for old .xls it rejects).
+
+    The first is returned with the others in ``others``: `connectors.plan.choose_sheet`
+    picks the one whose header fits the contract.
+    """
     from python_calamine import CalamineWorkbook
 
     try:
         book = CalamineWorkbook.from_path(str(path))
-        tables = (book.get_sheet_by_name(n).to_python(skip_empty_area=False)
-                  for n in book.sheet_names)
-        data = next((t for t in tables if any(any(_filled(c) for c in r) for r in t)), [])
+        tables = [(n, book.get_sheet_by_name(n).to_python(skip_empty_area=False))
+                  for n in book.sheet_names]
     except Exception as e:  # calamine raises its own error types for corrupt files
         if path.suffix.lower() != ".xls":
             raise FeedError(f"{path.name}: not a readable Excel workbook ({type(e).__name__}); "
                             "open it in Excel and save it again as .xlsx", "unreadable_file") from e
-        data = _read_xls_with_xlrd(path)
+        tables = _read_xls_with_xlrd(path)
+    kind = "xls" if path.suffix.lower() == ".xls" else "xlsx"
+    sheets = [_excel_sheet(path.name, kind, name, data) for name, data in tables
+              if any(any(_filled(c) for c in r) for r in data)]
+    if not sheets:
+        return Sheet(path.name, kind, None, [], [])
+    first = sheets[0]
+    first.others = sheets[1:]
+    return first
+
+
+def _excel_sheet(source: str, kind: str, name: str, data: list[list[object]]) -> Sheet:
+    """One worksheet's cells as text, with big numbers and stripped NULs remembered."""
     rows: list[list[str]] = []
     numeric: set[tuple[int, int]] = set()
+    nul: set[tuple[int, int]] = set()
     for i, row in enumerate(data):
         out = []
         for j, cell in enumerate(row):
             if type(cell) is str:  # most cells: skip cell_text's type dispatch
+                if "\x00" in cell:
+                    nul.add((i, j))
+                    cell = cell.replace("\x00", "")
                 out.append(cell.strip())
                 continue
             if isinstance(cell, (int, float)) and not isinstance(cell, bool) \
@@ -166,11 +207,11 @@ def _read_excel(path: Path) -> Sheet:
                 numeric.add((i, j))
             out.append(cell_text(cell))
         rows.append(out)
-    kind = "xls" if path.suffix.lower() == ".xls" else "xlsx"
-    return Sheet(path.name, kind, None, rows, list(range(1, len(rows) + 1)), numeric)
+    return Sheet(source, kind, None, rows, list(range(1, len(rows) + 1)), numeric, nul,
+                 sheet_name=name)
 
 
-def _read_xls_with_xlrd(path: Path) -> list[list[object]]:
+def _read_xls_with_xlrd(path: Path) -> list[tuple[str, list[list[object]]]]:
     import xlrd
 
     try:
@@ -178,18 +219,20 @@ def _read_xls_with_xlrd(path: Path) -> list[list[object]]:
     except Exception as e:  # xlrd raises XLRDError and struct errors on corrupt files
         raise FeedError(f"{path.name}: not a readable Excel workbook; open it in Excel and save "
                         "it again as .xlsx", "unreadable_file") from e
-    sh = book.sheet_by_index(0)
-    out = []
-    for r in range(sh.nrows):
-        row = []
-        for c in range(sh.ncols):
-            cell = sh.cell(r, c)
-            if cell.ctype == xlrd.XL_CELL_DATE:
-                row.append(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode))
-            else:
-                row.append(cell.value)
-        out.append(row)
-    return out
+    tables = []
+    for sh in book.sheets():
+        out = []
+        for r in range(sh.nrows):
+            row = []
+            for c in range(sh.ncols):
+                cell = sh.cell(r, c)
+                if cell.ctype == xlrd.XL_CELL_DATE:
+                    row.append(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode))
+                else:
+                    row.append(cell.value)
+            out.append(row)
+        tables.append((sh.name, out))
+    return tables
 
 
 def _filled(cell: object) -> bool:
@@ -256,8 +299,9 @@ def locate(sheet: Sheet, contract: Contract, scan_rows: int,
 def best_contract(sheet: Sheet, contracts: list[Contract], scan_rows: int) -> tuple[Contract, float]:
     """The contract whose required headers a row of ``sheet`` matches best, with that share."""
     scored = []
+    heads = [r for s in (sheet, *sheet.others) for r in s.rows[:scan_rows]]
     for c in contracts:
-        top = max((c.score(r) for r in sheet.rows[:scan_rows]), default=0.0)
+        top = max((c.score(r) for r in heads), default=0.0)
         scored.append((top, len(c.required_fields), c))
     # Ties go to the contract with more required columns: the more specific one.
     top, _, contract = max(scored, key=lambda t: (t[0], t[1]))
@@ -271,5 +315,6 @@ def sheet_from_records(records: list[dict], source: str, kind: str) -> Sheet:
         for k in rec:
             if k not in headers:
                 headers.append(k)
-    rows = [headers] + [[cell_text(rec.get(h)) for h in headers] for rec in records]
-    return Sheet(source, kind, None, rows, list(range(1, len(rows) + 1)))
+    rows = [[cell_text(h) for h in headers]]
+    rows += [[cell_text(rec.get(h)) for h in headers] for rec in records]
+    return Sheet(source, kind, None, rows, list(range(1, len(rows) + 1)), nul_cells=strip_nul(rows))

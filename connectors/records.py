@@ -24,6 +24,9 @@ from warehouse.masking import mask_id, mask_phone
 _SECRET_ID = re.compile(r"\d{6}[\d\s]{7,11}[\dXx]|\d\.\d+[Ee]\+?1[47]")
 _SECRET_PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
 REGION_UNKNOWN = "region_unknown"
+# Row flags for cells the reader or ``data_columns`` had to change to keep the row.
+NUL_STRIPPED = "nul_stripped"
+CELL_CUT = "cell_cut"
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,34 @@ def data_columns(located: Located) -> list[np.ndarray]:
     return columns
 
 
+def cut_long_cells(columns: list[np.ndarray], limit: int) -> set[int]:
+    """Cut cells longer than ``limit`` characters in place; returns the positions of their rows.
+
+    A megabyte in one cell is a broken export, not data: the row keeps its other cells and is
+    flagged (names and places that are still too long are then bad cells of their own).
+    """
+    rows: set[int] = set()
+    for cells in columns:
+        if max(map(len, cells), default=0) <= limit:  # C-speed check: almost every column
+            continue
+        for pos in np.flatnonzero(np.fromiter(map(len, cells), dtype=np.int64,
+                                              count=len(cells)) > limit).tolist():
+            cells[pos] = cells[pos][:limit]
+            rows.add(pos)
+    return rows
+
+
+def _flag_changed_cells(recs: "Records", cut: set[int]) -> None:
+    """Flag rows whose cells lost NUL characters (reader) or were cut (``cut_long_cells``)."""
+    located = recs.located
+    nul_rows = {i for i, _ in located.sheet.nul_cells}
+    for pos, i in enumerate(located.data_rows):
+        if i in nul_rows:
+            recs.flags[pos].append(NUL_STRIPPED)
+        if pos in cut:
+            recs.flags[pos].append(CELL_CUT)
+
+
 def _shown_column(cells: np.ndarray, f: Field | None) -> np.ndarray:
     """``_shown`` of every cell of a column, computed once per distinct cell."""
     codes, uniques = pd.factorize(cells, use_na_sentinel=False)
@@ -159,9 +190,11 @@ def build_records(located: Located, regions: RegionIndex | None, settings: dict)
     sheet = located.sheet
     n = len(located.data_rows)
     columns = data_columns(located)
+    cut = cut_long_cells(columns, int(settings.get("max_cell_chars", 4096)))
     frame = pd.DataFrame(index=pd.RangeIndex(n))
     frame["source_row"] = [sheet.row_numbers[i] for i in located.data_rows]
     recs = Records(located, frame, {}, [], {}, [[] for _ in range(n)])
+    _flag_changed_cells(recs, cut)
     quarantine_ids = set(settings.get("quarantine_id_statuses", ()))
     masked: dict[int, np.ndarray] = {}
     for f in contract.fields:
@@ -258,7 +291,8 @@ def _resolve_places(recs: Records, regions: RegionIndex | None) -> None:
         # Resolve each distinct (township, village) pair once: places repeat on every row.
         pairs: dict[tuple, int] = {}
         codes = np.fromiter((pairs.setdefault(key, len(pairs)) for key in
-                             zip(frame["township"].tolist(), frame["village"].tolist())),
+                             zip(_text_or_none(frame["township"]),
+                                 _text_or_none(frame["village"]))),
                             dtype=np.intp, count=n)
         towns, villages, t_ids, v_ids, unknown = [], [], [], [], []
         for t, v in pairs:
@@ -271,10 +305,18 @@ def _resolve_places(recs: Records, regions: RegionIndex | None) -> None:
         for pos in np.flatnonzero(np.array(unknown, dtype=bool)[codes]).tolist():
             recs.flags[pos].append(REGION_UNKNOWN)
         frame["township"], frame["village"] = _spread(towns, codes), _spread(villages, codes)
-        frame["township_id"] = _spread(t_ids, codes)
-        frame["village_id"] = _spread(v_ids, codes)
+        # Object columns: from a list of ints and None pandas makes floats, and PostgreSQL's
+        # COPY then refuses "2.0" for an integer column.
+        frame["township_id"] = pd.Series(_spread(t_ids, codes), index=frame.index, dtype=object)
+        frame["village_id"] = pd.Series(_spread(v_ids, codes), index=frame.index, dtype=object)
     else:
-        frame["township_id"], frame["village_id"] = [None] * n, [None] * n
+        frame["township_id"] = pd.Series([None] * n, index=frame.index, dtype=object)
+        frame["village_id"] = pd.Series([None] * n, index=frame.index, dtype=object)
+
+
+def _text_or_none(column: pd.Series) -> list:
+    """A text column's cells as a list, missing ones (None or pandas' NaN) as None."""
+    return column.astype(object).where(column.notna(), None).tolist()
 
 
 def _spread(per_distinct: list, codes: np.ndarray) -> list:

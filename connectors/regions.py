@@ -8,13 +8,26 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from connectors.normalize import is_blank
+
 LEVELS = ("county", "township", "village", "group")
 _SPACES = re.compile(r"[\s\u3000]+")
 
 
-def short_name(name: str | None, suffixes: tuple[str, ...]) -> str:
-    """The name without its administrative suffix (三合街道 → 三合); unchanged if nothing is left."""
-    s = _SPACES.sub("", name or "")
+def place_text(value: object) -> str | None:
+    """A place cell as text, or None when it names no place (None, NaN, a number, a blank or a
+    spreadsheet placeholder such as #N/A)."""
+    if not isinstance(value, str) or is_blank(value):
+        return None
+    return value.strip() or None
+
+
+def short_name(name: object, suffixes: tuple[str, ...]) -> str:
+    """The name without its administrative suffix (三合街道 → 三合); unchanged if nothing is left.
+
+    Anything that is not a place name (None, NaN, a placeholder) gives "".
+    """
+    s = _SPACES.sub("", place_text(name) or "")
     for suf in sorted(suffixes, key=len, reverse=True):
         if s.endswith(suf) and len(s) > len(suf):
             return s[: -len(suf)]
@@ -62,10 +75,11 @@ class RegionIndex:
 
     def _resolve(self, township: str | None, village: str | None) -> tuple[Place, Place]:
         """Official township and village for the names as written; unknown names stay as given."""
+        township, village = place_text(township), place_text(village)
         t_short = short_name(township, self.suffixes["township"])
         v_short = short_name(village, self.suffixes["village"])
         t_hit = self._township.get(t_short)
-        t_place = Place(t_hit[1], t_hit[0]) if t_hit else Place(township or None, None)
+        t_place = Place(t_hit[1], t_hit[0]) if t_hit else Place(township, None)
         v_hit = self._village.get((t_hit[0], v_short)) if t_hit else None
         if v_hit is None and v_short and not t_hit:
             # The township is blank or misspelt: a village name unique in the county still
@@ -76,5 +90,5 @@ class RegionIndex:
                 v_hit = (rid, name)
                 if parent in self._names:
                     t_place = Place(self._names[parent], parent)
-        v_place = Place(v_hit[1], v_hit[0]) if v_hit else Place(village or None, None)
+        v_place = Place(v_hit[1], v_hit[0]) if v_hit else Place(village, None)
         return t_place, v_place
