@@ -50,13 +50,18 @@ class SecurityHeaders:
 
 
 def same_origin(request: Request) -> bool:
-    """Whether the request's Origin (else its Referer) names this host; neither: False."""
+    """Whether the request's Origin (else its Referer) names this host or one of settings
+    portal.public_origins (a proxy that rewrites Host); neither header: False."""
     source = request.headers.get("origin") or request.headers.get("referer")
-    host = request.headers.get("host", "")
-    if not source or source == "null" or not host:
+    if not source or source == "null":
         return False
     parts = urlsplit(source)
-    return parts.scheme in ("http", "https") and parts.netloc.lower() == host.lower()
+    if parts.scheme not in ("http", "https"):
+        return False
+    host = request.headers.get("host", "").lower()
+    public = {o.rstrip("/").lower() for o in portal_of(request).cfg.get("public_origins") or []}
+    return (bool(host) and parts.netloc.lower() == host) or \
+        f"{parts.scheme}://{parts.netloc}".lower() in public
 
 
 def check_origin(request: Request) -> None:

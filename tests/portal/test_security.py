@@ -111,3 +111,28 @@ def test_csrf_token_is_per_session(client, seed):
     client.post("/logout", follow_redirects=False)
     login(client, "town_a")
     assert csrf_token(client) != first
+
+
+def test_public_origin_admits_a_proxy_that_rewrites_host(ctx, seed, tmp_path, monkeypatch):
+    """Behind a proxy passing Host 127.0.0.1:8000, the browser's Origin is the public name."""
+    import yaml
+    from fastapi.testclient import TestClient
+
+    from portal.app import create_app
+    from tests.portal.conftest import FAST_ARGON2
+
+    public = "https://shouwang.example.gov.cn"
+    county = tmp_path / "proxied.yaml"  # a file of its own: settings are cached per path
+    county.write_text(yaml.safe_dump(
+        {"portal": {"argon2": FAST_ARGON2, "public_origins": [public]}}), encoding="utf-8")
+    monkeypatch.setenv("SHOUWANG_CONFIG", str(county))
+    from shouwang.context import Context
+
+    configured = Context(warehouse=ctx.warehouse, home=ctx.home)
+    with TestClient(create_app(configured), base_url="https://127.0.0.1:8000") as c:
+        form = {"username": "town_a", "password": PASSWORD}
+        assert c.post("/login", data=form, headers={"Origin": public},
+                      follow_redirects=False).status_code == 303
+        assert c.post("/login", data=form, headers={"Origin": "https://evil.example"},
+                      follow_redirects=False).status_code == 403
+    configured.engine.dispose()
