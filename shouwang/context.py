@@ -28,7 +28,11 @@ class Context:
         return make_engine(self.warehouse)
 
     def vault(self, create: bool = False):  # -> warehouse.crypto.Vault
-        """The vault over the configured master key (created on first init)."""
-        from warehouse.crypto import Vault, load_keyring
+        """The vault over the configured master key, refused unless the warehouse was sealed
+        with it or a rotation is unfinished (warehouse.key_registry); ``create`` makes a key
+        on first init, never for a warehouse that holds sealed rows."""
+        from warehouse.crypto import Vault
+        from warehouse.key_registry import checked_keyring
 
-        return Vault(load_keyring(self.home, create=create))
+        sample = int(self.settings["keys"]["registry_sample"])
+        return Vault(checked_keyring(self.engine, self.home, create=create, sample=sample))

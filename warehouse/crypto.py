@@ -24,20 +24,22 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from shouwang.core.errors import UserError
 from warehouse.identity import ParsedId, EXCEL_PRECISION
 
 TOKEN_VERSION = "v1"
 ENV_KEY = "SHOUWANG_MASTER_KEY"
 KEYRING_NAME = "keyring.json"
 NONCE_BYTES = 12  # AES-GCM's standard nonce
+CHECK_LABEL = b"shouwang/key-check/v1"  # what a key's registered check value is a digest of
 _KEY_ID = re.compile(r"[0-9a-f]{12}")
 # Windows of six ID positions masked in turn; every single-digit error and every swap of
 # two adjacent digits falls inside at least one window, so one typo key still agrees.
 TYPO_WINDOWS = ((0, 6), (4, 10), (8, 14), (12, 18))
 
 
-class KeyMissing(Exception):
-    """A key is missing or does not open a ciphertext."""
+class KeyMissing(UserError):
+    """A key is missing or does not open a ciphertext (the CLI prints one line)."""
 
 
 class DecryptError(Exception):
@@ -56,6 +58,11 @@ def _b64d(s: str) -> bytes:
 def key_id(master: bytes) -> str:
     """Short public fingerprint of a master key, stored beside every ciphertext."""
     return hmac.new(master, b"shouwang/key-id", hashlib.sha256).hexdigest()[:12]
+
+
+def check_value(master: bytes) -> str:
+    """HMAC-SHA256 of a fixed label under a key derived from ``master``: proves it, reveals nothing."""
+    return hmac.new(_derive(master, "check"), CHECK_LABEL, hashlib.sha256).hexdigest()
 
 
 @lru_cache(maxsize=256)
@@ -111,6 +118,10 @@ class Keyring:
     def active_id(self) -> str:
         """Key id of the key new ciphertexts are made with."""
         return key_id(self.active)
+
+    def holds(self, kid: str) -> bool:
+        """True when the keyring can open tokens sealed under key ``kid``."""
+        return kid == self.active_id or kid in self.older
 
     def master(self, kid: str) -> bytes:
         """The master key with id ``kid``."""

@@ -10,10 +10,18 @@ import re
 from warehouse import identity
 from warehouse.crypto import Vault
 from warehouse.masking import mask_id
+from warehouse.models import Base
 
 RESIDENT_ID = "resident_id"
 PHONE = "phone"
 TYPO_KEYS = 4  # id_key0..3, one per Vault.typo_keys window
+CIPHER_SUFFIX = "_cipher"  # a column (or JSON member) holding a token
+
+
+def sealed_columns() -> list:  # -> list[tuple[sqlalchemy.Table, str]]
+    """Every ``*_cipher`` column of the schema as (table, column name); JSON members excluded."""
+    return [(t, c.name) for t in Base.metadata.sorted_tables for c in t.columns
+            if c.name.endswith(CIPHER_SUFFIX)]
 
 
 def aad(table: str, column: str, uid: str) -> str:
