@@ -3,7 +3,6 @@ a rotating header from an untrusted peer (even localhost) cannot reset the login
 from __future__ import annotations
 
 import httpx
-import pytest
 import yaml
 
 from portal.cli import uvicorn_options
