@@ -7,6 +7,7 @@ from collections import Counter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connectors.corrections import held_rows
 from screening.alerts import active_warnings, withdrawn_count
 from screening.calendar import working_days_between
 from screening.deadlines import as_utc, local_date
@@ -38,6 +39,7 @@ def digest_figures(session: Session, period: str, rules: RuleSet, settings: dict
         "overdue": _overdue(session, rules, settings, today),
         "alerts": _alerts(session, period, rules),
         "feeds": _feeds(session, period, rules),
+        "held": held_rows(session, period),  # corrected feeds waiting for `feeds accept`
         "timeliness": _timeliness(current, float(settings["sla"]["publish_within_hours"])),
     }
 

@@ -3,12 +3,14 @@ department and month fail together, and the "same file?" check holds under concu
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from connectors.corrections import held_batches
 from connectors.ingest import ingest_file, ingest_landed, ingest_landing
+from shouwang import pipeline
 from shouwang.cli import main
 from tests.connectors import factory as f
 from warehouse.models import FeedBatch, FeedRecord, PipelineEvent
@@ -50,6 +52,11 @@ def test_a_far_smaller_correction_is_held_until_accepted(ctx, tmp_path, capsys):
     assert len(_batches(ctx)) == 2
     with ctx.engine.connect() as conn:
         assert [h.batch_id for h in held_batches(conn, PERIOD)] == [held.batch_id]
+    # The county digest shows it, with the command that applies it.
+    digest = Path(pipeline.publish(ctx, PERIOD, tmp_path / "out")["folder"]) / f"县级预警汇总_{PERIOD}.html"
+    page = digest.read_text(encoding="utf-8")
+    assert "待确认的更正文件（1 个" in page and "人社_2026-10_更正.csv" in page
+    assert f"shouwang feeds accept {held.batch_id}" in page
 
     assert main(["--warehouse", ctx.warehouse, "--home", str(ctx.home),
                  "feeds", "accept", "人社_2026-10_更正.csv"]) == 0
