@@ -46,9 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_link(ctx, args) -> int:
     """Run matching for one period and print its counts."""
-    from matching.linker import link_period
+    from shouwang.pipeline import match  # holds the warehouse lock (one run at a time)
 
-    print(json.dumps(link_period(ctx, args.period), ensure_ascii=False))
+    print(json.dumps(match(ctx, args.period), ensure_ascii=False))
     return 0
 
 

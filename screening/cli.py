@@ -79,17 +79,17 @@ def cmd_run(ctx, args) -> int:
 
 def cmd_screen(ctx, args) -> int:
     """Screen one period and print the counts."""
-    from screening.screen import screen_period
+    from shouwang.pipeline import screen  # holds the warehouse lock (one run at a time)
 
-    print(json.dumps(_guarded(screen_period, ctx, args.period), ensure_ascii=False, indent=1))
+    print(json.dumps(_guarded(screen, ctx, args.period), ensure_ascii=False, indent=1))
     return 0
 
 
 def cmd_publish(ctx, args) -> int:
     """Publish one period's lists and digest and say where they are."""
-    from screening.publish import publish_period
+    from shouwang.pipeline import publish  # holds the warehouse lock (one run at a time)
 
-    _print_outputs(_guarded(publish_period, ctx, args.period, args.out))
+    _print_outputs(Path(_guarded(publish, ctx, args.period, args.out)["folder"]))
     return 0
 
 
