@@ -26,10 +26,10 @@ from warehouse.models import FeedBatch, FeedRecord, Household, Warning, WarningE
 from warehouse.registry import load_roster
 
 PERIOD = "2026-10"
-PERSONS = f.people(12, seed=7, born_from=1950, born_to=1990)
+PERSONS = f.people(18, seed=7, born_from=1950, born_to=1990)
 COUNTY = Principal(user_id=0, name="county-admin", role="county_admin")
-# Households of three: heads 0, 3, 6 and 9 (f.roster_rows).
-RED, VERIFIED, KEPT = 0, 3, 6  # the person whose 医保 row raises each household's warning
+# Households of three (f.roster_rows): heads 0, 9, 12 in 龙河镇; 3, 6, 15 in 三合街道.
+RED, VERIFIED, KEPT, LOWER = 0, 3, 6, 15  # the person whose 医保 row raises each household's warning
 
 
 def _feed(cells: dict[int, dict], drop: tuple[int, ...] = ()) -> list[dict]:
@@ -46,9 +46,10 @@ def _paid(out_of_pocket: int) -> dict:
     return {"个人自付": str(out_of_pocket), "医疗总费用": str(3000 + out_of_pocket)}
 
 
-FIRST = _feed({RED: _paid(60000), VERIFIED: _paid(30000), KEPT: {"参保状态": "未参保"}})
+FIRST = _feed({RED: _paid(60000), VERIFIED: _paid(30000), KEPT: {"参保状态": "未参保"},
+               LOWER: _paid(60000)})
 # The department's correction: the two amounts were typos, person 1's row did not belong.
-CORRECTED = _feed({KEPT: {"参保状态": "未参保"}}, drop=(1,))
+CORRECTED = _feed({KEPT: {"参保状态": "未参保"}, LOWER: _paid(30000)}, drop=(1,))
 KEPT_ROW = 1 + 1 + KEPT - 1  # header on row 1, data from row 2, one row dropped above it
 
 
@@ -91,8 +92,8 @@ def corrected(ctx, tmp_path):
     assert load_roster(ctx, roster).status == "loaded"
     out = tmp_path / "out"
     first, summary = _cycle(ctx, _land(tmp_path / "landing1", "医保_2026-10.xlsx", FIRST), out)
-    assert summary["warnings_new"] == 3, summary
-    before = {p: _warning_of(ctx, p) for p in (RED, VERIFIED, KEPT)}
+    assert summary["warnings_new"] == 4, summary
+    before = {p: _warning_of(ctx, p) for p in (RED, VERIFIED, KEPT, LOWER)}
     assert all(w.status == "open" and w.published_at is not None for w in before.values())
     with session_scope(ctx.engine) as s:
         record_outcome(s, COUNTY, before[VERIFIED].id,
@@ -120,6 +121,7 @@ def test_a_withdrawn_warning_leaves_lists_queue_and_alerts_and_the_digest_counts
     red, kept = _warning_of(ctx, RED), _warning_of(ctx, KEPT)
     published = output_text(corrected["out"])
     assert red.code not in published  # every township list, and the digest
+    assert not (corrected["out"] / "龙河镇_2026-10_预警核查清单.xlsx").exists()  # its only one
     assert kept.code in published
     rules = load_rules(ctx.settings, PERIOD, ctx.home)
     with session_scope(ctx.engine) as s:
@@ -131,7 +133,7 @@ def test_a_withdrawn_warning_leaves_lists_queue_and_alerts_and_the_digest_counts
         assert everything[red.code] == "withdrawn"
         figures = digest_figures(s, PERIOD, rules, ctx.settings, dt.date(2026, 10, 20))
     assert figures["totals"]["withdrawn"] == 1
-    assert figures["totals"]["warnings"] == 2  # the verified one and the one still supported
+    assert figures["totals"]["warnings"] == 3  # the verified one and the two still supported
     assert_no_plain_ids(corrected["out"], [p.rid for p in PERSONS])
 
 
@@ -157,6 +159,13 @@ def test_a_supported_warning_points_at_the_new_files_rows(ctx, corrected):
     assert "evidence now medical_insurance_2026-10.xlsx#" in _history(ctx, w.id)[-1][3]
 
 
+def test_a_level_only_the_superseded_rows_earned_drops_with_its_due_date(ctx, corrected):
+    before, w = corrected["before"][LOWER], _warning_of(ctx, LOWER)
+    assert (before.level, w.level, w.status) == ("red", "orange", "open")
+    assert w.due_date > before.due_date  # orange is due later than red, from the same issue day
+    assert "level red -> orange" in _history(ctx, w.id)[-1][3]
+
+
 def test_screening_again_changes_nothing_and_history_is_append_only(ctx, corrected):
     with session_scope(ctx.engine) as s:
         rows = s.execute(select(WarningHistory.id)).scalars().all()
@@ -173,7 +182,7 @@ def test_screening_again_changes_nothing_and_history_is_append_only(ctx, correct
 
 def test_a_correction_that_restores_the_row_reopens_the_withdrawn_warning(ctx, corrected, tmp_path):
     restored = _land(tmp_path / "landing3", "医保_2026-10.xlsx",
-                     _feed({RED: _paid(60000), KEPT: {"参保状态": "未参保"}}, drop=(1,)))
+                     _feed({RED: _paid(60000), KEPT: {"参保状态": "未参保"}, LOWER: _paid(30000)}, drop=(1,)))
     _cycle(ctx, restored, tmp_path / "out")
     w = _warning_of(ctx, RED)
     assert w.status == "open"
@@ -183,3 +192,19 @@ def test_a_correction_that_restores_the_row_reopens_the_withdrawn_warning(ctx, c
     with session_scope(ctx.engine) as s:
         assert s.execute(select(FeedBatch.status).where(
             FeedBatch.id == corrected["second"])).scalar_one() == "superseded"
+
+
+def test_on_postgresql_a_township_reads_only_its_own_warnings_history(ctx, corrected):
+    if ctx.engine.dialect.name != "postgresql":
+        pytest.skip("row-level security is PostgreSQL's; SQLite's portal queries filter")
+    from portal.database import portal_session
+
+    by_town: dict[str, set[int]] = {}
+    for person in (RED, VERIFIED, KEPT, LOWER):
+        w = _warning_of(ctx, person)
+        by_town.setdefault(w.township, set()).add(w.id)
+    assert len(by_town) == 2
+    for town, ids in by_town.items():
+        cadre = Principal(user_id=0, name="cadre", role="township", township=town)
+        with portal_session(ctx.engine, ctx.settings, cadre) as s:
+            assert set(s.scalars(select(WarningHistory.warning_id))) == ids
