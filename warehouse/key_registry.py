@@ -19,7 +19,8 @@ import os
 from pathlib import Path
 
 from sqlalchemy import func, inspect, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.exc import IntegrityError
 
 from warehouse.crypto import (
     ENV_KEY,
@@ -90,6 +91,15 @@ def verify(engine: Engine, ring: Keyring, home: Path, sample: int,
     The first use of a warehouse registers its key(s); that is the only write, and a refusal
     rolls it back. ``allow_unfinished`` is for rotation itself.
     """
+    try:
+        _verify_once(engine, ring, home, sample, allow_unfinished)
+    except IntegrityError:
+        # Two processes registered a new warehouse's key at once: check against the winner's.
+        _verify_once(engine, ring, home, sample, allow_unfinished)
+
+
+def _verify_once(engine: Engine, ring: Keyring, home: Path, sample: int,
+                 allow_unfinished: bool) -> None:
     with engine.begin() as conn:
         if not _has_registry(conn):
             if _has_tables(conn) and token_key_ids(conn, limit=1):
@@ -107,7 +117,7 @@ def in_use_ids(conn: Connection) -> list[str]:
                              .order_by(KeyRecord.id)).scalars())
 
 
-def unfinished(conn: Connection) -> KeyRecord | None:
+def unfinished(conn: Connection) -> Row | None:
     """The registry row of a rotation's target key while that rotation has not finished."""
     return conn.execute(select(KeyRecord).where(KeyRecord.activated_at.is_(None),
                                                 KeyRecord.retired_at.is_(None))).first()

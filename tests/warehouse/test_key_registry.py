@@ -77,7 +77,7 @@ def tamper(ctx) -> tuple[int, str]:
     with ctx.engine.begin() as conn:
         rid, token = conn.execute(
             select(FeedRecord.id, FeedRecord.id_cipher).where(FeedRecord.id_cipher.isnot(None))
-            .order_by(FeedRecord.id).offset(25).limit(1)).one()
+            .order_by(FeedRecord.id).offset(60).limit(1)).one()
         bad = token[:-4] + ("AAAA" if token[-4:] != "AAAA" else "BBBB")
         conn.execute(update(FeedRecord).where(FeedRecord.id == rid).values(id_cipher=bad))
     return rid, token
@@ -297,3 +297,12 @@ def test_a_warehouse_from_before_the_registry_is_registered_only_if_its_sample_o
     with ctx.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(KeyRecord)).scalar_one() == 0
     ctx.engine.dispose()
+
+
+def test_a_missing_key_is_one_line_for_every_command(ctx, capsys, monkeypatch):
+    monkeypatch.delenv(ENV_KEY)
+    for command_line in (["link", "--period", PERIOD], ["keys", "rotate"]):
+        assert cli(ctx, *command_line) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("shouwang: error: no master key") and err.count("\n") == 1
+        assert "Traceback" not in err and "unexpected" not in err
