@@ -70,19 +70,18 @@ def settle_corrections(session: Session, period: str, rules: RuleSet, settings: 
     entries, moved, outcomes = [], [], Counter()
     for warning_id, rows in stale.items():
         w = warnings[warning_id]
-        why = _why(period, rules, [fixed[batch_id] for batch_id in dict.fromkeys(b for _, b in rows)])
         if warning_id in supported:
             moved.append(w)
             outcomes["moved"] += 1
-        elif w.status in withdrawable:
-            entries.append(history.entry(w.id, "withdrawn", period, now,
-                                         f"{why}; no record supports this risk now", w.status, WITHDRAWN))
+            continue
+        why = f"{_why(period, rules, fixed, rows)}; no record supports this risk now"
+        if w.status in withdrawable:
+            entries.append(history.entry(w.id, "withdrawn", period, now, why, w.status, WITHDRAWN))
             w.status = WITHDRAWN
             outcomes["withdrawn"] += 1
         elif latest.get(w.id) != "evidence_withdrawn":  # told once, not at every rerun
             entries.append(history.entry(w.id, "evidence_withdrawn", period, now,
-                                         f"{why}; no record supports this risk now; "
-                                         f"the warning keeps its status", w.status, w.status))
+                                         f"{why}; the warning keeps its status", w.status, w.status))
             outcomes["kept"] += 1
     gone = [evidence_id for w in moved for evidence_id, _ in stale[w.id]]
     for part in in_chunks(gone):
@@ -136,8 +135,7 @@ def _repoint(session: Session, moved: list[Warning], stale: dict[int, list],
     entries, redated = [], []
     for w in moved:
         w.sources = list(dict.fromkeys(source for _, source in left[w.id]))
-        why = _why(period, rules, [fixed[b] for b in dict.fromkeys(b for _, b in stale[w.id])])
-        words = f"{why}; evidence now {'、'.join(w.sources)}"
+        words = f"{_why(period, rules, fixed, stale[w.id])}; evidence now {'、'.join(w.sources)}"
         level = levels.get((w.subject_key, w.risk_type))
         if level and level != w.level and {p for p, _ in left[w.id]} == {period}:
             words += f"; level {w.level} -> {level}"
@@ -148,8 +146,10 @@ def _repoint(session: Session, moved: list[Warning], stale: dict[int, list],
     return entries
 
 
-def _why(period: str, rules: RuleSet, fixes: list[Correction]) -> str:
-    """"the 医保 feed of 2026-10 was corrected (batch 12 replaces 9)", one clause per batch."""
+def _why(period: str, rules: RuleSet, fixed: dict[int, Correction], rows: list) -> str:
+    """"the 医保 feed of 2026-10 was corrected (batch 12 replaces 9)", one clause per
+    superseded batch behind ``rows`` (evidence id, batch id)."""
+    fixes = [fixed[batch_id] for batch_id in dict.fromkeys(b for _, b in rows)]
     return "; ".join(
         f"the {rules.departments.get(c.department, c.department)} feed of {period} was corrected "
         f"({f'batch {c.new}' if c.new is not None else 'a later batch'} replaces {c.old})" for c in fixes)
