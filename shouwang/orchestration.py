@@ -25,6 +25,7 @@ PUBLICATION_KIND = "run"
 _SUMMARY_KEYS = (
     "batch_id", "department", "period", "status", "source_file",
     "rows_read", "rows_loaded", "rows_quarantined", "rows_merged", "rows_totals", "superseded", "error",
+    "note",  # why a batch is held and the command that applies it (file names and counts)
 )
 
 
@@ -245,6 +246,8 @@ def safe_summary(summary: dict) -> dict:
     """An ingest summary reduced to ids and counts (and a scrubbed error) for XCom."""
     out = {k: summary.get(k) for k in _SUMMARY_KEYS if k in summary}
     out["error"] = scrub(out.get("error"))
+    if "note" in out:
+        out["note"] = scrub(out["note"])
     return out
 
 
