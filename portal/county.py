@@ -45,8 +45,9 @@ def township_progress(session: Session, principal: Principal, today: dt.date
     principal.require("county_overview")
     task_done = func.coalesce(VerificationTask.status, "pending") == "done"
     closed = Warning.status == "closed"
+    settled = Warning.status.in_(("closed", "withdrawn"))  # a withdrawn warning awaits nobody
     q = (select(Warning.township, func.count(Warning.id), _count(closed),
-                _count(task_done & ~closed), _count(~task_done & ~closed),
+                _count(task_done & ~settled), _count(~task_done & ~settled),
                 _count(overdue_clause(today)))
          .outerjoin(VerificationTask, VerificationTask.warning_id == Warning.id)
          .group_by(Warning.township).order_by(Warning.township))
@@ -70,7 +71,8 @@ def digest(session: Session, principal: Principal, period: str) -> Digest:
     """The county digest for ``period``."""
     principal.require("county_overview")
     rows = session.execute(select(Warning.risk_type, Warning.level, func.count())
-                           .where(Warning.last_period == period)
+                           .where(Warning.last_period == period,
+                                  Warning.status != "withdrawn")
                            .group_by(Warning.risk_type, Warning.level))
     opened = session.scalar(select(func.count()).where(Warning.opened_period == period)) or 0
     leads = session.scalar(select(func.count()).where(Warning.opened_period == period,

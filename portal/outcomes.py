@@ -10,6 +10,7 @@ from portal.errors import Conflict, InvalidInput
 from portal.inputs import clean_text
 from portal.principal import Principal
 from portal.queue import get_warning
+from screening import history
 from warehouse.audit import record as audit
 from warehouse.models import VerificationTask, Warning, utcnow
 
@@ -51,6 +52,8 @@ def record_outcome(session: Session, principal: Principal, warning_id: int, form
     warning = get_warning(session, principal, warning_id)
     if warning.status == "closed":
         raise Conflict(f"预警 {warning.code} 已销号，不能再记录核实结果")
+    if warning.status == "withdrawn":
+        raise Conflict(f"预警 {warning.code} 已因部门更正数据撤回，无需核实")
     outcomes = settings["portal"]["outcomes"]
     form = _clean(form, outcomes)
     rule = outcomes[form.outcome]
@@ -63,8 +66,12 @@ def record_outcome(session: Session, principal: Principal, warning_id: int, form
     task.verifier1, task.verifier2 = form.verifier1, form.verifier2
     task.recorded_by, task.recorded_at = principal.name, utcnow()
     task.status = rule["task_status"]
-    warning.status = rule["warning_status"]
+    before, warning.status = warning.status, rule["warning_status"]
     session.flush()
+    history.append(session, [history.entry(
+        warning.id, "outcome", warning.last_period, task.recorded_at,
+        f"核实结果：{form.outcome}" + (f"（{form.reason}）" if form.reason else ""),
+        before, warning.status, actor=principal.name)])
     audit(session, principal.name, "record_outcome", "warning", warning.code, warning.township,
           {"outcome": form.outcome, "verifiers": [form.verifier1, form.verifier2],
            "reason": form.reason, "warning_status": warning.status})

@@ -138,7 +138,7 @@ def token(request: Request, username: str = Form(max_length=64),
 def api_queue(request: Request, principal: Principal = Depends(api_principal),
               level: str | None = Query(None, max_length=16),
               village: str | None = Query(None, max_length=64),
-              status: Literal["active", "open", "verifying", "closed", "all"] = "active",
+              status: Literal["active", "open", "verifying", "closed", "withdrawn", "all"] = "active",
               due_before: dt.date | None = None,
               township: str | None = Query(None, max_length=64, description="县级用户可用")
               ) -> list[QueueItemOut]:

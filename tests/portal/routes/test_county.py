@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from tests.portal.conftest import TOWN_A, TOWN_B, login
 from warehouse.db import session_scope
-from warehouse.models import AuditLog, Link, MatchDecision
+from warehouse.models import AuditLog, Link, MatchDecision, Warning
 
 
 def test_county_page_shows_progress_overdue_and_alerts(client, seed):
@@ -20,6 +20,16 @@ def test_county_page_shows_progress_overdue_and_alerts(client, seed):
         assert re.findall(r"<td>([^<]*)</td>", row) == ["3", "0", "1", "2", "1", "33%"]
     assert "规模性风险预警" in r.text and "因病" in r.text and ">16<" in r.text
     assert "逾期事项" in r.text
+
+
+def test_a_withdrawn_warning_is_not_pending(client, seed, ctx):
+    with session_scope(ctx.engine) as s:
+        pending = s.scalars(select(Warning).where(Warning.township == TOWN_A,
+                                                  Warning.status == "open")).all()
+        pending[0].status = "withdrawn"  # a corrected feed took its evidence away
+    login(client, "analyst")
+    row = re.search(rf"{TOWN_A}</a></td>((?:<td>[^<]*</td>)+)", client.get("/county").text).group(1)
+    assert re.findall(r"<td>([^<]*)</td>", row)[:4] == ["3", "0", "1", "1"]
 
 
 def test_feeds_page_marks_missing_feeds_late(client, seed):

@@ -55,6 +55,9 @@ def upgrade() -> None:
     )
     op.execute(f"ALTER TABLE {TABLE} ENABLE ROW LEVEL SECURITY")
     op.execute(f"CREATE POLICY portal_scope ON {TABLE} TO {ROLE} USING ({SCOPE})")
+    # A cadre's outcome appends a history row through the portal's role.
+    op.execute(f"GRANT INSERT ON {TABLE} TO {ROLE}")
+    op.execute(f"GRANT USAGE, SELECT ON SEQUENCE {TABLE}_id_seq TO {ROLE}")
 
 
 def downgrade() -> None:
