@@ -30,8 +30,11 @@ def _t2s():
 
 @lru_cache(maxsize=200_000)
 def clean_name(name: str | None) -> str:
-    """Simplified characters, no spaces or middle dots: 陳 麗 → 陈丽, 阿依·古丽 → 阿依古丽."""
-    if not name:
+    """Simplified characters, no spaces or middle dots: 陳 麗 → 陈丽, 阿依·古丽 → 阿依古丽.
+
+    Anything but text (None, pandas' NaN) is no name: "", never "nan".
+    """
+    if not name or name != name:  # None, "", NaN
         return ""
     text = _SEPARATORS.sub("", str(name))
     return _t2s().convert(text) if text else ""

@@ -7,6 +7,11 @@ from sqlalchemy.orm import Session
 from warehouse.models import Region
 
 
+def _key(text: object) -> str:
+    """A place as written, trimmed; "" for anything but text (None, pandas' NaN)."""
+    return text.strip() if isinstance(text, str) else ""
+
+
 class PlaceNames:
     """Resolve a township or village to its official name via the regions table."""
 
@@ -27,13 +32,13 @@ class PlaceNames:
         """The official township name for an id or a spelling; the text itself when unknown."""
         if region_id in self._names:
             return self._names[region_id]
-        found = self._townships.get((text or "").strip())
-        return found.name if found else text
+        found = self._townships.get(_key(text))
+        return found.name if found else (text if isinstance(text, str) else None)
 
     def village(self, township: str | None, text: str | None, region_id: int | None = None) -> str | None:
         """The official village name within ``township``; the text itself when unknown."""
         if region_id in self._names:
             return self._names[region_id]
-        parent = self._townships.get((township or "").strip())
-        found = self._villages.get((parent.id if parent else None, (text or "").strip()))
-        return found.name if found else text
+        parent = self._townships.get(_key(township))
+        found = self._villages.get((parent.id if parent else None, _key(text)))
+        return found.name if found else (text if isinstance(text, str) else None)

@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from connectors import catalog
 from connectors.errors import FeedError
+from connectors.failures import RUN_ERRORS, unexpected
 from connectors.ingest import (RECORD_PURPOSE, checksum_of, docs_dir, plain_column,
                                quarantine_rows, record_failure)
 from connectors.plan import FeedPlan, ingest_settings, plan_feed
@@ -79,15 +80,34 @@ def load_roster(ctx: Context, path: Path) -> RosterResult:
         plan = plan_feed(read_sheet(path), contract, ctx.settings, None,
                          hasher=lambda text: vault.blind(RECORD_PURPOSE, text),
                          docs_dir=docs_dir(ctx, period))
+        plan.release_cells()
+        result = RosterResult(None, "loaded", path.name, plan.rows_read, len(plan.load),
+                              len(plan.quarantine), len(plan.merged))
+        _store(ctx, vault, plan, path.name, checksum, period, result)
     except FeedError as e:
-        failed = record_failure(ctx, catalog.ROSTER, period, path.name, checksum, e)
-        return RosterResult(failed.batch_id, "failed", path.name, error=failed.error)
-    plan.release_cells()
-    result = RosterResult(None, "loaded", path.name, plan.rows_read, len(plan.load),
-                          len(plan.quarantine), len(plan.merged))
+        return _failed(ctx, period, path.name, checksum, e)
+    except RUN_ERRORS:
+        raise
+    except Exception as e:  # noqa: BLE001 - a bug met in the roster fails this load only
+        return _failed(ctx, period, path.name, checksum, unexpected(path.name, e))
+    result.seconds = round(time.perf_counter() - started, 3)
+    log.info("roster %s: %s", path.name, result.summary())
+    return result
+
+
+def _failed(ctx: Context, period: str, source_file: str, checksum: str,
+            error: FeedError) -> RosterResult:
+    """A failed roster batch (and event) whose error says what to do; nothing else written."""
+    failed = record_failure(ctx, catalog.ROSTER, period, source_file, checksum, error)
+    return RosterResult(failed.batch_id, "failed", source_file, error=failed.error)
+
+
+def _store(ctx: Context, vault, plan: FeedPlan, source_file: str, checksum: str, period: str,
+           result: RosterResult) -> None:
+    """Write the batch, regions, households, persons and quarantine in one transaction."""
     with ctx.engine.begin() as conn:
         result.batch_id = conn.execute(insert(FeedBatch).values(
-            department=catalog.ROSTER, period=period, source_file=path.name, checksum=checksum,
+            department=catalog.ROSTER, period=period, source_file=source_file, checksum=checksum,
             encoding=plan.located.sheet.encoding, header_row=plan.located.header_row,
             status="loaded", rows_read=plan.rows_read, rows_loaded=len(plan.load),
             rows_quarantined=len(plan.quarantine), rows_merged=len(plan.merged),
@@ -99,15 +119,12 @@ def load_roster(ctx: Context, path: Path) -> RosterResult:
             _upsert_persons(conn, vault, plan, cols, households, result)
         del cols
         bad = quarantine_rows(plan, {"batch_id": result.batch_id, "department": catalog.ROSTER,
-                                     "period": period, "source_file": path.name})
+                                     "period": period, "source_file": source_file})
         bulk_insert(conn, Quarantine.__table__, bad)
         conn.execute(update(FeedBatch).where(
             FeedBatch.department == catalog.ROSTER, FeedBatch.status == "loaded",
             FeedBatch.id != result.batch_id).values(status="superseded",
                                                     superseded_by=result.batch_id))
-    result.seconds = round(time.perf_counter() - started, 3)
-    log.info("roster %s: %s", path.name, result.summary())
-    return result
 
 
 class _Columns:

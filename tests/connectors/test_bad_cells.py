@@ -41,7 +41,8 @@ def _assert_accounted(result):
 
 # --- defect 1: blank or placeholder places ---------------------------------------------------
 
-@pytest.mark.parametrize("place", [*PLACEHOLDERS, "龙" * 65])
+@pytest.mark.parametrize("place", [*PLACEHOLDERS, "龙" * 65],
+                         ids=[*map(repr, PLACEHOLDERS), "65 characters"])
 def test_placeholder_or_overlong_place_loads_the_row(ctx, roster, tmp_path, place):
     rows = f.feed_rows("health", PERSONS[:6])
     rows[1]["乡镇"] = place
@@ -60,6 +61,16 @@ def test_placeholder_or_overlong_place_loads_the_row(ctx, roster, tmp_path, plac
     assert all(isinstance(r.township_id, int) for r in recs if r.township_id is not None)
     if len(place) > 64:  # an over-long place is treated as unknown and says so
         assert "township:too_long" in recs[3].flags and "village:too_long" in recs[3].flags
+
+
+@pytest.mark.parametrize("cell", [None, float("nan"), 3.0, *PLACEHOLDERS])
+def test_a_cell_that_names_no_place_has_no_short_name(cell):
+    from connectors.regions import place_text, short_name
+    from matching.normalize import clean_name, region_short
+
+    assert place_text(cell) is None and short_name(cell, ("镇",)) == ""
+    if cell is None or isinstance(cell, float) and cell != cell:
+        assert clean_name(cell) == "" and region_short(cell) == ""  # never the name "nan"
 
 
 # --- defect 2: a place not on the roster (PostgreSQL COPY got township_id "2.0") --------------
