@@ -130,8 +130,8 @@ def choose_sheet(sheet: Sheet, contract: Contract, scan_rows: int) -> tuple[Shee
     scores = [max((contract.score(r) for r in s.rows[:scan_rows]), default=0.0)
               for s in candidates]
     chosen = candidates[scores.index(max(scores))]
-    skipped = ", ".join(f"'{s.sheet_name}' ({len(s.rows)} rows)" for s in candidates
-                        if s is not chosen)
+    skipped = ", ".join(f"'{s.sheet_name}' ({len(s.rows)} row{'s' * (len(s.rows) != 1)})"
+                        for s in candidates if s is not chosen)
     note = (f"{sheet.source}: the workbook has {len(candidates)} sheets with data; read sheet "
             f"'{chosen.sheet_name}' (its header fits {contract.label}); not read: {skipped}. "
             "If rows belong in another sheet, move them into that one and land the file again.")

@@ -73,6 +73,14 @@ def test_a_cell_that_names_no_place_has_no_short_name(cell):
         assert clean_name(cell) == "" and region_short(cell) == ""  # never the name "nan"
 
 
+def test_nul_bytes_from_a_database_or_api_pull_are_stripped_and_remembered():
+    from connectors.reader import sheet_from_records
+
+    sheet = sheet_from_records([{"姓名": "王\x00华", "乡镇": None}, {"姓名": 1.5}], "sql:hr", "sql")
+    assert sheet.rows == [["姓名", "乡镇"], ["王华", ""], ["1.5", ""]]
+    assert sheet.nul_cells == {(1, 0)}
+
+
 # --- defect 2: a place not on the roster (PostgreSQL COPY got township_id "2.0") --------------
 
 def test_place_not_on_the_roster_keeps_integer_region_ids(ctx, roster, tmp_path):
