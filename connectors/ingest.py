@@ -235,8 +235,8 @@ def load_sheet(ctx: Context, contract: Contract, period: str, sheet: Sheet, sour
     plan = plan_feed(sheet, contract, ctx.settings, regions,
                      hasher=lambda text: vault.blind(RECORD_PURPOSE, text),
                      docs_dir=docs_dir(ctx, period))
-    for note in plan.notes:
-        log.info("%s: %s", source_file, note)
+    for note in plan.notes:  # e.g. sheets of a workbook not read: the operator must see it
+        log.warning("%s: %s", source_file, note)
     with ctx.engine.begin() as conn:
         # The "same file?" check and the load in one transaction, one loader per feed at a time.
         lock_feed(conn, contract.department, period)
