@@ -253,7 +253,7 @@ class Warning(Base):
     sources: Mapped[list] = mapped_column(JSON, default=list)  # ["file#row", ...]
     opened_period: Mapped[str] = mapped_column(String(7))
     last_period: Mapped[str] = mapped_column(String(7), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open|verifying|closed
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open|verifying|closed|withdrawn
     batch_arrived_at: Mapped[dt.datetime | None]
     issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     due_date: Mapped[dt.date | None] = mapped_column(Date)
