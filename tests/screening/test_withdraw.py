@@ -141,7 +141,8 @@ def test_a_verified_warning_keeps_its_status_and_is_told_its_evidence_was_withdr
     w = _warning_of(ctx, VERIFIED)
     assert w.status == "verifying"
     history = _history(ctx, w.id)
-    assert [h[0] for h in history] == ["opened", "evidence_withdrawn"]
+    assert [h[0] for h in history] == ["opened", "outcome", "evidence_withdrawn"]
+    assert history[1][1:3] == ("open", "verifying")  # the cadre's outcome, then the correction
     assert history[-1][1:3] == ("verifying", "verifying")
     assert "no record supports this risk now" in history[-1][3]
 
