@@ -39,10 +39,10 @@ INGESTED = af.ingested_alias()
 def feed_ingest():
     @task
     def choose_periods() -> list[str]:
-        from shouwang import orchestration as orch
         from shouwang.context import Context
+        from shouwang.orchestration.schedule import run_periods
 
-        return orch.run_periods(Context(), get_current_context())
+        return run_periods(Context(), get_current_context())
 
     @task.sensor(
         poke_interval=SETTINGS["sensor_poke_seconds"],
@@ -51,28 +51,30 @@ def feed_ingest():
         soft_fail=True,
     )
     def landed_feeds(periods: list[str]) -> PokeReturnValue:
-        from shouwang import orchestration as orch
         from shouwang.context import Context
+        from shouwang.orchestration.folders import landing_dir
+        from shouwang.orchestration.landing import landed_files
+        from shouwang.orchestration.sftp import pull_sftp
 
         ctx = Context()
-        landing = orch.landing_dir(ctx)
-        orch.pull_sftp(ctx, landing, periods)
-        files = [f for p in periods for f in orch.landed_files(landing, p)]
+        landing = landing_dir(ctx)
+        pull_sftp(ctx, landing, periods)
+        files = [f for p in periods for f in landed_files(landing, p)]
         return PokeReturnValue(is_done=bool(files), xcom_value=files)
 
     @task(outlets=[INGESTED], map_index_template="{{ task.op_kwargs['feed']['name'] }}")
     def ingest_feed(feed: dict, *, outlet_events=None) -> dict:
         from pathlib import Path
 
-        from shouwang import orchestration as orch
         from shouwang import pipeline
         from shouwang.context import Context
+        from shouwang.orchestration.xcom import ingest_key, safe_summary
 
         context = get_current_context()
         ctx = Context()
-        key = orch.ingest_key(feed["department"], feed["period"], feed["checksum"],
+        key = ingest_key(feed["department"], feed["period"], feed["checksum"],
                               (context.get("data_interval_start"), context.get("data_interval_end")))
-        summary = orch.safe_summary(pipeline.ingest_one(ctx, Path(feed["path"]), feed["period"]))
+        summary = safe_summary(pipeline.ingest_one(ctx, Path(feed["path"]), feed["period"]))
         if summary.get("status") == "loaded":
             outlet_events[INGESTED].add(
                 af.ingested_asset(summary.get("department") or feed["department"]),
@@ -82,16 +84,19 @@ def feed_ingest():
 
     @task(trigger_rule=TriggerRule.ALL_DONE)
     def report_feeds(periods: list[str]) -> dict:
-        from shouwang import orchestration as orch
         from shouwang.context import Context
+        from shouwang.orchestration.events import report_missing
+        from shouwang.orchestration.folders import landing_dir
+        from shouwang.orchestration.landing import landed_files
+        from shouwang.orchestration.schedule import feeds_due, run_time
 
         ctx = Context()
-        when = orch.run_time(get_current_context())
+        when = run_time(get_current_context())
         missing = {}
         for period in periods:
-            present = [f["department"] for f in orch.landed_files(orch.landing_dir(ctx), period)]
-            if orch.feeds_due(ctx, period, when):
-                missing[period] = orch.report_missing(ctx, period, present)
+            present = [f["department"] for f in landed_files(landing_dir(ctx), period)]
+            if feeds_due(ctx, period, when):
+                missing[period] = report_missing(ctx, period, present)
         return {"periods": periods, "missing": missing}
 
     periods = choose_periods()

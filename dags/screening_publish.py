@@ -29,38 +29,39 @@ SETTINGS = af.dag_settings()
 def screening_publish():
     @task
     def stale_periods() -> list[str]:
-        from shouwang import orchestration as orch
         from shouwang.context import Context
+        from shouwang.orchestration.publication import periods_to_publish
+        from shouwang.orchestration.schedule import periods_from_events
 
         context = get_current_context()
         requested = [context["params"]["period"]] if context["params"].get("period") else []
-        requested += orch.periods_from_events(context.get("triggering_asset_events"))
-        return orch.periods_to_publish(Context(), requested)
+        requested += periods_from_events(context.get("triggering_asset_events"))
+        return periods_to_publish(Context(), requested)
 
     @task_group
     def period_lists(period: str):
         @task
         def match(period: str) -> dict:
-            from shouwang import orchestration as orch
             from shouwang import pipeline
             from shouwang.context import Context
+            from shouwang.orchestration.xcom import counts_only
 
-            return orch.counts_only(pipeline.match(Context(), period), period)
+            return counts_only(pipeline.match(Context(), period), period)
 
         @task
         def screen(matched: dict) -> dict:
-            from shouwang import orchestration as orch
             from shouwang import pipeline
             from shouwang.context import Context
+            from shouwang.orchestration.xcom import counts_only
 
-            return orch.counts_only(pipeline.screen(Context(), matched["period"]), matched["period"])
+            return counts_only(pipeline.screen(Context(), matched["period"]), matched["period"])
 
         @task
         def publish(screened: dict) -> dict:
-            from shouwang import orchestration as orch
             from shouwang.context import Context
+            from shouwang.orchestration.publication import publish_and_record
 
-            result = orch.publish_and_record(Context(), screened["period"])
+            result = publish_and_record(Context(), screened["period"])
             return {"period": screened["period"], "folder": result["folder"]}
 
         return publish(screen(match(period)))

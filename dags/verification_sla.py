@@ -24,11 +24,11 @@ SETTINGS = af.dag_settings()
 def verification_sla():
     @task
     def escalate_overdue() -> dict:
-        from shouwang import orchestration as orch
         from shouwang import sla
         from shouwang.context import Context
+        from shouwang.orchestration.schedule import run_time
 
-        return sla.escalate_overdue(Context(), orch.run_time(get_current_context()))
+        return sla.escalate_overdue(Context(), run_time(get_current_context()))
 
     escalate_overdue()
 

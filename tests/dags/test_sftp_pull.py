@@ -12,8 +12,9 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from shouwang import orchestration as orch
 from shouwang.context import Context
+from shouwang.orchestration.landing import landed_files
+from shouwang.orchestration.sftp import pull_sftp
 from tests.dags.conftest import FAST_RETRIES
 from tests.dags.embedded import ON_SQLITE, run_airflow
 from tests.dags.sftp_server import SftpServer
@@ -81,19 +82,19 @@ def test_pull_copies_only_the_requested_months_and_only_once(pulling, server, tm
     (landing / "住建_2026-10.csv").write_bytes(b"ALREADY LANDED, SAME SIZE")  # same size: kept
     (landing / "教育_2026-10.csv").write_bytes(b"first send")  # other size: replaced
 
-    assert orch.pull_sftp(pulling, landing, ["2026-10"]) == 3
+    assert pull_sftp(pulling, landing, ["2026-10"]) == 3
 
     assert _files(landing) == {**feeds, "住建_2026-10.csv": b"ALREADY LANDED, SAME SIZE"}
     assert not list(landing.glob("*.part")) and not list(landing.glob(".*"))
-    assert [f["name"] for f in orch.landed_files(landing, "2026-10")] == sorted(feeds)
+    assert [f["name"] for f in landed_files(landing, "2026-10")] == sorted(feeds)
 
     # A rerun (the sensor pokes again, or the run is cleared) copies nothing and changes nothing.
     stamps = {p.name: p.stat().st_mtime_ns for p in landing.iterdir()}
-    assert orch.pull_sftp(pulling, landing, ["2026-10"]) == 0
+    assert pull_sftp(pulling, landing, ["2026-10"]) == 0
     assert {p.name: p.stat().st_mtime_ns for p in landing.iterdir()} == stamps
 
     # Asking for September as well adds September's file only.
-    assert orch.pull_sftp(pulling, landing, ["2026-09", "2026-10"]) == 1
+    assert pull_sftp(pulling, landing, ["2026-09", "2026-10"]) == 1
     assert (landing / "医保_2026-09.xlsx").read_bytes() == b"September"
     assert not list(landing.glob("*.part"))
 
@@ -102,7 +103,7 @@ def test_pull_copies_only_the_requested_months_and_only_once(pulling, server, tm
 def test_pull_makes_the_landing_folder_and_copies_nothing_when_the_month_has_no_file(pulling, server, tmp_path):
     (_outbox(server) / "卫健_2026-09.csv").write_bytes(b"September only")
     landing = tmp_path / "new" / "landing"
-    assert orch.pull_sftp(pulling, landing, ["2026-10"]) == 0
+    assert pull_sftp(pulling, landing, ["2026-10"]) == 0
     assert landing.is_dir() and not list(landing.iterdir())
 
 
@@ -113,7 +114,7 @@ def test_a_copy_that_fails_leaves_no_part_file_and_says_which_file(pulling, serv
     (landing / "卫健_2026-10.csv").mkdir(parents=True)  # something in the way of the rename
 
     with pytest.raises(RuntimeError, match=r"failed \(copy 卫健_2026-10.csv, folder /outbox\).*landing folder"):
-        orch.pull_sftp(pulling, landing, ["2026-10"])
+        pull_sftp(pulling, landing, ["2026-10"])
     assert [p.name for p in landing.iterdir()] == ["卫健_2026-10.csv"]  # no .part beside it
 
 
@@ -126,7 +127,7 @@ def test_a_wrong_password_names_the_connection_and_what_to_check_but_not_the_pas
     landing = tmp_path / "landing"
 
     with pytest.raises(RuntimeError) as raised:
-        orch.pull_sftp(pulling, landing, ["2026-10"])
+        pull_sftp(pulling, landing, ["2026-10"])
 
     message = str(raised.value)
     assert f"connection '{CONN_ID}' at 127.0.0.1:{server.port}" in message, message
@@ -146,10 +147,10 @@ def test_a_missing_folder_or_connection_or_a_server_that_is_down_says_what_to_do
     landing = tmp_path / "landing"
     monkeypatch.setenv(CONN_ENV, server.airflow_connection())
     with pytest.raises(RuntimeError, match=r"failed \(list, folder /nowhere\).*check that /nowhere exists"):
-        orch.pull_sftp(settled("elsewhere.yaml", remote_dir="/nowhere"), landing, ["2026-10"])
+        pull_sftp(settled("elsewhere.yaml", remote_dir="/nowhere"), landing, ["2026-10"])
 
     with pytest.raises(RuntimeError) as raised:
-        orch.pull_sftp(settled("nobody.yaml", conn_id="sftp_nobody"), landing, ["2026-10"])
+        pull_sftp(settled("nobody.yaml", conn_id="sftp_nobody"), landing, ["2026-10"])
     assert "connection 'sftp_nobody'" in str(raised.value)
     assert "define or fix the Airflow connection 'sftp_nobody'" in str(raised.value)
 
@@ -157,7 +158,7 @@ def test_a_missing_folder_or_connection_or_a_server_that_is_down_says_what_to_do
         closed_port = gone.port  # a port nobody listens on once this server is gone
     monkeypatch.setenv(CONN_ENV, server.airflow_connection(port=closed_port))
     with pytest.raises(RuntimeError) as raised:
-        orch.pull_sftp(settled("sftp.yaml"), landing, ["2026-10"])
+        pull_sftp(settled("sftp.yaml"), landing, ["2026-10"])
     message = str(raised.value)
     assert f"connection 'sftp_county' at 127.0.0.1:{closed_port} failed (connect" in message, message
     assert "and that the server is up" in message and server.password not in message
