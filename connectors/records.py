@@ -18,11 +18,8 @@ from connectors.contract import IDENTITY_FIELD, Contract, Field
 from connectors.reader import Located
 from connectors.regions import RegionIndex
 from warehouse import identity
-from warehouse.masking import mask_id, mask_phone
+from warehouse.masking import mask_cell, mask_id, mask_phone
 
-# Digit runs that could be an ID or a phone, masked wherever they appear in raw cells.
-_SECRET_ID = re.compile(r"\d{6}[\d\s]{7,11}[\dXx]|\d\.\d+[Ee]\+?1[47]")
-_SECRET_PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
 REGION_UNKNOWN = "region_unknown"
 # Row flags for cells the reader or ``data_columns`` had to change to keep the row.
 NUL_STRIPPED = "nul_stripped"
@@ -60,22 +57,13 @@ class Records:
         self.problems.setdefault(pos, []).append(problem)
 
 
-def scrub(text: str) -> str:
-    """A cell with any ID-like or mobile-like digit run masked."""
-    # len() first and map(): this runs once per distinct cell of every column of every feed.
-    if not text or len(text) < 7 or sum(map(str.isdigit, text)) < 7:
-        return text
-    text = _SECRET_ID.sub(lambda m: mask_id(m.group(0)), text)
-    return _SECRET_PHONE.sub(lambda m: mask_phone(m.group(0)), text)
-
-
 def _shown(value: str, f: Field | None) -> str:
     """A cell as it may appear in quarantine detail: sensitive cells masked."""
     if f is not None and f.type == "id":
         return mask_id(identity.clean(value))
     if f is not None and f.type == "phone":
         return mask_phone(value)
-    return scrub(value)
+    return mask_cell(value)  # digit runs that could be an ID or a phone
 
 
 _WHAT = {

@@ -4,10 +4,11 @@ from hypothesis import strategies as st
 
 from connectors import catalog
 from connectors.reader import locate, sheet_from_records
-from connectors.records import build_records, scrub
+from connectors.records import build_records
 from connectors.regions import RegionIndex
 from shouwang import config
 from tests.connectors import factory as f
+from warehouse.masking import mask_cell as scrub
 
 CFG = config.settings()["ingest"]
 PERSONS = f.people(4, seed=9)
