@@ -1,15 +1,14 @@
-"""Connector commands: `feeds check FILE`, `feeds accept BATCH`, `ingest --period --landing`,
-`export quarantine`."""
+"""Connector commands: `feeds check FILE`, `feeds accept BATCH`, `registry load FILE`,
+`export quarantine` (`ingest` runs a pipeline stage: the wiring registers it)."""
 from __future__ import annotations
 
 import argparse
-import re
 from collections import Counter
 from pathlib import Path
 
-from shouwang.cli_export import export_group
+from shouwang.core.cli_args import export_group, user_period
+from shouwang.core.errors import UserError
 
-PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 SHOW_REASONS = 8
 
 
@@ -26,24 +25,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     accept.add_argument("batch", metavar="BATCH", help="the held batch's id or file name")
     accept.set_defaults(func=cmd_accept)
 
-    ingest = sub.add_parser("ingest", help="load a period's department files from a landing folder")
-    ingest.add_argument("--period", required=True, metavar="YYYY-MM")
-    ingest.add_argument("--landing", required=True, type=Path, metavar="DIR")
-    ingest.set_defaults(func=cmd_ingest)
+    registry = sub.add_parser("registry", help="the monitored-household roster (花名册)")
+    registry_sub = registry.add_subparsers(dest="registry_command", metavar="ACTION", required=True)
+    load = registry_sub.add_parser("load", help="load a roster file (CSV any encoding, XLSX, XLS)")
+    load.add_argument("file", metavar="FILE")
+    load.set_defaults(func=cmd_registry_load)
 
     quarantine = export_group(sub).add_parser(
         "quarantine", help="rows not loaded: department, source_file, source_row, reason")
     quarantine.add_argument("--period", required=True, metavar="YYYY-MM")
     quarantine.add_argument("--out", required=True, type=Path, metavar="FILE.csv")
     quarantine.set_defaults(func=cmd_export_quarantine)
-
-
-def _period(value: str) -> str:
-    from shouwang.cli import UserError
-
-    if not PERIOD.match(value):
-        raise UserError(f"period {value!r} is not YYYY-MM (e.g. 2026-10)")
-    return value
 
 
 def _regions(ctx):
@@ -65,7 +57,6 @@ def cmd_check(ctx, args) -> int:
     from connectors.errors import FeedError
     from connectors.plan import ingest_settings, plan_feed
     from connectors.reader import read_sheet
-    from shouwang.cli import UserError
 
     path: Path = args.file
     if not path.exists():
@@ -145,30 +136,6 @@ def _print_plan(plan) -> None:
         print(f"note        {note}")
 
 
-def cmd_ingest(ctx, args) -> int:
-    """Load every department file of the period in the landing folder; one line per file."""
-    from connectors.errors import FeedError
-    from shouwang import pipeline
-    from shouwang.cli import UserError
-
-    from warehouse.crypto import KeyMissing
-
-    period = _period(args.period)
-    try:
-        results = pipeline.ingest(ctx, period, args.landing)
-    except (FeedError, KeyMissing) as e:
-        raise UserError(str(e)) from None
-    if not results:
-        print(f"no files for {period} in {args.landing}")
-    for r in results:
-        line = (f"{r['status']:<9} {r['source_file']}: read {r['rows_read']}, loaded "
-                f"{r['rows_loaded']}, quarantined {r['rows_quarantined']}, merged {r['rows_merged']}")
-        print(line if r["status"] != "failed" else f"{r['status']:<9} {r['error']}")
-        if r.get("note"):
-            print(f"{'':<9} {r['note']}")
-    return 1 if any(r["status"] == "failed" for r in results) else 0
-
-
 def cmd_accept(ctx, args) -> int:
     """Apply a held batch: it becomes the loaded one and supersedes the batch it replaces."""
     from connectors.corrections import accept
@@ -185,6 +152,26 @@ def cmd_export_quarantine(ctx, args) -> int:
     """Write the period's quarantine to CSV."""
     from connectors.export import write_quarantine_csv
 
-    n = write_quarantine_csv(ctx, _period(args.period), args.out)
+    n = write_quarantine_csv(ctx, user_period(args.period), args.out)
     print(f"{n} quarantined rows → {args.out}")
+    return 0
+
+
+def cmd_registry_load(ctx, args) -> int:
+    """Load the roster FILE into regions, households and persons."""
+    from connectors.roster import load_roster
+    from warehouse.crypto import KeyMissing
+
+    if not Path(args.file).exists():
+        raise UserError(f"{args.file}: no such file")
+    try:
+        r = load_roster(ctx, Path(args.file))
+    except KeyMissing as e:
+        raise UserError(str(e)) from None
+    if r.status == "failed":
+        raise UserError(r.error)
+    print(f"{r.status} {r.source_file} in {r.seconds}s: read {r.rows_read}, loaded {r.rows_loaded}, "
+          f"quarantined {r.rows_quarantined}, merged {r.rows_merged}; households +{r.households_added} "
+          f"~{r.households_updated} -{r.households_deactivated}; persons +{r.persons_added} "
+          f"~{r.persons_updated} -{r.persons_deactivated}")
     return 0

@@ -1,33 +1,30 @@
-"""Matching commands: `shouwang link`, `shouwang review ...`, `shouwang export links`."""
+"""Matching commands: `shouwang review ...`, `shouwang export links` (`link` runs a pipeline
+stage: the wiring registers it)."""
 from __future__ import annotations
 
 import argparse
 import getpass
 import json
-import re
 import sys
 
-from shouwang.cli_export import export_group
+from shouwang.core.cli_args import export_group
+from shouwang.core.errors import UserError
+from shouwang.core.periods import is_period
 
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
-
-def _period(text: str) -> str:
-    if not _PERIOD.match(text):
+def period_type(text: str) -> str:
+    """argparse type for the matching commands' ``--period`` (their own usage message)."""
+    if not is_period(text):
         raise argparse.ArgumentTypeError(f"period must look like 2026-10, not {text!r}")
     return text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add the matching commands to the `shouwang` parser."""
-    p = sub.add_parser("link", help="link a period's loaded feed records to roster households")
-    p.add_argument("--period", required=True, type=_period, metavar="YYYY-MM")
-    p.set_defaults(func=cmd_link)
-
+    """Add the review and export-links commands to the `shouwang` parser."""
     review = sub.add_parser("review", help="list review-band matches; accept or reject them")
     rsub = review.add_subparsers(dest="review_action", metavar="ACTION", required=True)
     ls = rsub.add_parser("list", help="show pairs waiting for a person's decision")
-    ls.add_argument("--period", type=_period, metavar="YYYY-MM")
+    ls.add_argument("--period", type=period_type, metavar="YYYY-MM")
     ls.add_argument("--limit", type=int, default=50)
     ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
     ls.set_defaults(func=cmd_review_list)
@@ -39,17 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         a.set_defaults(func=cmd_review_decide, decision=action)
 
     ex = export_group(sub).add_parser("links", help="one line per loaded feed row: household, score, status")
-    ex.add_argument("--period", required=True, type=_period, metavar="YYYY-MM")
+    ex.add_argument("--period", required=True, type=period_type, metavar="YYYY-MM")
     ex.add_argument("--out", required=True, metavar="FILE.csv")
     ex.set_defaults(func=cmd_export_links)
-
-
-def cmd_link(ctx, args) -> int:
-    """Run matching for one period and print its counts."""
-    from shouwang.pipeline import match  # holds the warehouse lock (one run at a time)
-
-    print(json.dumps(match(ctx, args.period), ensure_ascii=False))
-    return 0
 
 
 def cmd_review_list(ctx, args) -> int:
@@ -74,7 +63,6 @@ def cmd_review_list(ctx, args) -> int:
 def cmd_review_decide(ctx, args) -> int:
     """Accept or reject one link by id."""
     from matching.review import ReviewError, decide
-    from shouwang.cli import UserError
 
     try:
         result = decide(ctx, args.link_id, args.decision, args.by or getpass.getuser())

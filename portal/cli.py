@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from portal.principal import ROLES
+from shouwang.core.errors import UserError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -53,8 +54,6 @@ def uvicorn_options(settings: dict) -> dict:
 
 def _read_password(path: Path | None) -> str:
     """The password from ``path``, a terminal prompt, or the first line of stdin."""
-    from shouwang.cli import UserError
-
     if path is not None:
         try:
             return path.read_text(encoding="utf-8").rstrip("\r\n")
@@ -72,7 +71,6 @@ def cmd_users_add(ctx, args) -> int:
     """Create a portal account with an argon2-hashed password."""
     from portal.auth import Passwords, add_user
     from portal.errors import InvalidInput
-    from shouwang.cli import UserError
     from warehouse.db import session_scope
 
     password = _read_password(args.password_file)

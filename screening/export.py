@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from screening.alerts import active_warnings
 from screening.deadlines import as_utc
-from shouwang.cli_export import write_csv
+from shouwang.core.cli_args import write_csv
 from shouwang.context import Context
 from warehouse.db import session_scope
 from warehouse.models import Alert

@@ -79,7 +79,7 @@ def demo(households: int, period: str, demo_dir: Path, seed: int = 1) -> dict:
     from shouwang.context import Context
     from shouwang.demo.generate import generate_county
     from warehouse.db import migrate
-    from warehouse.registry import load_roster
+    from connectors.roster import load_roster
 
     home = config.home()
     ctx = Context(warehouse=config.warehouse_url(home_dir=home), home=home)

@@ -109,5 +109,7 @@ def period_param():  # -> airflow.sdk.Param
     """The optional `period` run parameter (YYYY-MM) every DAG accepts."""
     from airflow.sdk import Param
 
-    return Param(None, type=["null", "string"], pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+    from shouwang.core.periods import PATTERN  # the one YYYY-MM pattern, also the CLI's
+
+    return Param(None, type=["null", "string"], pattern=PATTERN,
                  description="Month to process, YYYY-MM; empty: decided by the trigger")

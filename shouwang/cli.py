@@ -8,13 +8,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import re
 import sys
 import traceback
 from pathlib import Path
 
-from shouwang import __version__, config
+from shouwang import __version__, cli_pipeline, config
 from shouwang.core import errors
+from shouwang.core.periods import period_arg  # noqa: F401 - re-exported for tools' commands
 from shouwang.context import Context
 
 ROOMS = (
@@ -29,16 +29,6 @@ ROOMS = (
 
 
 UserError = errors.UserError  # re-exported: the rooms raise it from shouwang.core.errors
-
-
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-def period_arg(text: str) -> str:
-    """argparse type for ``--period``: a YYYY-MM month, else a one-line usage error."""
-    if not _PERIOD.match(text):
-        raise argparse.ArgumentTypeError(f"period {text!r} is not YYYY-MM, e.g. 2026-10")
-    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
                 continue  # that room has no commands yet
             raise
         module.register(sub)
+    cli_pipeline.register(sub)  # the stage commands call shouwang.pipeline: wiring, not a room
     return parser
 
 

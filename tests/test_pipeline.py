@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from connectors.roster import load_roster
 from shouwang import pipeline
 from tests.connectors import factory as f
 from warehouse.identity import make_id
 from warehouse.models import FeedBatch, PipelineEvent
-from warehouse.registry import load_roster
 
 PERIOD = "2026-10"
 PERSONS = f.people(24, seed=9)

@@ -1,4 +1,4 @@
-"""Warehouse commands: init, keys rotate, registry load."""
+"""Warehouse commands: init, keys rotate."""
 from __future__ import annotations
 
 import argparse
@@ -8,12 +8,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the warehouse subcommands."""
     p = sub.add_parser("init", help="create or migrate the warehouse; create a key if none")
     p.set_defaults(func=cmd_init)
-
-    registry = sub.add_parser("registry", help="the monitored-household roster (花名册)")
-    registry_sub = registry.add_subparsers(dest="registry_command", metavar="ACTION", required=True)
-    p = registry_sub.add_parser("load", help="load a roster file (CSV any encoding, XLSX, XLS)")
-    p.add_argument("file", metavar="FILE")
-    p.set_defaults(func=cmd_registry_load)
 
     keys = sub.add_parser("keys", help="manage the master key")
     keys_sub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
@@ -55,7 +49,7 @@ def _safe_url(url: str) -> str:
 
 def cmd_keys_rotate(ctx, args) -> int:
     """Rotate the master key (or roll an unfinished rotation back) and say where the key is."""
-    from shouwang.cli import UserError
+    from shouwang.core.errors import UserError
     from warehouse.audit import record
     from warehouse.crypto import ENV_KEY, DecryptError
     from warehouse.db import session_scope
@@ -87,25 +81,3 @@ def cmd_keys_rotate(ctx, args) -> int:
         )
     return 0
 
-
-def cmd_registry_load(ctx, args) -> int:
-    """Load the roster FILE into regions, households and persons."""
-    from pathlib import Path
-
-    from shouwang.cli import UserError
-    from warehouse.crypto import KeyMissing
-    from warehouse.registry import load_roster
-
-    if not Path(args.file).exists():
-        raise UserError(f"{args.file}: no such file")
-    try:
-        r = load_roster(ctx, Path(args.file))
-    except KeyMissing as e:
-        raise UserError(str(e)) from None
-    if r.status == "failed":
-        raise UserError(r.error)
-    print(f"{r.status} {r.source_file} in {r.seconds}s: read {r.rows_read}, loaded {r.rows_loaded}, "
-          f"quarantined {r.rows_quarantined}, merged {r.rows_merged}; households +{r.households_added} "
-          f"~{r.households_updated} -{r.households_deactivated}; persons +{r.persons_added} "
-          f"~{r.persons_updated} -{r.persons_deactivated}")
-    return 0

@@ -1,4 +1,4 @@
-"""花名册 the monitored-household roster, one row per person (loaded by warehouse.registry)."""
+"""花名册 the monitored-household roster, one row per person (loaded by connectors.roster)."""
 from connectors.contract import Contract, column, optional, person, required
 
 CONTRACT = Contract(

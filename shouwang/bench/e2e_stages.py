@@ -22,7 +22,7 @@ import psutil
 # What each stage imports before its clock starts.
 WARM_UP = {
     "generate": ("shouwang.demo.generate",),
-    "roster": ("warehouse.registry", "expectations.validate"),
+    "roster": ("connectors.roster", "expectations.validate"),
     "ingest": ("connectors.ingest", "connectors.sources", "expectations.validate"),
     "matching": ("matching.linker",),
     "screening": ("screening.screen",),
@@ -103,7 +103,7 @@ def _generate(job: dict, ctx) -> dict:
 
 
 def _roster(job: dict, ctx) -> dict:
-    from warehouse.registry import load_roster
+    from connectors.roster import load_roster
 
     result = load_roster(ctx, Path(job["county_dir"]) / "roster.csv")
     if result.status != "loaded":

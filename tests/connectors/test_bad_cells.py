@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from connectors.ingest import ingest_file, ingest_landing
+from connectors.roster import load_roster
 from shouwang.cli import main
 from tests.connectors import factory as f
 from warehouse.models import FeedBatch, FeedRecord, PipelineEvent, Quarantine
-from warehouse.registry import load_roster
 
 PERSONS = f.people(24, seed=13)
 PLACEHOLDERS = ["", " ", "#N/A", "N/A", "NaN", "null", "None"]

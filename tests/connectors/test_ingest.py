@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 
 from connectors.export import quarantine_of
 from connectors.ingest import ingest_file, ingest_landing
+from connectors.roster import load_roster
 from tests.connectors import factory as f
 from warehouse.identity import make_id
 from warehouse.models import FeedBatch, FeedRecord, PipelineEvent, Quarantine
-from warehouse.registry import load_roster
 
 PERSONS = f.people(40, seed=3)
 

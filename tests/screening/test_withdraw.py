@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from connectors.ingest import ingest_file
+from connectors.roster import load_roster
 from matching.linker import link_period
 from portal.labels import WARNING_STATUS
 from portal.outcomes import OutcomeForm, record_outcome
@@ -23,7 +24,6 @@ from tests.connectors import factory as f
 from tests.screening.outputs import assert_no_plain_ids, output_text
 from warehouse.db import session_scope
 from warehouse.models import FeedBatch, FeedRecord, Household, Warning, WarningEvidence, WarningHistory
-from warehouse.registry import load_roster
 
 PERIOD = "2026-10"
 PERSONS = f.people(18, seed=7, born_from=1950, born_to=1990)

@@ -1,11 +1,13 @@
-"""The shared `shouwang export ...` command group that several rooms add subcommands to."""
+"""What every room's `cli.py` shares: the `shouwang export ...` group, CSV exports, a period check."""
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from shouwang.core.errors import UserError
 from shouwang.core.outputs import write_csv_file
+from shouwang.core.periods import is_period
 
 _GROUPS: dict[int, argparse._SubParsersAction] = {}
 
@@ -23,3 +25,10 @@ def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Sequence]) -> i
     """Write an export: a header of ``columns``, then ``rows`` (UTF-8, no BOM, formula-like text
     neutralized, written atomically); return the count."""
     return write_csv_file(path, columns, rows)
+
+
+def user_period(value: str) -> str:
+    """``value`` if it is YYYY-MM, else a UserError (one line, exit 1) for a handler's ``--period``."""
+    if not is_period(value):
+        raise UserError(f"period {value!r} is not YYYY-MM (e.g. 2026-10)")
+    return value

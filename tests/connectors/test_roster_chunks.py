@@ -5,11 +5,12 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from connectors import roster
 from connectors.normalize import parse_id
 from connectors.sealing import identity_columns
 from shouwang.context import Context
 from tests.connectors import factory as f
-from warehouse import identity, registry, sensitive
+from warehouse import identity, sensitive
 from warehouse.crypto import Keyring, Vault
 from warehouse.db import migrate
 from warehouse.identity import make_id
@@ -104,12 +105,12 @@ def _second_warehouse(request, ctx, tmp_path) -> Context:
 
 def _load_twice(ctx, tmp_path, name):
     persons = f.people(40, seed=11)
-    first = registry.load_roster(ctx, f.write_csv(tmp_path / f"{name}1.csv", _messy_rows(persons)))
+    first = roster.load_roster(ctx, f.write_csv(tmp_path / f"{name}1.csv", _messy_rows(persons)))
     newer = _messy_rows(persons[:34])
     newer[2]["联系电话"], newer[5]["劳动能力"], newer[7]["身份证号"] = "13900009999", "丧失劳动力", ""
     newer[9]["户类型"] = "突发严重困难户"
-    second = registry.load_roster(ctx, f.write_xlsx(tmp_path / f"{name}2.xlsx", newer))
-    third = registry.load_roster(ctx, f.write_csv(tmp_path / f"{name}3.csv", newer, "gb18030"))
+    second = roster.load_roster(ctx, f.write_xlsx(tmp_path / f"{name}2.xlsx", newer))
+    third = roster.load_roster(ctx, f.write_csv(tmp_path / f"{name}3.csv", newer, "gb18030"))
     return [(r.rows_loaded, r.persons_added, r.persons_updated, r.persons_deactivated,
              r.households_added, r.households_updated, r.households_deactivated)
             for r in (first, second, third)]
@@ -119,7 +120,7 @@ def test_chunked_person_writes_store_what_one_chunk_stores(ctx, tmp_path, reques
     whole = _load_twice(ctx, tmp_path, "a")
     other = _second_warehouse(request, ctx, tmp_path)
     try:
-        monkeypatch.setattr(registry, "PERSON_CHUNK", 7)
+        monkeypatch.setattr(roster, "PERSON_CHUNK", 7)
         chunked = _load_twice(other, tmp_path, "b")
         assert chunked == whole
         # 6 persons left with their household; one whose ID went blank is a new person;
@@ -132,8 +133,8 @@ def test_chunked_person_writes_store_what_one_chunk_stores(ctx, tmp_path, reques
 
 def test_a_reload_marks_every_unchanged_person_seen_by_the_new_batch(ctx, tmp_path):
     rows = f.roster_rows(f.people(12, seed=3))
-    registry.load_roster(ctx, f.write_csv(tmp_path / "a.csv", rows, "gb18030"))
-    again = registry.load_roster(ctx, f.write_csv(tmp_path / "b.csv", rows, "utf-8"))
+    roster.load_roster(ctx, f.write_csv(tmp_path / "a.csv", rows, "gb18030"))
+    again = roster.load_roster(ctx, f.write_csv(tmp_path / "b.csv", rows, "utf-8"))
     assert (again.persons_added, again.persons_updated) == (0, 0)
     with ctx.engine.connect() as conn:
         seen = set(conn.execute(select(Person.last_seen_batch_id)).scalars())

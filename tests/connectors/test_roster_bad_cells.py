@@ -6,9 +6,9 @@ over-long places, NUL bytes, cells over csv's field limit, formulas without a ca
 import pytest
 from sqlalchemy import func, select
 
+from connectors.roster import load_roster
 from tests.connectors import factory as f
 from warehouse.models import FeedBatch, Household, Person, PipelineEvent, Quarantine, Region
-from warehouse.registry import load_roster
 
 PERSONS = f.people(30, seed=7)
 PLACEHOLDERS = ["", " ", "#N/A", "N/A", "NaN", "null", "None"]
@@ -69,14 +69,14 @@ def test_roster_xlsx_with_formula_cells_without_cached_values_loads(ctx, tmp_pat
 
 def test_unexpected_error_in_the_roster_is_a_failed_batch_not_a_crash(ctx, tmp_path,
                                                                       monkeypatch):
-    from warehouse import registry
+    from connectors import roster
 
     secret = PERSONS[0].rid
 
     def broken(*args, **kwargs):  # a bug that quotes a cell in its message
         raise KeyError(secret)
 
-    monkeypatch.setattr(registry, "_upsert_households", broken)
+    monkeypatch.setattr(roster, "_upsert_households", broken)
     result = load_roster(ctx, f.write_csv(tmp_path / "roster.csv", f.roster_rows(PERSONS)))
     assert result.status == "failed"
     assert "roster.csv" in result.error and "this is a bug" in result.error

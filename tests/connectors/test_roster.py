@@ -4,9 +4,9 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from connectors.roster import load_roster
 from tests.connectors import factory as f
 from warehouse.models import FeedBatch, Household, HouseholdHistory, Person, Region
-from warehouse.registry import load_roster
 
 PERSONS = f.people(24, seed=5)
 
