@@ -1,17 +1,20 @@
 """Feed contracts as data: which headers a department sends, as which canonical field and type.
 
 A department module declares one `Contract`; the shared reader, normalizer and loader do the
-rest. Headers are compared after `header_key`, so spaces, a BOM, full-width brackets and a
-unit in brackets (`医疗总费用（元）`) do not matter.
+rest, and validation derives its basic checks from it (`expectations.suites.basic`): blank
+cells of a field that is not `blank_ok`, values outside `allowed`, dates, amounts, counts,
+phones, `pattern`, and the person's ID. Headers are compared after `header_key`, so spaces, a
+BOM, full-width brackets and a unit in brackets (`医疗总费用（元）`) do not matter.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import pandas as pd
+if TYPE_CHECKING:  # the contracts are read at DAG parse time: no pandas import for a type
+    import pandas as pd
 
 TYPES = ("text", "name", "id", "phone", "date", "amount", "int", "bool", "enum", "region")
 ROLES = ("person", "student", "head")
@@ -43,7 +46,9 @@ class Field:
     type: str = "text"
     required: bool = True  # the column must be in the file
     blank_ok: bool = False  # a blank cell is allowed (otherwise the row is quarantined)
-    allowed: tuple[str, ...] = ()  # for enums: the values of FEEDS.md
+    # For enums: the values of FEEDS.md. On a text field: the values validation accepts, kept
+    # as written (the connector does not rewrite them); others are quarantined `not_in_set`.
+    allowed: tuple[str, ...] = ()
     on_error: str = "quarantine"  # or "flag": keep the row, drop the value, note it
     sensitive: bool = False  # masked in raw/quarantine output (IDs, phones)
     pattern: str | None = None  # a regular expression the cleaned text must match fully
@@ -99,7 +104,7 @@ def address() -> tuple[Field, ...]:
     )
 
 
-Hook = Callable[[pd.DataFrame], pd.DataFrame]
+Hook = Callable[["pd.DataFrame"], "pd.DataFrame"]
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,7 @@ class Contract:
     role: str  # person | student | head
     fields: tuple[Field, ...]
     aliases: tuple[str, ...] = ()  # other names a file may carry (卫健委, 医疗保障)
+    order: int = 100  # place in department lists (digest, portal, late feeds): lower first
     after_normalize: Hook | None = None  # may add derived columns; must keep row order
     extra: dict = field(default_factory=dict)
 

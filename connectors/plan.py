@@ -186,7 +186,7 @@ def _apply_validation(plan: FeedPlan, contract: Contract, docs_dir: Path | None,
                       cfg: dict) -> None:
     """Row failures from the expectations room join the quarantine (skipped if not installed)."""
     try:
-        from expectations import validate_batch
+        from expectations import contracts, validate_batch
     except ImportError:
         plan.notes.append("expectations.validate_batch not available: validated by the "
                           "connector's own checks only")
@@ -201,6 +201,8 @@ def _apply_validation(plan: FeedPlan, contract: Contract, docs_dir: Path | None,
     for f in contract.fields:
         if f.type == "bool" and f.name in frame:  # the suites check the file's 是/否 words
             frame[f.name] = frame[f.name].map({True: "是", False: "否"})
+    # Validation sits below this room: it derives the suite from the contract handed to it.
+    contracts.register(contract)
     try:
         outcome = validate_batch(contract.department, frame, docs_dir)
     except (ValueError, RuntimeError) as e:  # BatchContractError / BatchValidationError

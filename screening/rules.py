@@ -15,6 +15,8 @@ from typing import Any, Iterable
 
 import yaml
 
+from connectors import catalog
+
 RULES_DIR = Path(__file__).parent / "rules"
 TRUE_WORDS = {"是", "true", "1", "y", "yes"}
 FALSE_WORDS = {"否", "false", "0", "n", "no"}
@@ -386,7 +388,7 @@ def load_rules(settings: dict, period: str, home: Path | None = None) -> RuleSet
         levels=resolved["levels"],
         actions=resolved["actions"],
         assistance_review_when=resolved.get("assistance_review_when_risk_status", []),
-        departments=resolved.get("departments", {}),
+        departments=catalog.department_labels(),  # from the contracts, in their `order`
         lead_levels=resolved.get("leads", {}).get("levels", []),
         alerts=resolved.get("alerts", {}),
         parameters=params,

@@ -51,14 +51,16 @@ def ingested_alias():  # -> airflow.sdk.AssetAlias
 def _cron(settings: dict, key: str):
     from airflow.sdk import CronTriggerTimetable
 
-    return CronTriggerTimetable(settings[key], timezone=settings["timezone"])
+    return CronTriggerTimetable(settings[key], timezone=zone_name(config.settings()))
 
 
 def ingest_schedule(settings: dict):  # -> AssetOrTimeSchedule
     """Any department's landing asset, or the monthly backstop cron."""
     from airflow.sdk import AssetAny, AssetOrTimeSchedule
 
-    assets = AssetAny(*(landing_asset(d) for d in settings["departments"]))
+    from connectors.catalog import department_names
+
+    assets = AssetAny(*(landing_asset(d) for d in department_names()))
     return AssetOrTimeSchedule(timetable=_cron(settings, "ingest_backstop_cron"), assets=assets)
 
 
@@ -66,7 +68,9 @@ def publish_schedule(settings: dict):  # -> AssetOrTimeSchedule
     """Any department's ingested asset, or the daily cron (the one-day publication guarantee)."""
     from airflow.sdk import AssetAny, AssetOrTimeSchedule
 
-    assets = AssetAny(*(ingested_asset(d) for d in settings["departments"]))
+    from connectors.catalog import department_names
+
+    assets = AssetAny(*(ingested_asset(d) for d in department_names()))
     return AssetOrTimeSchedule(timetable=_cron(settings, "publish_cron"), assets=assets)
 
 

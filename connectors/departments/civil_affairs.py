@@ -5,6 +5,7 @@ CONTRACT = Contract(
     department="civil_affairs",
     label="民政",
     aliases=("民政局",),
+    order=6,
     role="person",
     fields=(
         *person(),

@@ -5,6 +5,7 @@ CONTRACT = Contract(
     department="education",
     label="教育",
     aliases=("教育局",),
+    order=1,
     role="student",
     fields=(
         *person("学生姓名", "学生身份证号"),

@@ -5,6 +5,7 @@ CONTRACT = Contract(
     department="emergency",
     label="应急",
     aliases=("应急局", "应急管理"),
+    order=8,
     role="head",
     fields=(
         *person("户主姓名", "户主身份证号"),

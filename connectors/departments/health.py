@@ -5,6 +5,7 @@ CONTRACT = Contract(
     department="health",
     label="卫健",
     aliases=("卫健委", "卫生健康"),
+    order=2,
     role="person",
     fields=(
         *person(),

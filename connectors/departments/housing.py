@@ -5,6 +5,7 @@ CONTRACT = Contract(
     department="housing",
     label="住建",
     aliases=("住建局", "住房城乡建设"),
+    order=4,
     role="head",
     fields=(
         *person("户主姓名", "户主身份证号"),

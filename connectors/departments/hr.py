@@ -5,6 +5,7 @@ CONTRACT = Contract(
     department="hr",
     label="人社",
     aliases=("人社局", "人力资源社会保障"),
+    order=7,
     role="person",
     fields=(
         *person(),

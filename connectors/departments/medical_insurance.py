@@ -5,6 +5,7 @@ CONTRACT = Contract(
     department="medical_insurance",
     label="医保",
     aliases=("医保局", "医疗保障"),
+    order=3,
     role="person",
     fields=(
         *person(),

@@ -18,7 +18,8 @@ CONTRACT = Contract(
         column("income_per_capita", "人均纯收入", "amount"),
         column("household_size", "家庭人口", "int"),
         *person(),
-        column("relation", "与户主关系"),
+        column("relation", "与户主关系", allowed=(
+            "户主", "配偶", "之子", "之女", "之父", "之母", "之孙子", "之孙女", "儿媳", "女婿", "其他")),
         column("sex", "性别", "enum", allowed=("男", "女"), on_error="flag"),
         optional("phone", "联系电话", "phone", on_error="flag", sensitive=True),
         column("labour_capacity", "劳动能力", "enum", on_error="flag",

@@ -5,6 +5,7 @@ CONTRACT = Contract(
     department="water",
     label="水利",
     aliases=("水利局",),
+    order=5,
     role="head",
     fields=(
         *person("户主姓名", "户主身份证号"),

@@ -1,31 +1,37 @@
-"""One Great Expectations suite per department, written as code; this module is their registry."""
+"""One Great Expectations suite per department: the checks derived from its contract
+(`basic`), then its own cross-field checks, if it has a module here (`<department>.py` with
+``expectations()``, e.g. medical_insurance: out-of-pocket within total cost).
+"""
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 import great_expectations as gx
 
-DEPARTMENTS = (
-    "education",
-    "health",
-    "medical_insurance",
-    "housing",
-    "water",
-    "civil_affairs",
-    "hr",
-    "emergency",
-    "registry",
-)
+from expectations import contracts
+from expectations.suites import basic, common
+
+
+def own_checks(department: str) -> common.Expectations:
+    """The department's cross-field checks from `expectations/suites/<department>.py`, or none."""
+    name = f"{__name__}.{department}"
+    try:
+        found = department.isidentifier() and importlib.util.find_spec(name) is not None
+    except ImportError:  # pragma: no cover - a name find_spec cannot look up
+        found = False
+    if not found:
+        return []
+    # `common` and `basic` live here too and have no ``expectations``.
+    checks = getattr(importlib.import_module(name), "expectations", None)
+    return list(checks()) if callable(checks) else []
 
 
 def build(department: str) -> gx.ExpectationSuite:
-    """A fresh suite for ``department`` (a module name from DEPARTMENTS)."""
-    if department not in DEPARTMENTS:
-        raise ValueError(
-            f"no expectation suite for department {department!r}; use one of: {', '.join(DEPARTMENTS)}"
-        )
-    module = importlib.import_module(f"expectations.suites.{department}")
-    return gx.ExpectationSuite(name=department, expectations=module.expectations())
+    """A fresh suite for ``department`` from its registered contract (ValueError if none)."""
+    contract = contracts.contract_for(department)
+    return gx.ExpectationSuite(name=department,
+                               expectations=[*basic.checks(contract), *own_checks(department)])
 
 
 def _kwargs(suite: gx.ExpectationSuite) -> list[dict]:

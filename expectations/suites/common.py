@@ -1,4 +1,5 @@
-"""Building blocks the department suites compose; each check carries its reason code in `meta`.
+"""Building blocks of the suites (`basic` derives from contracts, a department file adds
+cross-field checks); each check carries its reason code in `meta`.
 
 `meta["reason"]` is the reason code a failing row gets; `meta["column"]` (when set) is the
 column reported instead of the one checked; `meta["reason_from"]` names a column whose value
@@ -16,7 +17,6 @@ from warehouse import identity
 Expectations = list[gx.expectations.Expectation]
 
 YES_NO = ("是", "否")
-GRADES = ("A", "B", "C", "D")
 
 
 def param(name: str) -> dict:
@@ -85,22 +85,15 @@ def count(column: str, low: str, high: str, optional: bool = False) -> Expectati
     return [check] if optional else [*required(column), check]
 
 
-def date(column: str) -> Expectations:
+def date(column: str, optional: bool = False) -> Expectations:
     """An ISO date, not before the configured earliest date and not in the future."""
-    return [
-        *required(column),
-        ExpectColumnValuesToBeIsoDatesBetween(
-            column=column,
-            min_value=param("earliest_date"),
-            max_value=param("today"),
-            meta={"reason": reasons.DATE_OUT_OF_RANGE},
-        ),
-    ]
-
-
-def yes_no(*columns: str) -> Expectations:
-    """是/否 flags."""
-    return [e for c in columns for e in in_set(c, YES_NO)]
+    check = ExpectColumnValuesToBeIsoDatesBetween(
+        column=column,
+        min_value=param("earliest_date"),
+        max_value=param("today"),
+        meta={"reason": reasons.DATE_OUT_OF_RANGE},
+    )
+    return [check] if optional else [*required(column), check]
 
 
 def resident_id(column: str = "resident_id", status: str = "id_status") -> Expectations:
@@ -115,7 +108,3 @@ def resident_id(column: str = "resident_id", status: str = "id_status") -> Expec
         ExpectColumnValuesToBeValidResidentId(column=column, meta={"reason": identity.BAD_CHECKSUM}),
     ]
 
-
-def person() -> Expectations:
-    """The person a row names. Township and village may be blank: matching places them."""
-    return [*required("name"), *resident_id()]

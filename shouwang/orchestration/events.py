@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 
 from shouwang.context import Context
-from shouwang.orchestration.folders import airflow_settings
 from shouwang.orchestration.xcom import scrub
 
 
@@ -42,9 +41,9 @@ def record_event(
 
 def report_missing(ctx: Context, period: str, present: list[str], at: dt.datetime | None = None) -> list[str]:
     """Record a "late" event for each expected department with no file for ``period``."""
-    from connectors.catalog import contract_for
+    from connectors.catalog import contract_for, department_names
 
-    missing = sorted(set(airflow_settings(ctx)["departments"]) - set(present))
+    missing = sorted(set(department_names()) - set(present))
     for dept in missing:
         record_event(ctx, "late", f"no {dept} ({contract_for(dept).label}) file for {period} in the landing folder",
                      department=dept, period=period, at=at)

@@ -6,6 +6,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from connectors import catalog
+from expectations import contracts
 from warehouse.identity import make_id
 
 FIRST_ROW = 3  # a title line and a header row above the data, as in the landed files
@@ -63,3 +65,10 @@ def wrong_check_digit(resident_id: str) -> str:
 def _default_settings(home):
     """Every test reads the packaged settings (no county file) from a fresh home."""
     return home
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _contracts():
+    """The suites derive from the connectors' contracts, which connectors.plan registers."""
+    for contract in catalog.all_contracts(include_roster=True):
+        contracts.register(contract)
