@@ -175,7 +175,7 @@ def test_multi_sheet_workbook_reads_the_sheet_with_the_header_and_says_so(ctx, r
     assert "7 read = 7 to load" in out
     note = next(line for line in out.splitlines() if "sheet" in line)
     assert "饮水安全" in note and "填表说明" in note and "上月" in note
-    caplog.set_level("WARNING", logger="connectors.ingest")
+    caplog.set_level("WARNING", logger="connectors.loader")
     result = ingest_file(ctx, path)
     _assert_accounted(result)
     assert result.rows_loaded == 7
