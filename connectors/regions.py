@@ -1,4 +1,8 @@
-"""Place names with or without their suffix (龙河 / 龙河镇), resolved against the regions table."""
+"""Place names with or without their suffix (龙河 / 龙河镇), resolved against the regions table.
+
+The one place-name normalizer: connectors, matching (``matching.normalize.region_short``) and
+screening (``screening.places``) all strip the suffixes of settings ``ingest.region_suffixes``.
+"""
 from __future__ import annotations
 
 import re
@@ -9,8 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from connectors.normalize import is_blank
+from shouwang import config
 
 LEVELS = ("county", "township", "village", "group")
+# The levels a feed's place cells name: a place whose level is unknown may carry either's suffix.
+PLACE_LEVELS = ("township", "village")
 _SPACES = re.compile(r"[\s\u3000]+")
 
 
@@ -32,6 +39,23 @@ def short_name(name: object, suffixes: tuple[str, ...]) -> str:
         if s.endswith(suf) and len(s) > len(suf):
             return s[: -len(suf)]
     return s
+
+
+def region_suffixes(settings: dict) -> dict[str, tuple[str, ...]]:
+    """Suffixes per level (settings ``ingest.region_suffixes``), longest first."""
+    table = settings.get("ingest", {}).get("region_suffixes", {}) or {}
+    return {lvl: tuple(sorted(table.get(lvl, ()), key=len, reverse=True)) for lvl in LEVELS}
+
+
+def configured_suffixes() -> dict[str, tuple[str, ...]]:
+    """``region_suffixes`` of the merged settings, for code that is handed no settings."""
+    return region_suffixes(config.settings())
+
+
+def any_place_suffixes(suffixes: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The township and village suffixes together, longest first (a place of either level)."""
+    merged = {suf for lvl in PLACE_LEVELS for suf in suffixes.get(lvl, ())}
+    return tuple(sorted(merged, key=lambda suf: (-len(suf), suf)))
 
 
 @dataclass(frozen=True)
@@ -63,12 +87,22 @@ class RegionIndex:
     @classmethod
     def from_db(cls, engine: Engine, suffixes: dict) -> "RegionIndex":
         """Load the regions table (empty index when no roster was loaded yet)."""
+        with engine.connect() as conn:
+            return cls.from_connection(conn, suffixes)
+
+    @classmethod
+    def from_connection(cls, conn, suffixes: dict) -> "RegionIndex":
+        """Load the regions table through an open connection or ORM session."""
         from warehouse.models import Region
 
-        with engine.connect() as conn:
-            rows = conn.execute(select(Region.id, Region.level, Region.name, Region.short_name,
-                                       Region.parent_id)).all()
+        rows = conn.execute(select(Region.id, Region.level, Region.name, Region.short_name,
+                                   Region.parent_id)).all()
         return cls([tuple(r) for r in rows], suffixes)
+
+    @property
+    def names(self) -> dict[int, str]:
+        """Official name of every region id."""
+        return self._names
 
     def __len__(self) -> int:
         return len(self._township) + len(self._village)

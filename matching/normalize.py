@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from connectors.regions import any_place_suffixes, configured_suffixes, short_name
 from matching.arrays import distinct_values, expand_ranges, member
 
 _SEPARATORS = re.compile(r"[\s\u3000·•・‧.．_\-]+")
-_REGION_SUFFIXES = ("街道办事处", "街道", "社区居委会", "居委会", "社区", "村委会", "镇", "乡", "村")
 
 
 @lru_cache(maxsize=1)
@@ -137,9 +137,15 @@ def readings_overlap(a: tuple[frozenset[str], ...], b: tuple[frozenset[str], ...
 
 @lru_cache(maxsize=20_000)
 def region_short(name: str | None) -> str:
-    """A township or village name without its suffix, in simplified characters: 龙河镇 → 龙河."""
-    text = clean_name(name)
-    for suffix in _REGION_SUFFIXES:
-        if text.endswith(suffix) and len(text) > len(suffix):
-            return text[: -len(suffix)]
-    return text
+    """A township or village name without its suffix, in simplified characters: 龙河镇 → 龙河.
+
+    The suffixes are the settings' (``connectors.regions``, the one normalizer), so a place
+    keys alike here, in the regions table and in screening.
+    """
+    return short_name(clean_name(name), _place_suffixes())
+
+
+@lru_cache(maxsize=1)
+def _place_suffixes() -> tuple[str, ...]:
+    # Records and roster persons both carry places of either level; one key for each spelling.
+    return any_place_suffixes(configured_suffixes())

@@ -1,10 +1,6 @@
 """The county's clock: due dates and "overdue" are judged on the county's calendar day."""
 from __future__ import annotations
 
-import datetime as dt
-from zoneinfo import ZoneInfo
+from shouwang.core.clock import today  # the county's day (settings county.timezone)
 
-
-def today(settings: dict) -> dt.date:
-    """Today's date in the county's time zone (settings portal.timezone)."""
-    return dt.datetime.now(ZoneInfo(settings["portal"]["timezone"])).date()
+__all__ = ["today"]

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.principal import Principal
+from shouwang.core import clock
 from warehouse.models import FeedBatch, PipelineEvent
 
 
@@ -28,18 +28,11 @@ class FeedStatus:
     late: bool
 
 
-def due_date(period: str, due_day: int) -> dt.date:
-    """The day a period's feed is due: ``due_day`` of the following month."""
-    year, month = int(period[:4]), int(period[5:7])
-    return dt.date(year + month // 12, month % 12 + 1, due_day)
-
-
 def feed_status(session: Session, principal: Principal, period: str, departments: dict[str, str],
                 settings: dict, today: dt.date) -> list[FeedStatus]:
     """Every expected department's status for ``period``, in the digest's order."""
     principal.require("feeds")
-    due = due_date(period, int(settings["portal"]["feed_due_day"]))
-    tz = ZoneInfo(settings["portal"]["timezone"])
+    due = clock.feeds_due_date(period, settings)
     batches = session.scalars(select(FeedBatch).where(FeedBatch.period == period)
                               .order_by(FeedBatch.arrived_at)).all()
     flagged_late = set(session.scalars(select(PipelineEvent.department).where(
@@ -50,9 +43,8 @@ def feed_status(session: Session, principal: Principal, period: str, departments
         loaded = [b for b in mine if b.status == "loaded"]
         latest = loaded[-1] if loaded else None
         arrived = latest.arrived_at if latest else None
-        arrived_day = arrived.astimezone(tz).date() if arrived and arrived.tzinfo else (
-            arrived.date() if arrived else None)
-        late = dept in flagged_late or (arrived_day > due if arrived_day else today > due)
+        # The one lateness rule (shouwang.core.clock), the same Airflow records late feeds by.
+        late = dept in flagged_late or clock.feed_late(period, arrived, today, settings)
         out.append(FeedStatus(
             department=dept, label=label, arrived_at=arrived,
             source_file=latest.source_file if latest else None,

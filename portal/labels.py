@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from screening.rules import load_rules
 
@@ -35,17 +36,19 @@ class Labels:
 
 
 @lru_cache(maxsize=8)
-def _rule_labels(settings_json: str, year: str) -> tuple[dict, dict, dict, dict]:
+def _rule_labels(settings_json: str, year: str, home: Path | None) -> tuple[dict, dict, dict, dict]:
     # Keyed by the settings' JSON text: a dict cannot be a cache key.
-    rules = load_rules(json.loads(settings_json), f"{year}-01")
+    rules = load_rules(json.loads(settings_json), f"{year}-01", home)
     levels = {code: v.get("name", code) if isinstance(v, dict) else str(v)
               for code, v in rules.levels.items()}
     return rules.risk_types, levels, rules.departments, rules.actions
 
 
-def labels(settings: dict, year: str) -> Labels:
-    """The labels of the county's rule set for ``year`` (cached)."""
-    risk, levels, depts, actions = _rule_labels(json.dumps(settings, sort_keys=True), year)
+def labels(settings: dict, year: str, home: Path | None) -> Labels:
+    """The labels of the county's rule set for ``year`` (cached), with the county's own rule
+    files in ``home``/rules over the packaged ones, as screening and the digest read them."""
+    home = Path(home) if home is not None else None
+    risk, levels, depts, actions = _rule_labels(json.dumps(settings, sort_keys=True), year, home)
     return Labels(risk_types=risk, levels=levels, departments=depts, actions=actions,
                   warning_status=WARNING_STATUS, task_status=TASK_STATUS,
                   link_status=LINK_STATUS, roles=ROLE_LABELS)

@@ -69,7 +69,7 @@ class Portal:
 
     def labels(self) -> Labels:
         """Chinese labels of the county's rule set for this year."""
-        return labels(self.settings, str(self.today().year))
+        return labels(self.settings, str(self.today().year), self.ctx.home)
 
 
 def portal_of(request: Request) -> Portal:

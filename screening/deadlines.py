@@ -2,21 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from screening.calendar import add_working_days
+# The county's clock (settings county.timezone) is shouwang.core.clock's; re-exported for screening.
+from shouwang.core.clock import as_utc, local_date
 
-
-def as_utc(moment: dt.datetime | None) -> dt.datetime | None:
-    """An aware datetime; SQLite hands back naive ones, which are UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.timezone.utc)
-    return moment
-
-
-def local_date(moment: dt.datetime, settings: dict) -> dt.date:
-    """The county's calendar date of a moment (settings `screening.timezone`)."""
-    return as_utc(moment).astimezone(ZoneInfo(settings["screening"]["timezone"])).date()
+__all__ = ["as_utc", "due_date", "local_date"]
 
 
 def due_date(level: str, issued_at: dt.datetime, settings: dict) -> dt.date:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from shouwang import config, orchestration
+from shouwang.core.clock import zone_name
 
 ASSET_SCHEME = "shouwang"
 INGESTED_ALIAS = "shouwang_ingested"
@@ -83,7 +84,7 @@ def start_date(settings: dict) -> dt.datetime:
     """The DAGs' start date, midnight in the county's time zone."""
     import pendulum
 
-    return pendulum.parse(settings["start_date"], tz=settings["timezone"])
+    return pendulum.parse(settings["start_date"], tz=zone_name(config.settings()))
 
 
 def tags(settings: dict, *extra: str) -> list[str]:

@@ -9,6 +9,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from shouwang.context import Context
+from shouwang.core import clock
 
 
 def escalate_overdue(ctx: Context, as_of: dt.datetime, timezone: str | None = None) -> dict:
@@ -23,7 +24,7 @@ def escalate_overdue(ctx: Context, as_of: dt.datetime, timezone: str | None = No
 
     if as_of.tzinfo is None:
         raise ValueError("as_of must be timezone-aware (the run's data-interval end)")
-    tz = ZoneInfo(timezone or ctx.settings["airflow"]["timezone"])
+    tz = ZoneInfo(timezone) if timezone else clock.zone(ctx.settings)
     today = as_of.astimezone(tz).date()
     escalated = 0
     townships: set[str] = set()

@@ -13,15 +13,10 @@ from screening.calendar import working_days_between
 from screening.deadlines import as_utc, local_date
 from screening.rules import RuleSet
 from screening.warning_store import ENDED
+from shouwang.core import periods
 from warehouse.models import Alert, FeedBatch, Household, PipelineEvent, VerificationTask, Warning
 
 FEED_STATUS = {"loaded": "已接收", "failed": "失败", "missing": "未报送", "superseded": "已被替换"}
-
-
-def previous_period(period: str) -> str:
-    """The month before a ``YYYY-MM`` period."""
-    year, month = int(period[:4]), int(period[5:7])
-    return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
 
 
 def digest_figures(session: Session, period: str, rules: RuleSet, settings: dict,
@@ -30,12 +25,12 @@ def digest_figures(session: Session, period: str, rules: RuleSet, settings: dict
     current = [w for w in active_warnings(session, period)]
     return {
         "period": period,
-        "previous_period": previous_period(period),
+        "previous_period": periods.previous(period),
         "today": today.isoformat(),
         "county": settings.get("county", {}).get("name", ""),
         "totals": {**_totals(current, period, rules), "withdrawn": withdrawn_count(session, period)},
         "matrix": _matrix(current, rules),
-        "trend": _trend(current, active_warnings(session, previous_period(period)), rules),
+        "trend": _trend(current, active_warnings(session, periods.previous(period)), rules),
         "overdue": _overdue(session, rules, settings, today),
         "alerts": _alerts(session, period, rules),
         "feeds": _feeds(session, period, rules),

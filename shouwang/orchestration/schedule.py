@@ -5,8 +5,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from shouwang.context import Context
-from shouwang.core import periods
-from shouwang.orchestration.folders import airflow_settings
+from shouwang.core import clock, periods
 
 
 def check_param(period: object) -> str:
@@ -52,12 +51,9 @@ def run_periods(ctx: Context, context: dict) -> list[str]:
     from_events = periods_from_events(context.get("triggering_asset_events"))
     if from_events:
         return from_events
-    return [previous_period(run_time(context), airflow_settings(ctx)["timezone"])]
+    return [previous_period(run_time(context), clock.zone_name(ctx.settings))]
 
 
 def feeds_due(ctx: Context, period: str, when: dt.datetime) -> bool:
-    """True once ``when`` is on or after the day the period's feeds are due (settings)."""
-    s = airflow_settings(ctx)
-    next_month = periods.first_day(periods.shift(check_param(period), 1))
-    due = next_month.replace(day=int(s["feeds_due_day"]))
-    return when.astimezone(ZoneInfo(s["timezone"])).date() >= due
+    """True once ``when`` is on or after the day the period's feeds are due (settings feeds.due_day)."""
+    return clock.feeds_due(check_param(period), when, ctx.settings)

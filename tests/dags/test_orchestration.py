@@ -142,7 +142,7 @@ def test_run_periods_from_parameter_events_or_backstop(ctx):
 
 
 def test_feeds_are_due_on_the_configured_day_of_the_next_month(ctx):
-    day = ctx.settings["airflow"]["feeds_due_day"]
+    day = ctx.settings["feeds"]["due_day"]
     due = dt.datetime(2027, 1, day, 0, 30, tzinfo=SHANGHAI)
     assert feeds_due(ctx, "2026-12", due)
     assert not feeds_due(ctx, "2026-12", due - dt.timedelta(hours=1))

@@ -6,7 +6,7 @@ import pytest
 from screening.calendar import add_working_days, is_working_day, working_days_between
 from screening.deadlines import due_date, local_date
 
-SETTINGS = {"screening": {"timezone": "Asia/Shanghai"}, "sla": {"red": 1, "orange": 5, "yellow": 20}}
+SETTINGS = {"county": {"timezone": "Asia/Shanghai"}, "sla": {"red": 1, "orange": 5, "yellow": 20}}
 
 
 def test_national_day_2026_is_off_and_saturday_10_october_is_worked():
