@@ -69,3 +69,24 @@ def test_a_ninth_department_is_one_new_file(tmp_path, monkeypatch):
         monkeypatch.undo()
         catalog._contracts.cache_clear()
         catalog._by_name.cache_clear()
+
+
+def test_the_department_list_comes_from_the_contracts_in_their_order():
+    # The order the digest and the portal list them in (formerly restated in settings and rules).
+    assert catalog.department_labels() == {
+        "education": "教育", "health": "卫健", "medical_insurance": "医保", "housing": "住建",
+        "water": "水利", "civil_affairs": "民政", "hr": "人社", "emergency": "应急"}
+    assert catalog.department_names() == list(catalog.department_labels())
+
+
+def test_a_contract_folder_named_by_the_environment_adds_a_department(tmp_path, monkeypatch):
+    (tmp_path / "ferries.py").write_text(
+        "from connectors.contract import Contract, address, person, required\n"
+        "CONTRACT = Contract(department='ferries', label='渡口', role='person', fields=(\n"
+        "    *person(), required('boat_class', '船舶类别'), *address()))\n", encoding="utf-8")
+    monkeypatch.setenv(catalog.ENV_CONTRACTS, str(tmp_path))
+    assert catalog.contract_for("渡口").department == "ferries"
+    assert catalog.department_names()[-1] == "ferries"  # no `order`: after the county's eight
+    monkeypatch.delenv(catalog.ENV_CONTRACTS)
+    with pytest.raises(KeyError):
+        catalog.contract_for("渡口")
