@@ -1,7 +1,10 @@
 """Every default rule fires on a planted record, stays quiet on benign ones, and reads YAML."""
-import pytest
+import re
 
-from screening.rules import RuleError, format_reason, load_rules
+import pytest
+import yaml
+
+from screening.rules import OPERATORS, Operator, RuleError, format_reason, load_rules
 
 SETTINGS = {"county": {"code": "500230"}, "screening": {"rules": "default"}}
 
@@ -139,3 +142,61 @@ def test_unknown_parameter_and_rule_set_are_clear_errors(tmp_path):
 
 def test_reason_survives_amounts_given_as_text():
     assert format_reason("自付 {x:,.0f} 元", {"x": "86488"}) == "自付 86,488 元"
+
+
+# operator → (rule value, a field value that fires, one that stays quiet, a value it refuses)
+OPERATOR_CASES = {
+    "eq": ("失业", "失业", "在业", None),
+    "ne": ("在业", "失业", "在业", None),
+    "in": (["失业", "待业"], "失业", "在业", "失业"),
+    "not_in": (["在业"], "失业", "在业", "在业"),
+    "is_true": (None, "是", "否", None),
+    "is_false": (None, "否", "是", None),
+    "present": (None, "x", "", None),
+    "gt": (100, "1,000", "abc", "many"),
+    "ge": (100, 100, 99.5, "many"),
+    "lt": (100, 99, None, "many"),
+    "le": (100, 100, 101, "many"),
+    "between": ([1, 10], 5, 11, [1]),
+}
+
+
+def _one_rule_county(home, op: str, value) -> None:
+    (home / "rules").mkdir(exist_ok=True)
+    rule = {"id": "probe", "department": "hr", "risk_type": "employment", "level": "red",
+            "reason": "见 {employment_status}", "when": {"field": "employment_status", "op": op}}
+    if value is not None:
+        rule["when"]["value"] = value
+    text = yaml.safe_dump({"rules": [rule]}, allow_unicode=True)
+    (home / "rules" / "500230.yaml").write_text(text, encoding="utf-8")
+
+
+def _probe(rules, value) -> bool:
+    (rule,) = [r for r in rules.record_rules("hr") if r.id == "probe"]
+    return rule.evaluate({"employment_status": value}) is not None
+
+
+@pytest.mark.parametrize("op", sorted(OPERATOR_CASES))
+def test_each_operator_of_the_table_loads_fires_and_refuses_a_wrong_value(tmp_path, op):
+    value, fires, quiet, refused = OPERATOR_CASES[op]
+    _one_rule_county(tmp_path, op, value)
+    rules = load_rules(SETTINGS, "2026-10", tmp_path)
+    assert _probe(rules, fires) and not _probe(rules, quiet)
+    if refused is not None:
+        _one_rule_county(tmp_path, op, refused)
+        needs = re.escape(OPERATORS[op].needs)
+        with pytest.raises(RuleError, match=rf"rule 'probe'.*`{op}` needs {needs}, got"):
+            load_rules(SETTINGS, "2026-10", tmp_path)
+
+
+def test_the_operator_table_is_the_only_place_an_operator_is_defined(tmp_path, monkeypatch):
+    assert set(OPERATOR_CASES) == set(OPERATORS)  # a new operator gets a case above
+    starts = Operator(lambda v, t: str(v or "").startswith(t), "the field starts with the value",
+                      value_ok=lambda v: isinstance(v, str), needs="a text")
+    monkeypatch.setitem(OPERATORS, "starts_with", starts)
+    _one_rule_county(tmp_path, "starts_with", "返乡")
+    rules = load_rules(SETTINGS, "2026-10", tmp_path)  # the validator accepts it ...
+    assert _probe(rules, "返乡未就业") and not _probe(rules, "稳定就业")  # ... the evaluator runs it
+    _one_rule_county(tmp_path, "starts_with", 3)
+    with pytest.raises(RuleError, match="`starts_with` needs a text, got 3"):
+        load_rules(SETTINGS, "2026-10", tmp_path)
