@@ -162,29 +162,3 @@ def roster_rows(persons: list[Person], per_household: int = 3, start_no: int = 5
         })
     return out
 
-
-def plaintext_hits(engine, secrets: list[str]) -> list[str]:
-    """Table.column places where any of ``secrets`` (IDs, phones) appears in plain text.
-
-    Written inline because tests/pii.py does not exist yet; it reads every column of every
-    table as text, JSON included (with its \\u escapes decoded).
-    """
-    import json
-
-    from sqlalchemy import MetaData, select
-
-    wanted = {s for s in secrets if s}
-    meta = MetaData()
-    meta.reflect(engine)
-    hits = []
-    with engine.connect() as conn:
-        for table in meta.sorted_tables:
-            for row in conn.execute(select(table)).mappings():
-                for col, value in row.items():
-                    if value is None:
-                        continue
-                    text = json.dumps(value, ensure_ascii=False, default=str) \
-                        if isinstance(value, (dict, list)) else str(value)
-                    if any(s in text for s in wanted):
-                        hits.append(f"{table.name}.{col}")
-    return sorted(set(hits))

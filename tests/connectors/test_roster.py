@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from connectors.roster import load_roster
 from tests.connectors import factory as f
+from tests.support.warehouse import plaintext_columns
 from warehouse.models import FeedBatch, Household, HouseholdHistory, Person, Region
 
 PERSONS = f.people(24, seed=5)
@@ -55,7 +56,7 @@ def test_roster_builds_regions_households_and_sealed_persons(ctx, tmp_path, writ
     heads = [p for p in people if p.relation == "户主"]
     assert all(p.phone_cipher and p.phone_index for p in heads)
     phones = [r["联系电话"] for r in rows if r["联系电话"]]
-    assert f.plaintext_hits(ctx.engine, [p.rid for p in PERSONS] + phones) == []
+    assert plaintext_columns(ctx.engine, [p.rid for p in PERSONS] + phones) == []
 
 
 def test_the_same_file_twice_changes_nothing(ctx, tmp_path):

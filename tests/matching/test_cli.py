@@ -6,13 +6,13 @@ import pytest
 
 from shouwang.cli import main
 from tests.matching.factory import PERIOD, add_batch, populate_roster
+from tests.support.warehouse import building
 
 
 def test_link_review_and_export_commands(ctx, tmp_path, capsys):
-    vault = ctx.vault()
-    with ctx.engine.begin() as conn:
-        people = populate_roster(conn, vault, households=40, seed=5)
-        add_batch(conn, vault, "health", [
+    with building(ctx) as w:
+        people = populate_roster(w, households=40, seed=5)
+        add_batch(w, "health", [
             {"name": p["name"], "raw_id": p["raw_id"] if i % 5 else "", "township": p["township"],
              "village": p["village"]} for i, p in enumerate(people[:30])])
     glob = ["--warehouse", ctx.warehouse, "--home", str(ctx.home)]

@@ -8,6 +8,7 @@ from matching.export import export_links
 from matching.linker import link_period
 from matching.review import decide, review_queue
 from tests.matching.factory import PERIOD, add_batch, add_household, populate_roster
+from tests.support.warehouse import building
 from warehouse.models import FeedRecord, Link, MatchDecision
 
 
@@ -17,12 +18,11 @@ def _typo(raw: str) -> str:
 
 def _setup(ctx):
     """A roster, a health feed about 60 of its people (with noise), a housing feed, strangers."""
-    vault = ctx.vault()
-    with ctx.engine.begin() as conn:
-        people = populate_roster(conn, vault, households=120)
+    with building(ctx) as w:
+        people = populate_roster(w, households=120)
         # Two namesakes in one village, different households: a blank-ID record cannot choose.
-        add_household(conn, vault, "500230099001", "龙河镇", "三合村", [("何静", "户主", "")])
-        add_household(conn, vault, "500230099002", "龙河镇", "三合村", [("何静", "户主", "")])
+        add_household(w, "500230099001", "龙河镇", "三合村", [("何静", "户主", "")])
+        add_household(w, "500230099002", "龙河镇", "三合村", [("何静", "户主", "")])
         sample = people[::3][:60]
         rows = []
         for i, p in enumerate(sample):
@@ -33,13 +33,13 @@ def _setup(ctx):
         rows.append({"name": "何静", "raw_id": "", "township": "龙河镇", "village": "三合村"})
         rows.append({"name": "欧阳明", "raw_id": "500230199001010012", "township": "龙河镇",
                      "village": "三合村"})  # a stranger, not on the roster
-        add_batch(conn, vault, "health", rows)
+        add_batch(w, "health", rows)
         heads = [p for p in people if p["relation"] == "户主"][:20]
-        add_batch(conn, vault, "housing", [
+        add_batch(w, "housing", [
             {"name": p["name"], "raw_id": p["raw_id"], "township": p["township"],
              "village": p["village"], "role": "head"} for p in heads])
-        add_batch(conn, vault, "water", [{"name": heads[0]["name"], "raw_id": heads[0]["raw_id"],
-                                          "role": "head"}], status="superseded")
+        add_batch(w, "water", [{"name": heads[0]["name"], "raw_id": heads[0]["raw_id"],
+                                "role": "head"}], status="superseded")
     return people, sample, heads
 
 
@@ -137,8 +137,8 @@ def test_a_lone_namesake_with_a_blank_id_links_to_its_household(ctx):
     people, _, _ = _setup(ctx)
     names = [(p["village"], p["name"]) for p in people]
     lone = next(p for p in people if names.count((p["village"], p["name"])) == 1)
-    with ctx.engine.begin() as conn:
-        add_batch(conn, ctx.vault(), "civil_affairs", [
+    with building(ctx) as w:
+        add_batch(w, "civil_affairs", [
             {"name": lone["name"], "raw_id": "", "township": lone["township"],
              "village": lone["village"]}])
     link_period(ctx, PERIOD)

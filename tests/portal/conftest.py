@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,11 +20,8 @@ from fastapi.testclient import TestClient
 import yaml
 
 from portal.auth import Passwords
-from warehouse.db import session_scope
-from warehouse.identity import make_id
-from warehouse.masking import mask_id
-from warehouse.models import (Alert, FeedBatch, FeedRecord, Household, Link, Person, User,
-                              VerificationTask, Warning, WarningEvidence)
+from tests.support.warehouse import Builder, SyntheticIds, building
+from warehouse.models import Alert, FeedBatch, Household, Person, User, Warning, WarningEvidence
 
 PASSWORD = "correct-horse-battery"
 TOWN_A, TOWN_B = "龙河镇", "三合街道"
@@ -75,53 +71,36 @@ class Seed:
     today: dt.date = field(default_factory=dt.date.today)
 
 
-def _add_household(s, vault, seed: Seed, town: str, n: int, region: str) -> tuple[Household, Person]:
-    hh = Household(household_no=f"5002300{n:011d}", county="示范县", township=town,
-                   village=f"{town[:2]}村{n % 2 + 1}", household_type="脱贫不稳定户",
-                   risk_status="风险未消除", income_per_capita=8800.0, size=2)
-    s.add(hh)
-    s.flush()
+def _add_household(b: Builder, town: str, n: int, region: str) -> tuple[Household, Person, str]:
+    """A household of two; returns it, its head and the head's (synthetic) ID."""
+    hh = b.household(f"5002300{n:011d}", county="示范县", township=town,
+                     village=f"{town[:2]}村{n % 2 + 1}", household_type="脱贫不稳定户",
+                     risk_status="风险未消除", income_per_capita=8800.0, size=2)
     head = None
     for i, relation in enumerate(("户主", "配偶")):
-        rid = make_id(region, dt.date(1970 + i, 3, 4), n * 10 + i, male=(i == 0))
-        seed.plain_ids.append(rid)
-        uid = uuid.uuid4().hex
-        p = Person(uid=uid, household_id=hh.id, name=f"{town[0]}{'甲乙丙丁'[n % 4]}{i}",
-                   relation=relation, id_cipher=vault.seal("resident_id", rid, f"persons.id_cipher:{uid}"),
-                   id_index=vault.blind("resident_id", rid), id_masked=mask_id(rid),
-                   labour_capacity="普通劳动力")
-        s.add(p)
-        s.flush()
-        head = head or p
-    return hh, head
+        rid = b.ids.new(dt.date(1970 + i, 3, 4), male=(i == 0), seq=n * 10 + i, region=region)
+        p = b.person(hh, f"{town[0]}{'甲乙丙丁'[n % 4]}{i}", rid, relation=relation,
+                     labour_capacity="普通劳动力")
+        head = head or (p, rid)
+    return hh, *head
 
 
-def _add_warning(s, seed: Seed, hh: Household, batch: FeedBatch, person: Person, n: int, *,
-                 level: str, due: dt.date, status: str = "open", link_status: str = "auto") -> Warning:
-    uid = uuid.uuid4().hex
-    rec = FeedRecord(uid=uid, batch_id=batch.id, department="health", period=PERIOD,
-                     source_file=batch.source_file, source_row=n + 3, role="person",
-                     name=person.name, township=hh.township, village=hh.village,
-                     record_hash=uuid.uuid4().hex, id_masked=person.id_masked,
-                     id_index=person.id_index, fields={"disease_category": "大病"}, raw={})
-    s.add(rec)
-    s.flush()
-    link = Link(record_id=rec.id, person_id=person.id, household_id=hh.id, probability=0.97
-                if link_status == "auto" else 0.7, status=link_status, match_weight=9.1,
-                explanation={"身份证号": "一致 (+12.1)", "姓名": "拼音一致 (+3.2)"})
-    s.add(link)
-    w = Warning(code=f"W{PERIOD}-{n:05d}", subject_key=f"hh:{hh.id}:{n}", household_id=hh.id,
-                township=hh.township, village=hh.village, risk_type="illness", level=level,
-                action="assistance_review", reason="卫健：大病确诊", sources=[f"{rec.source_file}#{rec.source_row}"],
-                opened_period=PERIOD, last_period=PERIOD, status=status, due_date=due)
-    s.add(w)
-    s.flush()
-    s.add(WarningEvidence(warning_id=w.id, record_id=rec.id, period=PERIOD, department="health",
+def _add_warning(b: Builder, seed: Seed, hh: Household, batch: FeedBatch, person: Person,
+                 rid: str, n: int, *, level: str, due: dt.date, status: str = "open",
+                 link_status: str = "auto") -> Warning:
+    rec = b.record(batch, n + 3, person.name, rid, township=hh.township, village=hh.village,
+                   fields={"disease_category": "大病"}, raw={})
+    link = b.link(rec, person, hh, status=link_status,
+                  probability=0.97 if link_status == "auto" else 0.7, match_weight=9.1,
+                  explanation={"身份证号": "一致 (+12.1)", "姓名": "拼音一致 (+3.2)"})
+    w = b.warning(f"W{PERIOD}-{n:05d}", f"hh:{hh.id}:{n}", "illness", level, PERIOD,
+                  household_id=hh.id, township=hh.township, village=hh.village,
+                  reason="卫健：大病确诊", sources=[f"{rec.source_file}#{rec.source_row}"],
+                  status=status, due_date=due)
+    b.add(WarningEvidence(warning_id=w.id, record_id=rec.id, period=PERIOD, department="health",
                           indicator="疾病类别", value="大病", rule="serious_illness"))
-    s.add(VerificationTask(warning_id=w.id, township=hh.township, due_date=due,
-                           status="done" if status == "closed" else "pending",
-                           outcome="不符合" if status == "closed" else None))
-    s.flush()
+    b.task(w, due_date=due, status="done" if status == "closed" else "pending",
+           outcome="不符合" if status == "closed" else None)
     if link_status == "review":
         seed.review_links[hh.township] = link.id
     return w
@@ -130,35 +109,31 @@ def _add_warning(s, seed: Seed, hh: Household, batch: FeedBatch, person: Person,
 def seed_warehouse(ctx) -> Seed:
     """Two townships, each with three households, warnings (one overdue, one closed), users."""
     seed = Seed()
-    vault = ctx.vault(create=True)
     today = seed.today
-    with session_scope(ctx.engine) as s:
+    with building(ctx, SyntheticIds(plain=seed.plain_ids), create_key=True) as b:
         for name, (role, town) in USERS.items():
-            s.add(User(name=name, role=role, township=town, password_hash=_password_hash()))
-        batch = FeedBatch(department="health", period=PERIOD, source_file=f"卫健_{PERIOD}.xlsx",
-                          checksum=uuid.uuid4().hex, status="loaded", rows_read=12,
-                          rows_loaded=10, rows_quarantined=2)
-        s.add(batch)
-        s.flush()
+            b.add(User(name=name, role=role, township=town, password_hash=_password_hash()))
+        batch = b.batch("health", PERIOD, "loaded", f"卫健_{PERIOD}.xlsx", rows_read=12,
+                        rows_loaded=10, rows_quarantined=2)
         n = 0
         for t, (town, region) in enumerate(((TOWN_A, "500230"), (TOWN_B, "500231"))):
             ids = []
             for k in range(3):
                 n += 1
-                hh, head = _add_household(s, vault, seed, town, n, region)
+                hh, head, rid = _add_household(b, town, n, region)
                 seed.households.setdefault(town, hh.id)
                 level, due, status = [("red", today - dt.timedelta(days=3), "open"),
                                       ("orange", today + dt.timedelta(days=4), "open"),
                                       ("yellow", today + dt.timedelta(days=10), "closed")][k]
-                w = _add_warning(s, seed, hh, batch, head, n, level=level, due=due, status=status,
-                                 link_status="review" if k == 1 else "auto")
+                w = _add_warning(b, seed, hh, batch, head, rid, n, level=level, due=due,
+                                 status=status, link_status="review" if k == 1 else "auto")
                 ids.append(w.id)
                 if k == 0:
                     seed.overdue[town] = w.id
                 if k == 2:
                     seed.closed[town] = w.id
             seed.warnings[town] = ids
-            s.add(Alert(period=PERIOD, township=town, village=None, risk_type="illness",
+            b.add(Alert(period=PERIOD, township=town, village=None, risk_type="illness",
                         households=15 + t))
     return seed
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from shouwang.core.outputs import sheet_title
 from tests.core.xlsx_parts import HOSTILE, as_read_back, formulas
 from tests.portal.conftest import TOWN_A, _add_household, _add_warning, _password_hash, login
-from warehouse.db import session_scope
+from tests.support.warehouse import SyntheticIds, building
 from warehouse.models import FeedBatch, Person, User
 
 HYPERLINK, PLUS, MINUS, AT, TAB, CR = HOSTILE
@@ -20,16 +20,16 @@ ODD_TOWN = "镇/\\[A]:*?"  # every character Excel refuses in a sheet title
 @pytest.fixture
 def hostile(ctx, seed):
     """One warning in TOWN_A and one in ODD_TOWN whose village, head and reason look like formulas."""
-    vault = ctx.vault()
-    with session_scope(ctx.engine) as s:
+    with building(ctx, SyntheticIds(plain=seed.plain_ids)) as b:
+        s = b.session
         batch = s.scalars(select(FeedBatch)).first()
         s.add(User(name="odd", role="township", township=ODD_TOWN, password_hash=_password_hash()))
         for n, (town, village, head, reason) in enumerate(
                 [(TOWN_A, HYPERLINK, AT, f"{MINUS}：大病确诊"), (ODD_TOWN, TAB, CR, PLUS)], start=90):
-            hh, person = _add_household(s, vault, seed, town, n, "500230")
+            hh, person, rid = _add_household(b, town, n, "500230")
             hh.village = village
             s.get(Person, person.id).name = head
-            w = _add_warning(s, seed, hh, batch, person, n, level="red", due=seed.today)
+            w = _add_warning(b, seed, hh, batch, person, rid, n, level="red", due=seed.today)
             w.reason = reason
     return seed
 
