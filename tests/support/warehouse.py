@@ -22,7 +22,7 @@ from warehouse.db import session_scope
 from warehouse.identity import make_id
 from warehouse.models import (FeedBatch, FeedRecord, Household, Link, Person, VerificationTask,
                               Warning)
-from warehouse.sensitive import PHONE, identity_columns, sealed_pair
+from warehouse.sensitive import PHONE, RESIDENT_ID, identity_columns, sealed_pair
 
 REGION = "500230"  # the synthetic county's region code
 PERIOD = "2026-10"
@@ -67,9 +67,9 @@ class Builder:
         self.session.flush()  # ids are needed by the rows that point at this one
         return row
 
-    def _identity(self, table: str, resident_id: str | None) -> dict:
+    def _identity(self, table: str, resident_id: str | None, uid: str | None = None) -> dict:
         # The row's uid is set before sealing: it is part of the ciphertext's AAD.
-        uid = uuid.uuid4().hex
+        uid = uid or uuid.uuid4().hex
         if resident_id is None:
             return {"uid": uid}
         return {"uid": uid, **identity_columns(self.vault, table, uid, resident_id)}
@@ -83,7 +83,7 @@ class Builder:
         """A roster member; ``resident_id`` (any cell, even invalid or blank) and ``phone``
         are sealed and indexed as the roster load stores them."""
         hid = household if isinstance(household, int) else household.id
-        ident = self._identity("persons", resident_id)
+        ident = self._identity("persons", resident_id, columns.pop("uid", None))
         if phone is not None:
             ident.update(sealed_pair(self.vault, PHONE, "persons", "phone_cipher", ident["uid"],
                                      phone))
@@ -94,16 +94,23 @@ class Builder:
         """A feed batch of one department and period."""
         return self._add(FeedBatch(department=department, period=period, status=status,
                                    source_file=source_file or f"{department}_{period}.xlsx",
-                                   checksum=uuid.uuid4().hex, **columns))
+                                   **{"checksum": uuid.uuid4().hex, **columns}))
 
     def record(self, batch: FeedBatch, source_row: int, name: str | None,
-               resident_id: str | None, role: str = "person", **columns) -> FeedRecord:
-        """A loaded record of ``batch``; its ID cell sealed and indexed as ingest stores it."""
+               resident_id: str | None, role: str = "person", guardian_id: str | None = None,
+               **columns) -> FeedRecord:
+        """A loaded record of ``batch``; its ID cell sealed and indexed as ingest stores it,
+        and a ``guardian_id`` kept in ``fields`` as its cipher/index pair."""
         columns.setdefault("record_hash", uuid.uuid4().hex)
+        ident = self._identity("feed_records", resident_id, columns.pop("uid", None))
+        if guardian_id is not None:
+            columns["fields"] = {**columns.get("fields", {}), **sealed_pair(
+                self.vault, RESIDENT_ID, "feed_records", "fields.guardian_id_cipher",
+                ident["uid"], guardian_id)}
         return self._add(FeedRecord(batch_id=batch.id, department=batch.department,
                                     period=batch.period, source_file=batch.source_file,
-                                    source_row=source_row, role=role, name=name,
-                                    **self._identity("feed_records", resident_id), **columns))
+                                    source_row=source_row, role=role, name=name, **ident,
+                                    **columns))
 
     def link(self, record: FeedRecord, person: Person | int | None = None,
              household: Household | int | None = None, status: str = "auto",

@@ -7,12 +7,13 @@ from sqlalchemy import select
 
 from shouwang.cli import main
 from tests.pii import find_plaintext
+from tests.support.warehouse import building
 from warehouse import keys
 from warehouse.crypto import ENV_KEY, KeyMissing, Vault, keyring_path, load_keyring
 from warehouse.db import session_scope
 from warehouse.identity import make_id
-from warehouse.models import FeedBatch, FeedRecord, Household, MatchDecision, Person, Warning
-from warehouse.sensitive import PHONE, RESIDENT_ID, aad, identity_columns, sealed_pair
+from warehouse.models import FeedRecord, MatchDecision, Person, Warning
+from warehouse.sensitive import PHONE, RESIDENT_ID, aad, identity_columns
 
 BORN = dt.date(1984, 5, 17)
 IDS = [make_id("500230", BORN, n, male=n % 2 == 0) for n in range(1, 6)]
@@ -31,51 +32,27 @@ def signature(vault: Vault, record) -> str:
     return vault.blind("match_signature", f"{record.id_index or ''}|{record.name or ''}")
 
 
-def _warning(code: str, subject: str, **kw) -> Warning:
-    return Warning(code=code, subject_key=subject, risk_type="illness", level="red",
-                   action="identification", reason="大病", opened_period="2026-10",
-                   last_period="2026-10", **kw)
-
-
 def populate(ctx) -> None:
     """A household with four members, a feed batch with four records, a lead, a decision."""
-    vault = ctx.vault()
-    with session_scope(ctx.engine) as s:
-        hh = Household(household_no="500230000100001", township="龙河镇")
-        batch = FeedBatch(department="education", period="2026-10", source_file="教育_2026-10.xlsx",
-                          checksum="0" * 64, status="loaded")
-        s.add_all([hh, batch])
-        s.flush()
+    with building(ctx) as b:
+        hh = b.household("500230000100001", township="龙河镇")
+        batch = b.batch("education", "2026-10", "loaded", "教育_2026-10.xlsx", checksum="0" * 64)
         for n, cell in enumerate(ROSTER_CELLS):
-            p = Person(household_id=hh.id, name=f"成员{n}", uid=f"p{n:031d}")
-            for k, v in identity_columns(vault, "persons", p.uid, cell).items():
-                setattr(p, k, v)
-            if n < len(PHONES):
-                pair = sealed_pair(vault, PHONE, "persons", "phone_cipher", p.uid, PHONES[n])
-                p.phone_cipher, p.phone_index = pair["phone_cipher"], pair["phone_index"]
-            s.add(p)
-        records = []
-        for n, cell in enumerate(FEED_CELLS):
-            r = FeedRecord(batch_id=batch.id, department="education", period="2026-10",
-                           source_file=batch.source_file, source_row=n + 3, uid=f"r{n:031d}",
-                           record_hash=f"{n:032x}", role="student", name=f"学生{n}")
-            for k, v in identity_columns(vault, "feed_records", r.uid, cell).items():
-                setattr(r, k, v)
-            guardian = sealed_pair(vault, RESIDENT_ID, "feed_records", "fields.guardian_id_cipher",
-                                   r.uid, IDS[4])
-            r.fields = {"school": "实验小学", "enrollment_status": "辍学", **guardian}
-            records.append(r)
-        s.add_all(records)
-        s.flush()
-        person = s.scalars(select(Person).order_by(Person.id)).first()
-        s.add_all([
-            _warning("W1", f"lead:{records[3].id_index}", is_lead=True),
-            _warning("W2", f"hh:{hh.id}", household_id=hh.id),
-            MatchDecision(record_signature=records[0].id_index, person_id=person.id,
-                          decision="accept", decided_by="王"),
-            MatchDecision(record_signature=signature(vault, records[3]), person_id=person.id,
-                          decision="reject", decided_by="王"),
-        ])
+            b.person(hh, f"成员{n}", cell, phone=PHONES[n] if n < len(PHONES) else None,
+                     uid=f"p{n:031d}")
+        records = [b.record(batch, n + 3, f"学生{n}", cell, "student", guardian_id=IDS[4],
+                            uid=f"r{n:031d}", record_hash=f"{n:032x}",
+                            fields={"school": "实验小学", "enrollment_status": "辍学"})
+                   for n, cell in enumerate(FEED_CELLS)]
+        person = b.session.scalars(select(Person).order_by(Person.id)).first()
+        lead = {"risk_type": "illness", "level": "red", "action": "identification",
+                "reason": "大病"}
+        b.warning("W1", f"lead:{records[3].id_index}", is_lead=True, **lead)
+        b.warning("W2", f"hh:{hh.id}", household_id=hh.id, **lead)
+        for signature_, decision in ((records[0].id_index, "accept"),
+                                     (signature(b.vault, records[3]), "reject")):
+            b.add(MatchDecision(record_signature=signature_, person_id=person.id,
+                                decision=decision, decided_by="王"))
 
 
 def assert_all_under(ctx, vault: Vault, old_ids: set[str]) -> None:
