@@ -79,10 +79,7 @@ def cmd_run(ctx, args) -> int:
 
     if not args.landing.is_dir():
         raise UserError(f"landing folder {args.landing} does not exist; give the folder of department files")
-    try:
-        result = guarded(pipeline.run, ctx, args.period, args.landing, args.out)
-    except ModuleNotFoundError as e:
-        raise UserError(f"a pipeline stage is not installed yet ({e.name}); run the stages one by one") from e
+    result = guarded(pipeline.run, ctx, args.period, args.landing, args.out)
     files = result["ingest"]
     print(f"ingested {len(files)} files for {args.period}; "
           f"screened: {json.dumps(result['screen'], ensure_ascii=False)}")

@@ -123,7 +123,6 @@ def test_missing_column_and_wrong_department_messages_name_file_and_column(tmp_p
 
 
 def test_validation_by_the_expectations_room_joins_the_quarantine():
-    pytest.importorskip("expectations.validate")
     rows = f.feed_rows("medical_insurance", PERSONS[:6])
     rows[0]["个人自付"] = "900000"  # more than the total cost: the suite's consistency check
     rows[1]["参保状态"] = "待核查"
