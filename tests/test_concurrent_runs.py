@@ -58,7 +58,7 @@ def _loaded_per_department(url: str) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def county(tmp_path_factory) -> Path:
     """A generated demo county of 300 households (roster and eight feeds)."""
-    from shouwang.demo.generate import generate_county
+    from shouwang_tools.demo.generate import generate_county
 
     out = tmp_path_factory.mktemp("county")
     generate_county(300, PERIOD, out, seed=7)

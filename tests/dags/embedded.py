@@ -27,9 +27,11 @@ class AirflowRun:
     result: dict
 
 
-def run_airflow(env: dict, *argv: str, timeout: int = 600) -> AirflowRun:
-    """Run `python -m shouwang.airflow_embedded ARGV` and return its exit code, output and states."""
-    proc = subprocess.run([sys.executable, "-m", "shouwang.airflow_embedded", *argv], cwd=ROOT, env=env,
+def run_airflow(env: dict, *argv: str, timeout: int = 600,
+                module: str = "shouwang.airflow_embedded") -> AirflowRun:
+    """Run `python -m MODULE ARGV` (the embedded runner, or the demo that drives it) and return
+    its exit code, output and states."""
+    proc = subprocess.run([sys.executable, "-m", module, *argv], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=timeout)
     output = proc.stdout + proc.stderr
     # Kept beside Airflow's logs and metadata DB, so one PII scan of AIRFLOW_HOME covers all three.

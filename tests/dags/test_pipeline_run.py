@@ -15,7 +15,7 @@ from tests.pii import find_plaintext
 from warehouse.models import FeedBatch
 
 ROOMS = ("connectors.ingest", "connectors.roster", "matching.linker", "screening.screen",
-         "screening.publish", "shouwang.demo.generate")
+         "screening.publish", "shouwang_tools.demo.generate")
 PERIOD = "2026-10"
 CONF = ["--conf", json.dumps({"period": PERIOD}), "--logical-date", "2026-11-20T00:00:00+00:00"]
 
@@ -68,7 +68,7 @@ def roster_secrets(roster: Path) -> list[str]:
 def test_dags_publish_a_generated_county_idempotently(ctx, airflow_env, tmp_path):
     if missing_rooms():
         pytest.skip(f"rooms not landed yet: {', '.join(missing_rooms())}")
-    from shouwang.demo.generate import generate_county
+    from shouwang_tools.demo.generate import generate_county
     from connectors.roster import load_roster
 
     county = generate_county(60, PERIOD, tmp_path / "county", seed=11)

@@ -28,7 +28,7 @@ PERIOD = "2026-10"
 @pytest.fixture(scope="module")
 def county(tmp_path_factory):
     """A small generated county (roster and eight feeds), shared read-only by the tests."""
-    from shouwang.demo.generate import generate_county
+    from shouwang_tools.demo.generate import generate_county
 
     return generate_county(40, PERIOD, tmp_path_factory.mktemp("county"), seed=3)
 

@@ -1,0 +1,130 @@
+"""The ground truth: planted risks sit well clear of the default thresholds (architecture.md),
+benign rows stay benign, leads are off-roster, the flood cluster is an alert, no IDs leak."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from shouwang_tools.demo.settings import demo_settings
+from tests.shouwang_tools.demo.conftest import truth
+
+LAYOUTS = demo_settings()["departments"]
+
+
+def amount(cell) -> float:
+    """Read an amount as a county clerk writes it: 12,345.60 / 1.2万 / 3000元 / a number."""
+    text = str(cell).replace(",", "").replace("元", "").strip()
+    if text.endswith("万"):
+        return float(text[:-1]) * 10000
+    return float(text) if text else 0.0
+
+
+def expected_risk(dept: str, r: dict) -> tuple[str, str] | None:
+    """The architecture.md default rules, applied to one row's cells (the test's own reference)."""
+    if dept == "medical_insurance":
+        oop = amount(r["个人自付（元）"])
+        if oop > 50000:
+            return "illness", "red"
+        if oop > 20000 or r["参保状态"] in ("未参保", "中断"):
+            return "illness", "orange"
+    if dept == "health":
+        return {"大病": ("illness", "red"), "重大慢性病": ("illness", "orange")}.get(r["疾病类别"])
+    if dept == "education":
+        if r["学籍状态"] == "辍学":
+            return "schooling", "red"
+        if amount(r["年度教育支出"]) > 10000:
+            return "schooling", "yellow"
+    if dept == "housing" and r["是否居住"] == "是":
+        return {"D": ("housing", "red"), "C": ("housing", "orange")}.get(r["鉴定等级"])
+    if dept == "water" and "否" in (r["水量达标"], r["水质达标"], r["取水方便"], r["供水保证率达标"]):
+        return "water", "orange"
+    if dept == "emergency":
+        if r["受灾情况"] == "人员伤亡":
+            return "accident", "red"
+        if r["受灾情况"] == "房屋倒塌":
+            return "disaster", "red"
+        if r["受灾情况"] == "房屋严重损坏" or amount(r["直接经济损失"]) >= 10000:
+            return "disaster", "orange"
+    if dept == "hr" and r["就业状态"] in ("失业", "返乡未就业"):
+        return "employment", "orange"
+    if dept == "civil_affairs":
+        if amount(r["家庭年人均收入"]) < 7000:
+            return "other", "red"
+        if (r["变动类型"] == "新增" and r["救助类型"] in ("低保", "特困供养")) or (
+            r["救助类型"] == "临时救助" and amount(r["救助金额"]) >= 3000
+        ):
+            return "other", "yellow"
+    return None
+
+
+@pytest.fixture(scope="module")
+def texts(records):
+    """(file, row) → (department, {header: cell as stripped text})."""
+    return {
+        key: (dept, {h: "" if c is None else str(c).strip() for h, c in cells.items()})
+        for key, (dept, cells) in records.items()
+    }
+
+
+def test_warnings_are_exactly_the_rows_the_default_rules_fire_on(county, texts):
+    links = truth(county, "links")
+    warnings = truth(county, "warnings")
+    planted = {(f, int(r)): (t, lv) for f, r, t, lv in zip(
+        warnings["source_file"], warnings["source_row"], warnings["risk_type"], warnings["level"])}
+    for file, row, kind in zip(links["source_file"], links["source_row"].astype(int), links["kind"]):
+        if kind == "bad":
+            continue
+        dept, cells = texts[(file, row)]
+        assert expected_risk(dept, cells) == planted.get((file, row)), (file, row, cells)
+    assert {t for t, _ in planted.values()} >= {
+        "illness", "schooling", "housing", "water", "disaster", "accident", "employment", "other"
+    }
+
+
+def test_benign_values_are_clearly_benign(county, texts):
+    warned = set(zip(truth(county, "warnings")["source_file"], truth(county, "warnings")["source_row"].astype(int)))
+    for (file, row), (dept, cells) in texts.items():
+        if (file, row) in warned or dept != "medical_insurance":
+            continue
+        oop = cells["个人自付（元）"]
+        if re.fullmatch(r"[\d.,万元]+", oop):
+            assert amount(oop) < 5000
+
+
+def test_leads_are_off_roster_with_their_place(county):
+    warnings = truth(county, "warnings")
+    links = truth(county, "links")
+    leads = warnings[warnings["household_no"] == ""]
+    assert len(leads) >= 3
+    assert (leads["lead_township"] != "").all() and (leads["lead_village"] != "").all()
+    assert leads["lead_township"].str.endswith(("镇", "乡", "街道")).all()
+    lead_links = links[links["kind"] == "lead"]
+    assert set(zip(lead_links["source_file"], lead_links["source_row"])) == set(
+        zip(leads["source_file"], leads["source_row"])
+    )
+    assert (lead_links["household_no"] == "").all()
+    on_roster = warnings[warnings["household_no"] != ""]
+    assert (on_roster["lead_township"] == "").all()
+
+
+def test_flood_cluster_is_an_alert(county, texts):
+    alerts = truth(county, "alerts")
+    cfg = demo_settings()["alerts"]
+    flood = alerts[(alerts["risk_type"] == "disaster") & (alerts["village"] != "")]
+    assert len(flood) == 1 and int(flood["households"].iloc[0]) >= max(8, cfg["village_households"])
+    village = flood["village"].iloc[0]
+    flooded = [
+        cells for dept, cells in texts.values()
+        if dept == "emergency" and cells["灾害类型"] == "洪涝" and cells["受灾情况"] in ("房屋倒塌", "房屋严重损坏")
+        and village.startswith(cells["村"])
+    ]
+    assert len(flooded) >= 8
+    assert (alerts["households"].astype(int) >= cfg["village_households"]).all()
+
+
+def test_truth_holds_no_ids_or_phones(county):
+    for path in county.truth.values():
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"\b(\d{17}[\dXx]|\d{15})\b", text), path.name
+        assert not re.search(r"1[3-9]\d0000\d{4}", text), path.name
