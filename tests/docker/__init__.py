@@ -1,0 +1,1 @@
+"""Tests of the production deployment: docker-compose.yml, Dockerfile, docker/, .env.example."""
