@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from tests.dags.embedded import ON_SQLITE, run_airflow
 from tests.dags.factory import add_task
-from tests.pii import find_plaintext
+from tests.support.pii import find_plaintext
 from warehouse.identity import make_id
 from warehouse.models import FeedBatch, FeedRecord, PipelineEvent, VerificationTask
 

@@ -19,7 +19,7 @@ from tests.dags.conftest import FAST_RETRIES
 from tests.dags.embedded import ON_SQLITE, run_airflow
 from tests.dags.sftp_server import SftpServer
 from tests.dags.test_feed_ingest import CONF, write_health_feed
-from tests.pii import find_plaintext
+from tests.support.pii import find_plaintext
 from warehouse.models import FeedBatch
 
 CONN_ID = "sftp_county"

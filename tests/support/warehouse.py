@@ -159,7 +159,7 @@ def plaintext_columns(engine, secrets: list[str]) -> list[str]:
     """``table.column`` places where any of ``secrets`` (IDs, phones) is stored in plain text.
 
     Reads every column of every table through SQL, so it works on PostgreSQL too (the file
-    scanner ``tests.pii.find_plaintext`` sees SQLite files only); JSON is read with its
+    scanner ``tests.support.pii.find_plaintext`` sees SQLite files only); JSON is read with its
     ``\\u`` escapes decoded.
     """
     wanted = {s for s in secrets if s}

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from shouwang.cli import main
-from tests.pii import find_plaintext
+from tests.support.pii import find_plaintext
 from tests.support.warehouse import building
 from warehouse import keys
 from warehouse.crypto import ENV_KEY, KeyMissing, Vault, keyring_path, load_keyring

@@ -14,7 +14,7 @@ from sqlalchemy import insert
 from shouwang_tools.bench.e2e import (StageFailed, bench_settings, fit_exponent, households_for,
                                 prepare_warehouse, render_table, run, targets_met)
 from shouwang.cli import main
-from tests.pii import find_plaintext
+from tests.support.pii import find_plaintext
 from warehouse.models import FeedBatch
 
 FIGURES = {"rows", "seconds", "rows_per_s", "peak_rss_mb"}

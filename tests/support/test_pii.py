@@ -6,7 +6,7 @@ import sqlite3
 import openpyxl
 import pytest
 
-from tests.pii import find_plaintext
+from tests.support.pii import find_plaintext
 from warehouse.identity import check_digit, make_id
 from warehouse.masking import mask_id, mask_phone
 

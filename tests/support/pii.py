@@ -1,6 +1,6 @@
 """A plaintext-PII scanner for tests of every room: is any resident ID or phone in these files?
 
-    from tests.pii import find_plaintext
+    from tests.support.pii import find_plaintext
     assert find_plaintext([tmp_path, home], [resident_id, phone]) == []
 
 Scans files and folders (recursively): text, logs, HTML, CSV in any encoding, SQLite
