@@ -250,7 +250,7 @@ def render_table(result: dict) -> str:
 
 
 def _sizes(args: argparse.Namespace) -> list[int]:
-    from shouwang.cli import UserError
+    from shouwang.core.errors import UserError
 
     def numbers(text: str, flag: str) -> list[int]:
         try:
@@ -271,7 +271,7 @@ def _sizes(args: argparse.Namespace) -> list[int]:
 
 def cmd_bench_e2e(ctx, args) -> int:
     """Run the end-to-end benchmark; print a table or JSON."""
-    from shouwang.cli import UserError
+    from shouwang.core.errors import UserError
 
     sizes = _sizes(args)
     if args.bench_warehouse and len(sizes) > 1:
@@ -294,7 +294,7 @@ def cmd_bench_e2e(ctx, args) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `shouwang bench e2e`."""
-    from shouwang.cli import period_arg
+    from shouwang.core.periods import period_arg
 
     p = sub.add_parser("e2e", help="generate a county; seconds, rows/s and peak MB per stage",
                        description=__doc__.split("\n\n")[1].replace("\n", " "))

@@ -79,7 +79,7 @@ def public(result: dict) -> dict:
 def cmd_bench_match(ctx, args) -> int:
     """Run the matching benchmark and print a table or JSON."""
     from shouwang_tools.bench.datasets import LOADERS
-    from shouwang.cli import UserError
+    from shouwang.core.errors import UserError
 
     datasets = [d.strip() for d in args.datasets.split(",") if d.strip()]
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 def _generate(ctx, args) -> int:
     """Generate the county and print its counts (never a name, ID or phone)."""
-    from shouwang.cli import UserError
+    from shouwang.core.errors import UserError
     from shouwang_tools.demo.generate import generate_county
 
     try:
