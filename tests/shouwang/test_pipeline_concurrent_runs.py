@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, func, select
 
 from warehouse.models import FeedBatch
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PERIOD = "2026-10"
 EXPORTS = ("links", "warnings", "alerts", "quarantine")
 # Columns that say when a row was written, not what it is.
