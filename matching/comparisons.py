@@ -1,11 +1,11 @@
 """The comparison library: small declarative objects that grade a field of each candidate pair.
 
-A comparison lists its ordered levels (most alike first); level 0 is always "null" (a side is
-missing) and carries no weight. Subclasses only say how to grade; the base validates once.
+A comparison's levels are composed from the level library (``matching.levels``): null
+(level 0, a side missing, no weight), exact, the levels in between (most alike first), else.
+Subclasses only name their in-between levels and say how to grade; the base validates once.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, ClassVar, Sequence
 
 import numpy as np
@@ -14,18 +14,14 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from matching.arrays import CodeBook, distinct
+from matching.levels import EXACT, NULL, Level, at_thresholds, ladder, threshold_grades
 from matching.normalize import readable_alike
 
-NULL = 0
-
-
-@dataclass(frozen=True)
-class Level:
-    """One outcome of a comparison, named for code and worded for people."""
-
-    name: str
-    label_zh: str
-
+__all__ = [
+    "LIBRARY", "NULL", "BlindIdComparison", "ChineseNameComparison", "Comparison",
+    "DamerauLevenshteinAtThresholds", "DateComparison", "ExactMatch", "JaroWinklerAtThresholds",
+    "Level", "SwappedColumns", "comparison_from_dict", "pair_scores",
+]
 
 def pair_scores(lc: np.ndarray, rc: np.ndarray, vocabulary: np.ndarray, scorer) -> np.ndarray:
     """``scorer`` of every pair of value codes, each distinct pair scored once (-1 reads as "")."""
@@ -44,6 +40,8 @@ class Comparison:
     """Base comparison: ``levels`` excludes null; ``grade`` returns 1..len(levels) per pair."""
 
     label_zh: ClassVar[str | None] = None  # subclasses of one field kind name it in Chinese
+    exact_level: ClassVar[Level] = EXACT
+    between: Sequence[Level] = ()  # levels between exact and else, most alike first
 
     def __init__(
         self, column: str, *, label_zh: str | None = None, name: str | None = None,
@@ -62,8 +60,8 @@ class Comparison:
 
     @property
     def levels(self) -> list[Level]:
-        """Ordered non-null levels, most alike first."""
-        raise NotImplementedError
+        """Ordered non-null levels, most alike first: exact, ``between``, else."""
+        return ladder(self.between, exact=self.exact_level)
 
     def grade(self, lv: np.ndarray, rv: np.ndarray) -> np.ndarray:
         """Level index (1-based) for each non-null pair of values."""
@@ -113,22 +111,8 @@ class Comparison:
         return f"{type(self).__name__}({self.column!r})"
 
 
-def _ladder(scores: np.ndarray, thresholds: Sequence[float], exact: np.ndarray, higher: bool):
-    """Levels: exact=1, then one per threshold, else last."""
-    out = np.full(len(scores), len(thresholds) + 2, dtype=np.int8)
-    for k, t in reversed(list(enumerate(thresholds))):
-        hit = scores >= t if higher else scores <= t
-        out[hit] = k + 2
-    out[exact] = 1
-    return out
-
-
 class ExactMatch(Comparison):
     """Equal or not."""
-
-    @property
-    def levels(self) -> list[Level]:
-        return [Level("exact", "一致"), Level("else", "不一致")]
 
     def grade(self, lv: np.ndarray, rv: np.ndarray) -> np.ndarray:
         return np.where(lv == rv, 1, 2).astype(np.int8)
@@ -153,16 +137,12 @@ class _AtThresholds(Comparison):
         super().__init__(column, **kw)
 
     @property
-    def levels(self) -> list[Level]:
-        return (
-            [Level("exact", "一致")]
-            + [Level(self.level_name.format(t=t), self.level_zh.format(t=t)) for t in self.thresholds]
-            + [Level("else", "不一致")]
-        )
+    def between(self) -> tuple[Level, ...]:
+        return at_thresholds(self.level_name, self.level_zh, self.thresholds)
 
     def grade(self, lv: np.ndarray, rv: np.ndarray) -> np.ndarray:
         scores = process.cpdist(lv.tolist(), rv.tolist(), scorer=type(self).scorer, workers=-1)
-        return _ladder(scores, self.thresholds, lv == rv, higher=self.higher_is_closer)
+        return threshold_grades(scores, self.thresholds, lv == rv, higher=self.higher_is_closer)
 
 
 class JaroWinklerAtThresholds(_AtThresholds):
@@ -205,19 +185,11 @@ class DateComparison(Comparison):
     """
 
     label_zh = "出生日期"
+    between = (Level("one_typo", "仅一位录入差异"), Level("same_month", "年月一致"))
 
     def __init__(self, column: str, month_chars: int = 7, **kw):
         self.month_chars = month_chars
         super().__init__(column, **kw)
-
-    @property
-    def levels(self) -> list[Level]:
-        return [
-            Level("exact", "一致"),
-            Level("one_typo", "仅一位录入差异"),
-            Level("same_month", "年月一致"),
-            Level("else", "不一致"),
-        ]
 
     def grade(self, lv: np.ndarray, rv: np.ndarray) -> np.ndarray:
         vocabulary = np.concatenate([lv, rv]).astype(object)
@@ -270,6 +242,7 @@ class ChineseNameComparison(Comparison):
     """
 
     label_zh = "姓名"
+    exact_level = Level("exact", "完全一致")
 
     def __init__(
         self, column: str, pinyin_column: str, jw_threshold: float = 0.88,
@@ -281,14 +254,9 @@ class ChineseNameComparison(Comparison):
         super().__init__(column, **kw)
 
     @property
-    def levels(self) -> list[Level]:
-        return [
-            Level("exact", "完全一致"),
-            Level("pinyin", "拼音一致(同音字或繁简)"),
-            Level("readings", "多音字读音相同"),
-            Level("similar", f"拼音相似(≥{self.jw_threshold})"),
-            Level("else", "不一致"),
-        ]
+    def between(self) -> tuple[Level, ...]:
+        return (Level("pinyin", "拼音一致(同音字或繁简)"), Level("readings", "多音字读音相同"),
+                *at_thresholds("similar", "拼音相似(≥{t})", [self.jw_threshold]))
 
     def prepare(self, book):
         names, pinyins = book(self.column), book(self.pinyin_column)
@@ -328,6 +296,7 @@ class BlindIdComparison(Comparison):
     """
 
     label_zh = "身份证号"
+    between = (Level("one_typo", "仅一处录入错误(模糊键一致)"), Level("weak", "地区与出生年月一致"))
 
     def __init__(
         self, column: str = "id_index", typo_columns: Sequence[str] = (
@@ -337,15 +306,6 @@ class BlindIdComparison(Comparison):
         self.typo_columns = tuple(typo_columns)
         self.weak_columns = tuple(weak_columns)
         super().__init__(column, **kw)
-
-    @property
-    def levels(self) -> list[Level]:
-        return [
-            Level("exact", "一致"),
-            Level("one_typo", "仅一处录入错误(模糊键一致)"),
-            Level("weak", "地区与出生年月一致"),
-            Level("else", "不一致"),
-        ]
 
     def prepare(self, book):
         codes = {col: book(col)[:2] for col in (*self.typo_columns, self.column)}
