@@ -1,4 +1,4 @@
-"""Ground truth of a generated county (docs/architecture.md "Demo county and ground truth").
+"""Ground truth of a generated county (docs/reference.md "Demo county and ground truth").
 
 links.csv, warnings.csv, alerts.csv and quarantine.csv as specified there; and three more that
 tests and connectors use: mess.csv (every planted mess, by cell), files.csv (each file's layout)

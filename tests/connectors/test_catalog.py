@@ -6,7 +6,7 @@ import pytest
 from connectors import catalog, departments
 from connectors.contract import ADDRESS_FIELDS, IDENTITY_FIELD, NAME_FIELD
 
-# Field names every other room reads (docs/architecture.md).
+# Field names every other room reads (docs/reference.md).
 ARCHITECTURE = {
     "education": {"guardian_name", "guardian_id", "school", "grade", "enrollment_status",
                   "schooling_cost"},

@@ -1,4 +1,4 @@
-"""The ground truth: planted risks sit well clear of the default thresholds (architecture.md),
+"""The ground truth: planted risks sit well clear of the default thresholds (docs/reference.md),
 benign rows stay benign, leads are off-roster, the flood cluster is an alert, no IDs leak."""
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def amount(cell) -> float:
 
 
 def expected_risk(dept: str, r: dict) -> tuple[str, str] | None:
-    """The architecture.md default rules, applied to one row's cells (the test's own reference)."""
+    """The docs/reference.md default rules, applied to one row's cells (the test's own reference)."""
     if dept == "medical_insurance":
         oop = amount(r["个人自付（元）"])
         if oop > 50000:
