@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from portal.principal import Principal
 from portal.queue import overdue_clause
-from warehouse.models import Alert, PipelineEvent, VerificationTask, Warning
+from warehouse.models import Alert, PipelineEvent, VerificationTask, RiskWarning
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,8 @@ def _count(cond):
 
 def periods(session: Session) -> list[str]:
     """Periods with warnings, newest first."""
-    return list(session.scalars(select(Warning.last_period).distinct()
-                                .order_by(Warning.last_period.desc())))
+    return list(session.scalars(select(RiskWarning.last_period).distinct()
+                                .order_by(RiskWarning.last_period.desc())))
 
 
 def township_progress(session: Session, principal: Principal, today: dt.date
@@ -44,13 +44,13 @@ def township_progress(session: Session, principal: Principal, today: dt.date
     """Per township: total, closed, done, pending and overdue warnings."""
     principal.require("county_overview")
     task_done = func.coalesce(VerificationTask.status, "pending") == "done"
-    closed = Warning.status == "closed"
-    settled = Warning.status.in_(("closed", "withdrawn"))  # a withdrawn warning awaits nobody
-    q = (select(Warning.township, func.count(Warning.id), _count(closed),
+    closed = RiskWarning.status == "closed"
+    settled = RiskWarning.status.in_(("closed", "withdrawn"))  # a withdrawn warning awaits nobody
+    q = (select(RiskWarning.township, func.count(RiskWarning.id), _count(closed),
                 _count(task_done & ~settled), _count(~task_done & ~settled),
                 _count(overdue_clause(today)))
-         .outerjoin(VerificationTask, VerificationTask.warning_id == Warning.id)
-         .group_by(Warning.township).order_by(Warning.township))
+         .outerjoin(VerificationTask, VerificationTask.warning_id == RiskWarning.id)
+         .group_by(RiskWarning.township).order_by(RiskWarning.township))
     return [TownshipProgress(t or "（未知乡镇）", int(n), int(c or 0), int(d or 0), int(p or 0),
                              int(o or 0)) for t, n, c, d, p, o in session.execute(q)]
 
@@ -70,13 +70,13 @@ class Digest:
 def digest(session: Session, principal: Principal, period: str) -> Digest:
     """The county digest for ``period``."""
     principal.require("county_overview")
-    rows = session.execute(select(Warning.risk_type, Warning.level, func.count())
-                           .where(Warning.last_period == period,
-                                  Warning.status != "withdrawn")
-                           .group_by(Warning.risk_type, Warning.level))
-    opened = session.scalar(select(func.count()).where(Warning.opened_period == period)) or 0
-    leads = session.scalar(select(func.count()).where(Warning.opened_period == period,
-                                                      Warning.is_lead.is_(True))) or 0
+    rows = session.execute(select(RiskWarning.risk_type, RiskWarning.level, func.count())
+                           .where(RiskWarning.last_period == period,
+                                  RiskWarning.status != "withdrawn")
+                           .group_by(RiskWarning.risk_type, RiskWarning.level))
+    opened = session.scalar(select(func.count()).where(RiskWarning.opened_period == period)) or 0
+    leads = session.scalar(select(func.count()).where(RiskWarning.opened_period == period,
+                                                      RiskWarning.is_lead.is_(True))) or 0
     alerts = list(session.scalars(select(Alert).where(Alert.period == period)
                                   .order_by(Alert.households.desc(), Alert.township)))
     events = list(session.scalars(select(PipelineEvent).where(PipelineEvent.period == period)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from portal.principal import Principal
 from portal.queue import get_warning
 from warehouse.audit import record as audit
-from warehouse.models import (FeedRecord, Household, Link, Person, VerificationTask, Warning,
+from warehouse.models import (FeedRecord, Household, Link, Person, VerificationTask, RiskWarning,
                               WarningEvidence)
 
 
@@ -32,12 +32,12 @@ class Evidence:
 class HouseholdDetail:
     """Everything the detail page and GET /api/warnings/{id} show."""
 
-    warning: Warning
+    warning: RiskWarning
     task: VerificationTask | None
     household: Household | None
     members: list[dict] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
-    other_warnings: list[Warning] = field(default_factory=list)
+    other_warnings: list[RiskWarning] = field(default_factory=list)
 
 
 def household_detail(session: Session, principal: Principal, warning_id: int) -> HouseholdDetail:
@@ -53,9 +53,9 @@ def household_detail(session: Session, principal: Principal, warning_id: int) ->
         detail.members = [{"name": p.name, "relation": p.relation, "id_masked": p.id_masked or "",
                            "labour_capacity": p.labour_capacity} for p in people]
         detail.other_warnings = list(session.scalars(
-            select(Warning).where(Warning.household_id == hh.id, Warning.id != w.id,
-                                  principal.township_filter(Warning.township))
-            .order_by(Warning.id)))
+            select(RiskWarning).where(RiskWarning.household_id == hh.id, RiskWarning.id != w.id,
+                                  principal.township_filter(RiskWarning.township))
+            .order_by(RiskWarning.id)))
     rows = session.execute(
         select(WarningEvidence, FeedRecord, Link)
         .join(FeedRecord, FeedRecord.id == WarningEvidence.record_id)

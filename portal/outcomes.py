@@ -12,7 +12,7 @@ from portal.principal import Principal
 from portal.queue import get_warning
 from screening import history
 from warehouse.audit import record as audit
-from warehouse.models import VerificationTask, Warning, utcnow
+from warehouse.models import VerificationTask, RiskWarning, utcnow
 
 NAME_MAX = 64  # verification_tasks.verifier1/2 column width
 REASON_MAX = 2000
@@ -46,7 +46,7 @@ def _clean(form: OutcomeForm, outcomes: dict) -> OutcomeForm:
 
 
 def record_outcome(session: Session, principal: Principal, warning_id: int, form: OutcomeForm,
-                   settings: dict) -> tuple[Warning, VerificationTask]:
+                   settings: dict) -> tuple[RiskWarning, VerificationTask]:
     """Store the outcome on the warning's task, move the warning on, and audit it."""
     principal.require("record_outcome")
     warning = get_warning(session, principal, warning_id)

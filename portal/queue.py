@@ -11,7 +11,7 @@ from portal.errors import InvalidInput, NotFound
 from portal.inputs import clean_text
 from portal.principal import Principal
 from screening.warning_store import ENDED
-from warehouse.models import Household, Person, VerificationTask, Warning
+from warehouse.models import Household, Person, VerificationTask, RiskWarning
 
 HEAD = "户主"  # roster 与户主关系 of the household head (FEEDS.md)
 STATUSES = ("active", "open", "verifying", "closed", "withdrawn", "all")  # active: not ENDED
@@ -57,54 +57,54 @@ class QueueItem:
 
 def due_column():
     """The task's due date, else the warning's."""
-    return func.coalesce(VerificationTask.due_date, Warning.due_date)
+    return func.coalesce(VerificationTask.due_date, RiskWarning.due_date)
 
 
 def overdue_clause(today: dt.date):
     """Past due and not yet done or closed."""
     due = due_column()
-    return and_(due.is_not(None), due < today, Warning.status.not_in(ENDED),
+    return and_(due.is_not(None), due < today, RiskWarning.status.not_in(ENDED),
                 func.coalesce(VerificationTask.status, "pending") != "done")
 
 
 def _level_rank(levels: list[str]):
-    return case({lvl: i for i, lvl in enumerate(levels)}, value=Warning.level, else_=len(levels))
+    return case({lvl: i for i, lvl in enumerate(levels)}, value=RiskWarning.level, else_=len(levels))
 
 
 def queue(session: Session, principal: Principal, filters: QueueFilters, today: dt.date,
           levels: list[str], limit: int) -> list[QueueItem]:
     """The caller's warnings matching ``filters``: overdue first, then by due date and level."""
     principal.require("warnings")
-    head = (select(Person.name).where(Person.household_id == Warning.household_id,
+    head = (select(Person.name).where(Person.household_id == RiskWarning.household_id,
                                       Person.relation == HEAD)
             .order_by(Person.id).limit(1).scalar_subquery())
     overdue = overdue_clause(today)
     due = due_column()
-    q = (select(Warning, VerificationTask, Household.household_no, head.label("head"),
+    q = (select(RiskWarning, VerificationTask, Household.household_no, head.label("head"),
                 case((overdue, True), else_=False).label("overdue"))
-         .outerjoin(VerificationTask, VerificationTask.warning_id == Warning.id)
-         .outerjoin(Household, Household.id == Warning.household_id)
-         .where(principal.township_filter(Warning.township)))
+         .outerjoin(VerificationTask, VerificationTask.warning_id == RiskWarning.id)
+         .outerjoin(Household, Household.id == RiskWarning.household_id)
+         .where(principal.township_filter(RiskWarning.township)))
     if filters.township and principal.is_county:
-        q = q.where(Warning.township == filters.township)
+        q = q.where(RiskWarning.township == filters.township)
     if filters.level:
-        q = q.where(Warning.level == filters.level)
+        q = q.where(RiskWarning.level == filters.level)
     if filters.village:
-        q = q.where(Warning.village == filters.village)
+        q = q.where(RiskWarning.village == filters.village)
     if filters.status == "active":
-        q = q.where(Warning.status.not_in(ENDED))
+        q = q.where(RiskWarning.status.not_in(ENDED))
     elif filters.status != "all":
-        q = q.where(Warning.status == filters.status)
+        q = q.where(RiskWarning.status == filters.status)
     if filters.due_before:
         q = q.where(due <= filters.due_before)
     if filters.overdue_only:
         q = q.where(overdue)
     q = q.order_by(case((overdue, 0), else_=1), due.is_(None), due, _level_rank(levels),
-                   Warning.id).limit(limit)
+                   RiskWarning.id).limit(limit)
     return [_item(w, t, no, head_name, bool(late)) for w, t, no, head_name, late in session.execute(q)]
 
 
-def _item(w: Warning, t: VerificationTask | None, household_no: str | None, head: str | None,
+def _item(w: RiskWarning, t: VerificationTask | None, household_no: str | None, head: str | None,
           overdue: bool) -> QueueItem:
     subject = f"{w.lead_name or ''} {w.lead_id_masked or ''}".strip() if w.is_lead else (head or "")
     return QueueItem(
@@ -118,17 +118,17 @@ def _item(w: Warning, t: VerificationTask | None, household_no: str | None, head
 
 def villages(session: Session, principal: Principal) -> list[str]:
     """The villages in the caller's warnings, for the filter menu."""
-    q = (select(Warning.village).where(principal.township_filter(Warning.township),
-                                       Warning.village.is_not(None))
-         .distinct().order_by(Warning.village))
+    q = (select(RiskWarning.village).where(principal.township_filter(RiskWarning.township),
+                                       RiskWarning.village.is_not(None))
+         .distinct().order_by(RiskWarning.village))
     return list(session.scalars(q))
 
 
-def get_warning(session: Session, principal: Principal, warning_id: int) -> Warning:
+def get_warning(session: Session, principal: Principal, warning_id: int) -> RiskWarning:
     """One warning in the caller's scope; another township's is reported as absent (404)."""
     principal.require("warnings")
-    w = session.scalar(select(Warning).where(Warning.id == warning_id,
-                                             principal.township_filter(Warning.township)))
+    w = session.scalar(select(RiskWarning).where(RiskWarning.id == warning_id,
+                                             principal.township_filter(RiskWarning.township)))
     if w is None:
         raise NotFound(f"预警 {warning_id} 不存在")
     return w

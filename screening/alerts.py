@@ -7,28 +7,28 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from screening.warning_store import WITHDRAWN
-from warehouse.models import Alert, Warning, WarningEvidence
+from warehouse.models import Alert, RiskWarning, WarningEvidence
 
 
-def active_warnings(session: Session, period: str) -> list[Warning]:
+def active_warnings(session: Session, period: str) -> list[RiskWarning]:
     """Warnings with evidence in ``period`` (opened then, or ongoing and seen again), less
     those a corrected feed withdrew."""
     return list(session.execute(
-        select(Warning).where(Warning.id.in_(_seen(period)), Warning.status != WITHDRAWN)
-        .order_by(Warning.id)).scalars())
+        select(RiskWarning).where(RiskWarning.id.in_(_seen(period)), RiskWarning.status != WITHDRAWN)
+        .order_by(RiskWarning.id)).scalars())
 
 
 def withdrawn_count(session: Session, period: str) -> int:
     """How many of ``period``'s warnings a corrected feed withdrew."""
-    return session.scalar(select(func.count(Warning.id)).where(
-        Warning.id.in_(_seen(period)), Warning.status == WITHDRAWN)) or 0
+    return session.scalar(select(func.count(RiskWarning.id)).where(
+        RiskWarning.id.in_(_seen(period)), RiskWarning.status == WITHDRAWN)) or 0
 
 
 def _seen(period: str):
     return select(WarningEvidence.warning_id).where(WarningEvidence.period == period)
 
 
-def count_places(warnings: list[Warning], village_min: int, township_min: int) -> dict:
+def count_places(warnings: list[RiskWarning], village_min: int, township_min: int) -> dict:
     """{(township, village or None, risk_type): households} for the places over a threshold."""
     by_village: dict[tuple, set] = defaultdict(set)
     by_township: dict[tuple, set] = defaultdict(set)

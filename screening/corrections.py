@@ -24,7 +24,7 @@ from screening.deadlines import due_date
 from screening.rules import RuleSet
 from screening.warning_store import WITHDRAWN, redate_tasks
 from warehouse.db import in_chunks
-from warehouse.models import FeedBatch, FeedRecord, Warning, WarningEvidence
+from warehouse.models import FeedBatch, FeedRecord, RiskWarning, WarningEvidence
 
 SUPERSEDED, LOADED = "superseded", "loaded"
 
@@ -61,7 +61,7 @@ def settle_corrections(session: Session, period: str, rules: RuleSet, settings: 
     if not stale:
         return Counter()
     warnings = {w.id: w for part in in_chunks(stale) for w in session.execute(
-        select(Warning).where(Warning.id.in_(part))).scalars()}
+        select(RiskWarning).where(RiskWarning.id.in_(part))).scalars()}
     supported = _supported(session, list(stale))
     withdrawable = set(settings["screening"]["withdraw_statuses"])
     unsupported_kept = [i for i in stale if i not in supported
@@ -99,9 +99,9 @@ def _stale_evidence(session: Session, period: str, batch_ids: list[int]) -> dict
         for evidence_id, warning_id, batch_id in session.execute(
                 select(WarningEvidence.id, WarningEvidence.warning_id, FeedRecord.batch_id)
                 .join(FeedRecord, FeedRecord.id == WarningEvidence.record_id)
-                .join(Warning, Warning.id == WarningEvidence.warning_id)
+                .join(RiskWarning, RiskWarning.id == WarningEvidence.warning_id)
                 .where(WarningEvidence.period == period, FeedRecord.batch_id.in_(part),
-                       Warning.status != WITHDRAWN)
+                       RiskWarning.status != WITHDRAWN)
                 .order_by(WarningEvidence.id)):
             out[warning_id].append((evidence_id, batch_id))
     return out
@@ -119,7 +119,7 @@ def _supported(session: Session, warning_ids: list[int]) -> set[int]:
     return found
 
 
-def _repoint(session: Session, moved: list[Warning], stale: dict[int, list],
+def _repoint(session: Session, moved: list[RiskWarning], stale: dict[int, list],
              fixed: dict[int, Correction], period: str, rules: RuleSet, settings: dict,
              levels: dict[tuple[str, str], str], now: dt.datetime) -> list[dict]:
     """Sources from the evidence left; the level of this screening when only this period's

@@ -13,7 +13,7 @@ from screening.deadlines import as_utc, due_date
 from screening.records import ScreenedRecord, Subject
 from screening.rules import Hit, RuleSet
 from warehouse.db import IN_LIST_CHUNK, in_chunks
-from warehouse.models import VerificationTask, Warning, WarningEvidence
+from warehouse.models import VerificationTask, RiskWarning, WarningEvidence
 
 
 LOOKUP_CHUNK = IN_LIST_CHUNK  # keys or ids an IN lookup of existing warnings takes at once
@@ -40,7 +40,7 @@ class WarningStore:
         self.period, self.now = period, now
         prefix = f"W{period}-"
         self._next = 1 + (session.scalar(
-            select(func.count()).select_from(Warning).where(Warning.code.like(prefix + "%"))) or 0)
+            select(func.count()).select_from(RiskWarning).where(RiskWarning.code.like(prefix + "%"))) or 0)
         self._prefix = prefix
         self.history: list[dict] = []  # entries of changes to existing warnings, written at the end
 
@@ -53,9 +53,9 @@ class WarningStore:
         existing = self._existing_all(findings)
         known = self._evidence_of([w.id for w in existing.values()])
         outcomes: Counter = Counter()
-        opened: list[tuple[Warning, Finding]] = []
-        evidence: list[tuple[Warning, Hit, ScreenedRecord]] = []
-        redated: list[Warning] = []
+        opened: list[tuple[RiskWarning, Finding]] = []
+        evidence: list[tuple[RiskWarning, Hit, ScreenedRecord]] = []
+        redated: list[RiskWarning] = []
         for finding in findings:
             level = self.rules.worst(h.level for h, _ in finding.hits)
             warning = existing.get((finding.subject.key, finding.risk_type))
@@ -95,12 +95,12 @@ class WarningStore:
 
     # -- lookups ------------------------------------------------------------------------------
 
-    def _existing_all(self, findings: list[Finding]) -> dict[tuple[str, str], Warning]:
+    def _existing_all(self, findings: list[Finding]) -> dict[tuple[str, str], RiskWarning]:
         """Per subject and risk type: the ongoing (not closed) warning, else one opened and
         already closed this period."""
-        candidates: dict[tuple[str, str], list[Warning]] = defaultdict(list)
+        candidates: dict[tuple[str, str], list[RiskWarning]] = defaultdict(list)
         for part in in_chunks({f.subject.key for f in findings}, LOOKUP_CHUNK):
-            for w in self.session.execute(select(Warning).where(Warning.subject_key.in_(part))).scalars():
+            for w in self.session.execute(select(RiskWarning).where(RiskWarning.subject_key.in_(part))).scalars():
                 candidates[(w.subject_key, w.risk_type)].append(w)
         found = {}
         for pair, warnings in candidates.items():
@@ -141,9 +141,9 @@ class WarningStore:
     def _arrived(finding: Finding) -> dt.datetime:
         return min(sr.arrived_at for _, sr in finding.hits)
 
-    def _open(self, finding: Finding, level: str) -> Warning:
+    def _open(self, finding: Finding, level: str) -> RiskWarning:
         subject = finding.subject
-        warning = Warning(
+        warning = RiskWarning(
             code=f"{self._prefix}{self._next:05d}",
             subject_key=subject.key,
             household_id=subject.household_id,
@@ -167,7 +167,7 @@ class WarningStore:
         self._next += 1
         return warning
 
-    def _update(self, warning: Warning, finding: Finding, level: str) -> dict:
+    def _update(self, warning: RiskWarning, finding: Finding, level: str) -> dict:
         """Carry an ongoing warning into this period; return what changed."""
         changes: dict = {}
         sources = list(dict.fromkeys([*(warning.sources or []), *self._sources(finding)]))
@@ -191,7 +191,7 @@ class WarningStore:
             setattr(warning, key, value)
         return changed
 
-    def _reopen(self, warning: Warning, finding: Finding) -> str:
+    def _reopen(self, warning: RiskWarning, finding: Finding) -> str:
         """A withdrawn warning of this period that a newer batch supports again is open again."""
         self.history.append(history.entry(
             warning.id, "status", self.period, self.now,
@@ -204,7 +204,7 @@ class WarningStore:
             self.session.execute(insert(model), rows)
 
 
-def redate_tasks(session: Session, warnings: list[Warning]) -> None:
+def redate_tasks(session: Session, warnings: list[RiskWarning]) -> None:
     """Verification tasks not yet done follow their warning's new due date."""
     due = {w.id: w.due_date for w in warnings}
     for part in in_chunks(due, LOOKUP_CHUNK):

@@ -20,7 +20,7 @@ def escalate_overdue(ctx: Context, as_of: dt.datetime, timezone: str | None = No
     from sqlalchemy import func, select
 
     from warehouse.db import session_scope
-    from warehouse.models import PipelineEvent, VerificationTask, Warning
+    from warehouse.models import PipelineEvent, VerificationTask, RiskWarning
 
     if as_of.tzinfo is None:
         raise ValueError("as_of must be timezone-aware (the run's data-interval end)")
@@ -30,11 +30,11 @@ def escalate_overdue(ctx: Context, as_of: dt.datetime, timezone: str | None = No
     townships: set[str] = set()
     with session_scope(ctx.engine) as s:
         rows = s.execute(
-            select(VerificationTask, Warning.code, Warning.last_period)
-            .join(Warning, Warning.id == VerificationTask.warning_id)
+            select(VerificationTask, RiskWarning.code, RiskWarning.last_period)
+            .join(RiskWarning, RiskWarning.id == VerificationTask.warning_id)
             .where(
                 VerificationTask.status != "done",
-                Warning.status != "withdrawn",  # a corrected feed took the risk back
+                RiskWarning.status != "withdrawn",  # a corrected feed took the risk back
                 VerificationTask.due_date.is_not(None),
                 VerificationTask.due_date < today,
                 VerificationTask.escalated_at.is_(None),

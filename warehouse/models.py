@@ -231,7 +231,7 @@ class MatchDecision(Base):
     decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class Warning(Base):
+class RiskWarning(Base):
     """One warning per household (or lead person) and risk type, updated while ongoing."""
 
     __tablename__ = "warnings"

@@ -14,7 +14,7 @@ from screening.deadlines import as_utc, local_date
 from screening.rules import RuleSet
 from screening.warning_store import ENDED
 from shouwang.core import periods
-from warehouse.models import Alert, FeedBatch, Household, PipelineEvent, VerificationTask, Warning
+from warehouse.models import Alert, FeedBatch, Household, PipelineEvent, VerificationTask, RiskWarning
 
 FEED_STATUS = {"loaded": "已接收", "failed": "失败", "missing": "未报送", "superseded": "已被替换"}
 
@@ -39,7 +39,7 @@ def digest_figures(session: Session, period: str, rules: RuleSet, settings: dict
     }
 
 
-def _totals(warnings: list[Warning], period: str, rules: RuleSet) -> dict:
+def _totals(warnings: list[RiskWarning], period: str, rules: RuleSet) -> dict:
     levels = Counter(w.level for w in warnings)
     return {
         "warnings": len(warnings),
@@ -52,7 +52,7 @@ def _totals(warnings: list[Warning], period: str, rules: RuleSet) -> dict:
     }
 
 
-def _matrix(warnings: list[Warning], rules: RuleSet) -> dict:
+def _matrix(warnings: list[RiskWarning], rules: RuleSet) -> dict:
     cells = Counter((w.township or "未注明乡镇", w.risk_type) for w in warnings)
     townships = sorted({t for t, _ in cells})
     types = [rt for rt in rules.risk_types if any(rt == r for _, r in cells)]
@@ -66,7 +66,7 @@ def _matrix(warnings: list[Warning], rules: RuleSet) -> dict:
     }
 
 
-def _trend(current: list[Warning], previous: list[Warning], rules: RuleSet) -> list[dict]:
+def _trend(current: list[RiskWarning], previous: list[RiskWarning], rules: RuleSet) -> list[dict]:
     now, before = Counter(w.risk_type for w in current), Counter(w.risk_type for w in previous)
     return [{"code": rt, "label": label, "current": now[rt], "previous": before[rt],
              "change": now[rt] - before[rt]}
@@ -75,12 +75,12 @@ def _trend(current: list[Warning], previous: list[Warning], rules: RuleSet) -> l
 
 def _overdue(session: Session, rules: RuleSet, settings: dict, today: dt.date) -> list[dict]:
     rows = session.execute(
-        select(Warning, Household.household_no, VerificationTask.escalated_at)
-        .outerjoin(Household, Household.id == Warning.household_id)
-        .outerjoin(VerificationTask, VerificationTask.warning_id == Warning.id)
-        .where(Warning.status.not_in(ENDED), Warning.due_date < today,
+        select(RiskWarning, Household.household_no, VerificationTask.escalated_at)
+        .outerjoin(Household, Household.id == RiskWarning.household_id)
+        .outerjoin(VerificationTask, VerificationTask.warning_id == RiskWarning.id)
+        .where(RiskWarning.status.not_in(ENDED), RiskWarning.due_date < today,
                (VerificationTask.status.is_(None)) | (VerificationTask.status != "done"))
-        .order_by(Warning.due_date, Warning.code)
+        .order_by(RiskWarning.due_date, RiskWarning.code)
     ).all()
     return [{
         "code": w.code, "township": w.township or "", "village": w.village or "",
@@ -126,7 +126,7 @@ def _feeds(session: Session, period: str, rules: RuleSet) -> list[dict]:
     return out
 
 
-def _timeliness(warnings: list[Warning], hours: float) -> dict:
+def _timeliness(warnings: list[RiskWarning], hours: float) -> dict:
     timed = [w for w in warnings if w.batch_arrived_at is not None]
     within = [w for w in timed if w.published_at is not None
               and as_utc(w.published_at) - as_utc(w.batch_arrived_at) <= dt.timedelta(hours=hours)]

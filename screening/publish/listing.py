@@ -10,7 +10,7 @@ from screening.alerts import active_warnings
 from screening.rules import RuleSet
 from warehouse.db import in_chunks
 from warehouse.masking import mask_id
-from warehouse.models import FeedRecord, Household, Person, Warning, WarningEvidence
+from warehouse.models import FeedRecord, Household, Person, RiskWarning, WarningEvidence
 
 LEAD_HOUSEHOLD = "未纳入（应纳未纳线索）"
 
@@ -19,7 +19,7 @@ LEAD_HOUSEHOLD = "未纳入（应纳未纳线索）"
 class ListedWarning:
     """A warning with what a township cadre needs to find the household and act."""
 
-    warning: Warning
+    warning: RiskWarning
     household_no: str
     name: str
     id_masked: str

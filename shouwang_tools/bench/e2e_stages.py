@@ -144,12 +144,12 @@ def _publishing(job: dict, ctx) -> dict:
     from sqlalchemy import func, select
 
     from shouwang import pipeline
-    from warehouse.models import Warning
+    from warehouse.models import RiskWarning
 
     folder = Path(pipeline.publish(ctx, job["period"], Path(job["county_dir"]) / "published")["folder"])
     with ctx.engine.connect() as conn:
-        listed = conn.execute(select(func.count()).select_from(Warning)
-                              .where(Warning.last_period == job["period"])).scalar_one()
+        listed = conn.execute(select(func.count()).select_from(RiskWarning)
+                              .where(RiskWarning.last_period == job["period"])).scalar_one()
     return {"rows": listed, "files": sum(1 for p in folder.rglob("*") if p.is_file())}
 
 

@@ -21,7 +21,7 @@ import yaml
 
 from portal.auth import Passwords
 from tests.support.warehouse import Builder, SyntheticIds, building
-from warehouse.models import Alert, FeedBatch, Household, Person, User, Warning, WarningEvidence
+from warehouse.models import Alert, FeedBatch, Household, Person, User, RiskWarning, WarningEvidence
 
 PASSWORD = "correct-horse-battery"
 TOWN_A, TOWN_B = "龙河镇", "三合街道"
@@ -87,7 +87,7 @@ def _add_household(b: Builder, town: str, n: int, region: str) -> tuple[Househol
 
 def _add_warning(b: Builder, seed: Seed, hh: Household, batch: FeedBatch, person: Person,
                  rid: str, n: int, *, level: str, due: dt.date, status: str = "open",
-                 link_status: str = "auto") -> Warning:
+                 link_status: str = "auto") -> RiskWarning:
     rec = b.record(batch, n + 3, person.name, rid, township=hh.township, village=hh.village,
                    fields={"disease_category": "大病"}, raw={})
     link = b.link(rec, person, hh, status=link_status,

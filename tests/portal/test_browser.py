@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tests.portal.conftest import PASSWORD, TOWN_A, serving
 from warehouse.db import session_scope
-from warehouse.models import AuditLog, VerificationTask, Warning
+from warehouse.models import AuditLog, VerificationTask, RiskWarning
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -41,7 +41,7 @@ def browser():
 
 def test_verifier_logs_in_opens_warning_and_records_outcome(server, browser, seed, ctx):
     with session_scope(ctx.engine) as s:
-        code = s.get(Warning, seed.overdue[TOWN_A]).code
+        code = s.get(RiskWarning, seed.overdue[TOWN_A]).code
     page = browser.new_page(viewport=PHONE)
     page.set_default_timeout(15000)
     blocked: list[str] = []  # what the browser refused under the Content-Security-Policy

@@ -8,7 +8,7 @@ from sqlalchemy.exc import ProgrammingError
 from portal.database import portal_session
 from portal.principal import Principal
 from tests.portal.conftest import TOWN_A, TOWN_B
-from warehouse.models import Household, Person, Warning, WarningEvidence
+from warehouse.models import Household, Person, RiskWarning, WarningEvidence
 
 TABLES = ("households", "warnings", "verification_tasks", "persons", "warning_evidence",
           "links", "feed_records")
@@ -52,7 +52,7 @@ def test_restricted_role_sees_only_its_township_by_raw_select(pg_ctx, seed):
 def test_county_setting_sees_everything(pg_ctx, seed):
     county = Principal(user_id=0, name="admin", role="county_admin")
     with portal_session(pg_ctx.engine, pg_ctx.settings, county) as s:
-        assert {w for w in s.scalars(select(Warning.township).distinct())} == {TOWN_A, TOWN_B}
+        assert {w for w in s.scalars(select(RiskWarning.township).distinct())} == {TOWN_A, TOWN_B}
         assert s.scalar(select(func.current_user())) == pg_ctx.settings["portal"]["db_role"]
 
 

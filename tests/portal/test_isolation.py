@@ -18,7 +18,7 @@ from sqlalchemy import select
 from tests.portal.conftest import (ORIGIN, TOWN_A, TOWN_B, login, seed_warehouse, token_for,
                                    write_test_settings)
 from warehouse.db import session_scope
-from warehouse.models import Link, MatchDecision, VerificationTask, Warning
+from warehouse.models import Link, MatchDecision, VerificationTask, RiskWarning
 
 OUTCOME = {"outcome": "不符合", "verifier1": "李四", "verifier2": "王五", "reason": "越权尝试"}
 
@@ -54,7 +54,7 @@ def env(request, tmp_path_factory):
 
 def _b_codes(env) -> list[str]:
     with session_scope(env["ctx"].engine) as s:
-        return list(s.scalars(select(Warning.code).where(Warning.township == TOWN_B)))
+        return list(s.scalars(select(RiskWarning.code).where(RiskWarning.township == TOWN_B)))
 
 
 def _no_b(env, text: str) -> None:
@@ -67,7 +67,7 @@ def _b_untouched(env) -> None:
     """B's warnings and tasks still as seeded; no decision about B's links was stored."""
     seed = env["seed"]
     with session_scope(env["ctx"].engine) as s:
-        ws = s.scalars(select(Warning).where(Warning.township == TOWN_B)).all()
+        ws = s.scalars(select(RiskWarning).where(RiskWarning.township == TOWN_B)).all()
         assert {w.id: w.status for w in ws}[seed.overdue[TOWN_B]] == "open"
         tasks = s.scalars(select(VerificationTask).where(VerificationTask.township == TOWN_B)).all()
         assert all(t.recorded_by is None for t in tasks)

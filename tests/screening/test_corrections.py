@@ -23,7 +23,7 @@ from screening.screen import screen_period
 from tests.connectors import factory as f
 from tests.screening.outputs import assert_no_plain_ids, output_text
 from warehouse.db import session_scope
-from warehouse.models import FeedBatch, FeedRecord, Household, Warning, WarningEvidence, WarningHistory
+from warehouse.models import FeedBatch, FeedRecord, Household, RiskWarning, WarningEvidence, WarningHistory
 
 PERIOD = "2026-10"
 PERSONS = f.people(18, seed=7, born_from=1950, born_to=1990)
@@ -68,10 +68,10 @@ def _cycle(ctx, path, out):
     return result, summary
 
 
-def _warning_of(ctx, person: int) -> Warning:
+def _warning_of(ctx, person: int) -> RiskWarning:
     household_no = f.roster_rows(PERSONS)[person]["户编号"]
     with session_scope(ctx.engine) as s:
-        w = s.execute(select(Warning).join(Household, Household.id == Warning.household_id)
+        w = s.execute(select(RiskWarning).join(Household, Household.id == RiskWarning.household_id)
                       .where(Household.household_no == household_no)).scalar_one()
         s.expunge(w)
         return w

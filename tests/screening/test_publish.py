@@ -11,7 +11,7 @@ from screening.screen import screen_period
 from tests.screening.factory import PERIOD, County
 from tests.screening.outputs import assert_no_plain_ids
 from warehouse.db import session_scope
-from warehouse.models import FeedBatch, PipelineEvent, Warning, utcnow
+from warehouse.models import FeedBatch, PipelineEvent, RiskWarning, utcnow
 
 MASKED = re.compile(r"^500230\*{8}\d{3}[\dX]$")
 FLOOD = {"disaster_type": "洪涝", "damage": "房屋倒塌", "direct_loss": 60000.0}
@@ -43,7 +43,7 @@ def county(ctx):
              {"disease_category": "大病", "disease": "胃癌"}, person=(old, 0))
     screen_period(ctx, "2026-09")
     with session_scope(ctx.engine) as s:
-        s.execute(select(Warning)).scalar_one().due_date = dt.date(2026, 10, 9)
+        s.execute(select(RiskWarning)).scalar_one().due_date = dt.date(2026, 10, 9)
     screen_period(ctx, PERIOD)
     return c
 
@@ -89,7 +89,7 @@ def test_digest_html_and_xlsx_carry_the_same_figures(ctx, county, tmp_path):
     assert '<b id="total-warnings">8</b>' in html  # 5 floods and a lead; 2 in 三合 (last month's is quiet)
     assert "<script" not in html and "http" not in html
     with session_scope(ctx.engine) as s:
-        published = {w.opened_period: w.published_at is not None for w in s.execute(select(Warning)).scalars()}
+        published = {w.opened_period: w.published_at is not None for w in s.execute(select(RiskWarning)).scalars()}
     assert published == {PERIOD: True, "2026-09": False}  # September's list was never published
     assert '<b id="timeliness">87.5%</b>' in html  # 7 of 8: the hr feed arrived three days ago
     for words in ("龙河镇", "三合街道", "因自然灾害", "双河村", "未报送", "失败", "not landed by the 10th",
@@ -117,11 +117,11 @@ def test_digest_html_and_xlsx_carry_the_same_figures(ctx, county, tmp_path):
 def test_republishing_keeps_publication_times(ctx, county, tmp_path):
     publish_period(ctx, PERIOD, tmp_path)
     with session_scope(ctx.engine) as s:
-        first = {w.id: w.published_at for w in s.execute(select(Warning)).scalars()}
+        first = {w.id: w.published_at for w in s.execute(select(RiskWarning)).scalars()}
         events = s.execute(select(PipelineEvent).where(PipelineEvent.kind == "published")).scalars().all()
     publish_period(ctx, PERIOD, tmp_path)
     with session_scope(ctx.engine) as s:
-        again = {w.id: w.published_at for w in s.execute(select(Warning)).scalars()}
+        again = {w.id: w.published_at for w in s.execute(select(RiskWarning)).scalars()}
         events_again = s.execute(select(PipelineEvent).where(PipelineEvent.kind == "published")).scalars().all()
     assert again == first and len(events_again) == len(events) == 1
 
@@ -137,8 +137,8 @@ def test_overdue_items_escalated_by_the_sla_run_show_in_the_digest(ctx, county, 
     assert row[0] == "W2026-09-00001" and row[8] is None  # not escalated yet
     assert "待上报" in (folder / html_name).read_text(encoding="utf-8")
     with session_scope(ctx.engine) as s:
-        s.execute(select(VerificationTask).join(Warning, Warning.id == VerificationTask.warning_id)
-                  .where(Warning.code == "W2026-09-00001")).scalar_one().due_date = dt.date(2026, 10, 9)
+        s.execute(select(VerificationTask).join(RiskWarning, RiskWarning.id == VerificationTask.warning_id)
+                  .where(RiskWarning.code == "W2026-09-00001")).scalar_one().due_date = dt.date(2026, 10, 9)
     as_of = dt.datetime.now(dt.timezone.utc)
     assert escalate_overdue(ctx, as_of)["escalated"] == 1
     folder = publish_period(ctx, PERIOD, tmp_path / "after")

@@ -17,7 +17,7 @@ from shouwang.core.outputs import CSV_TRIGGERS
 from tests.core.xlsx_parts import HOSTILE, as_read_back, formulas
 from tests.screening.factory import PERIOD, County
 from warehouse.db import session_scope
-from warehouse.models import Quarantine, Warning
+from warehouse.models import Quarantine, RiskWarning
 
 HYPERLINK, PLUS, MINUS, AT, TAB, CR = HOSTILE
 FLOOD = {"disaster_type": "洪涝", "damage": "房屋倒塌", "direct_loss": 60000.0}
@@ -99,7 +99,7 @@ def test_a_crash_while_publishing_keeps_the_previous_files_and_leaves_no_temp(ct
 
     monkeypatch.setattr(Workbook, "save", crash_halfway)
     with session_scope(ctx.engine) as s:  # newer data: the next publish would change the lists
-        s.execute(select(Warning).where(Warning.is_lead.is_(True))).scalar_one().level = "orange"
+        s.execute(select(RiskWarning).where(RiskWarning.is_lead.is_(True))).scalar_one().level = "orange"
     with pytest.raises(OSError, match="killed while saving"):
         publish_period(ctx, PERIOD, tmp_path / "out")
     after = {p.name: p.read_bytes() for p in folder.iterdir()}

@@ -7,7 +7,7 @@ from screening.deadlines import due_date
 from screening.screen import screen_period
 from tests.screening.factory import ARRIVED, PERIOD, County
 from warehouse.db import session_scope
-from warehouse.models import Alert, VerificationTask, Warning, WarningEvidence
+from warehouse.models import Alert, VerificationTask, RiskWarning, WarningEvidence
 
 ILLNESS = {"disease_category": "大病", "disease": "白血病", "diagnosis_date": "2026-09-20"}
 COST = {"insurance_status": "正常参保", "out_of_pocket": 86488.0, "total_cost": 120000.0}
@@ -17,7 +17,7 @@ FLOOD = {"disaster_type": "洪涝", "damage": "房屋倒塌", "direct_loss": 600
 
 def _warnings(ctx):
     with session_scope(ctx.engine) as s:
-        return s.execute(select(Warning).order_by(Warning.id)).scalars().all()
+        return s.execute(select(RiskWarning).order_by(RiskWarning.id)).scalars().all()
 
 
 def _table(ctx, model):
@@ -86,7 +86,7 @@ def test_closed_warning_is_reopened_as_a_new_one_next_month(ctx):
     county.record(county.batch("hr"), {"employment_status": "失业"}, person=(hh, 0))
     screen_period(ctx, PERIOD)
     with session_scope(ctx.engine) as s:
-        s.execute(select(Warning)).scalar_one().status = "closed"
+        s.execute(select(RiskWarning)).scalar_one().status = "closed"
     screen_period(ctx, PERIOD)  # a rerun of the closed month adds nothing
     assert len(_warnings(ctx)) == 1
     county.record(county.batch("hr", period="2026-11"), {"employment_status": "失业"}, person=(hh, 0))
@@ -173,9 +173,9 @@ def test_rerunning_a_period_changes_nothing(ctx):
         county.record(insurance, COST, person=(hh, 0))
     county.record(emergency, FLOOD, link="none", name="王五")
     first = screen_period(ctx, PERIOD)
-    before = [_table(ctx, m) for m in (Warning, WarningEvidence, VerificationTask, Alert)]
+    before = [_table(ctx, m) for m in (RiskWarning, WarningEvidence, VerificationTask, Alert)]
     second = screen_period(ctx, PERIOD)
-    after = [_table(ctx, m) for m in (Warning, WarningEvidence, VerificationTask, Alert)]
+    after = [_table(ctx, m) for m in (RiskWarning, WarningEvidence, VerificationTask, Alert)]
     assert after == before
     assert (first["warnings_new"], second["warnings_new"], second["warnings_updated"]) == (13, 0, 0)
     assert second["warnings_unchanged"] == 13

@@ -21,7 +21,7 @@ from warehouse.crypto import Vault
 from warehouse.db import session_scope
 from warehouse.identity import make_id
 from warehouse.models import (FeedBatch, FeedRecord, Household, Link, Person, VerificationTask,
-                              Warning)
+                              RiskWarning)
 from warehouse.sensitive import PHONE, RESIDENT_ID, identity_columns, sealed_pair
 
 REGION = "500230"  # the synthetic county's region code
@@ -120,15 +120,15 @@ class Builder:
                               household_id=_id_of(household), status=status, **columns))
 
     def warning(self, code: str, subject_key: str, risk_type: str = "illness",
-                level: str = "red", period: str = PERIOD, **columns) -> Warning:
+                level: str = "red", period: str = PERIOD, **columns) -> RiskWarning:
         """A warning opened and last seen in ``period`` unless the columns say otherwise."""
         columns.setdefault("opened_period", period)
         columns.setdefault("last_period", period)
         columns.setdefault("action", "assistance_review")
-        return self._add(Warning(code=code, subject_key=subject_key, risk_type=risk_type,
+        return self._add(RiskWarning(code=code, subject_key=subject_key, risk_type=risk_type,
                                  level=level, **columns))
 
-    def task(self, warning: Warning, **columns) -> VerificationTask:
+    def task(self, warning: RiskWarning, **columns) -> VerificationTask:
         """The township's verification task of ``warning``."""
         columns.setdefault("township", warning.township)
         return self._add(VerificationTask(warning_id=warning.id, **columns))

@@ -19,7 +19,7 @@ from shouwang.context import Context
 from warehouse.crypto import ENV_KEY, Vault, check_value, keyring_path, load_keyring
 from warehouse.db import alembic_config, make_engine, migrate
 from warehouse.identity import make_id
-from warehouse.models import FeedRecord, Household, KeyRecord, Person, Warning
+from warehouse.models import FeedRecord, Household, KeyRecord, Person, RiskWarning
 from warehouse.sensitive import identity_columns
 
 PERIOD = "2026-10"
@@ -68,8 +68,8 @@ def random_key() -> str:
 def leads(ctx) -> list[tuple]:
     """The lead warnings as (masked ID, risk type, opened period), one per warning."""
     with ctx.engine.connect() as conn:
-        return sorted(conn.execute(select(Warning.lead_id_masked, Warning.risk_type,
-                                          Warning.opened_period).where(Warning.is_lead)).all())
+        return sorted(conn.execute(select(RiskWarning.lead_id_masked, RiskWarning.risk_type,
+                                          RiskWarning.opened_period).where(RiskWarning.is_lead)).all())
 
 
 def tamper(ctx) -> tuple[int, str]:

@@ -12,7 +12,7 @@ from warehouse import keys
 from warehouse.crypto import ENV_KEY, KeyMissing, Vault, keyring_path, load_keyring
 from warehouse.db import session_scope
 from warehouse.identity import make_id
-from warehouse.models import FeedRecord, MatchDecision, Person, Warning
+from warehouse.models import FeedRecord, MatchDecision, Person, RiskWarning
 from warehouse.sensitive import PHONE, RESIDENT_ID, aad, identity_columns
 
 BORN = dt.date(1984, 5, 17)
@@ -60,7 +60,7 @@ def assert_all_under(ctx, vault: Vault, old_ids: set[str]) -> None:
     with session_scope(ctx.engine) as s:
         people = s.scalars(select(Person).order_by(Person.id)).all()
         records = s.scalars(select(FeedRecord).order_by(FeedRecord.id)).all()
-        warnings = {w.code: w for w in s.scalars(select(Warning))}
+        warnings = {w.code: w for w in s.scalars(select(RiskWarning))}
         decisions = s.scalars(select(MatchDecision).order_by(MatchDecision.id)).all()
     tokens = []
     for table, rows, cells in (("persons", people, ROSTER_CELLS), ("feed_records", records, FEED_CELLS)):

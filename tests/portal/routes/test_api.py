@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from tests.portal.conftest import TOWN_A, TOWN_B, token_for
 from warehouse.db import session_scope
-from warehouse.models import AuditLog, VerificationTask, Warning, WarningHistory
+from warehouse.models import AuditLog, VerificationTask, RiskWarning, WarningHistory
 
 OUTCOME = {"outcome": "纳入监测", "verifier1": "李四", "verifier2": "王五"}
 
@@ -100,7 +100,7 @@ def test_township_records_outcome(client, seed, ctx):
         task = s.scalar(select(VerificationTask).where(VerificationTask.warning_id == w))
         assert (task.verifier1, task.verifier2, task.recorded_by) == ("李四", "王五", "town_a")
         audit = s.scalars(select(AuditLog).where(AuditLog.action == "record_outcome")).all()
-        assert [(a.actor, a.object_id) for a in audit] == [("town_a", s.get(Warning, w).code)]
+        assert [(a.actor, a.object_id) for a in audit] == [("town_a", s.get(RiskWarning, w).code)]
         history = s.scalars(select(WarningHistory).where(WarningHistory.warning_id == w)).all()
         assert [(e.kind, e.to_status, e.actor) for e in history] == [("outcome", "verifying",
                                                                        "town_a")]
@@ -110,7 +110,7 @@ def test_township_records_outcome(client, seed, ctx):
 def test_a_withdrawn_warning_takes_no_outcome(client, seed, ctx):
     w = seed.warnings[TOWN_A][1]
     with session_scope(ctx.engine) as s:
-        s.get(Warning, w).status = "withdrawn"
+        s.get(RiskWarning, w).status = "withdrawn"
     h = token_for(client, "town_a")
     r = client.post(f"/api/warnings/{w}/outcome", json=OUTCOME, headers=h)
     assert r.status_code == 409 and "撤回" in r.json()["detail"]
@@ -129,7 +129,7 @@ def test_not_eligible_needs_reason_and_closes(client, seed, ctx):
     again = client.post(f"/api/warnings/{w}/outcome", json=OUTCOME, headers=h)
     assert again.status_code == 409
     with session_scope(ctx.engine) as s:
-        assert s.get(Warning, w).status == "closed"
+        assert s.get(RiskWarning, w).status == "closed"
 
 
 def test_two_different_verifiers_and_known_outcome(client, seed):

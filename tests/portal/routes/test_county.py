@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from tests.portal.conftest import TOWN_A, TOWN_B, login
 from warehouse.db import session_scope
-from warehouse.models import AuditLog, Link, MatchDecision, Warning
+from warehouse.models import AuditLog, Link, MatchDecision, RiskWarning
 
 
 def test_county_page_shows_progress_overdue_and_alerts(client, seed):
@@ -24,8 +24,8 @@ def test_county_page_shows_progress_overdue_and_alerts(client, seed):
 
 def test_a_withdrawn_warning_is_not_pending(client, seed, ctx):
     with session_scope(ctx.engine) as s:
-        pending = s.scalars(select(Warning).where(Warning.township == TOWN_A,
-                                                  Warning.status == "open")).all()
+        pending = s.scalars(select(RiskWarning).where(RiskWarning.township == TOWN_A,
+                                                  RiskWarning.status == "open")).all()
         pending[0].status = "withdrawn"  # a corrected feed took its evidence away
     login(client, "analyst")
     row = re.search(rf"{TOWN_A}</a></td>((?:<td>[^<]*</td>)+)", client.get("/county").text).group(1)

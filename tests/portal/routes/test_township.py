@@ -8,12 +8,12 @@ from sqlalchemy import select
 
 from tests.portal.conftest import TOWN_A, login
 from warehouse.db import session_scope
-from warehouse.models import AuditLog, VerificationTask, Warning
+from warehouse.models import AuditLog, VerificationTask, RiskWarning
 
 
 def _codes(ctx, ids):
     with session_scope(ctx.engine) as s:
-        return [s.get(Warning, i).code for i in ids]
+        return [s.get(RiskWarning, i).code for i in ids]
 
 
 def test_queue_lists_overdue_first_with_filters(client, seed, ctx):
