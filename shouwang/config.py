@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from shouwang.core.errors import UserError
+
 ENV_HOME = "SHOUWANG_HOME"
 ENV_WAREHOUSE = "SHOUWANG_WAREHOUSE"
 ENV_CONFIG = "SHOUWANG_CONFIG"
@@ -44,8 +46,19 @@ def _load(path: str | None) -> dict:
     text = resources.files("shouwang").joinpath("settings.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     if path:
-        data = _merge(data, yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
+        county = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        _refuse_moved(path, county, data.get("moved_keys") or {})
+        data = _merge(data, county)
     return data
+
+
+def _refuse_moved(path: str, county: dict, moved: dict) -> None:
+    """A county file that sets a key of an older release is refused, naming where it went."""
+    for old, new in moved.items():
+        section, _, key = old.partition(".")
+        if isinstance(county.get(section), dict) and key in county[section]:
+            raise UserError(f"{path}: {old} is no longer read; it moved to {new}. Set it there "
+                            "and remove the old key")
 
 
 def settings(env: dict | None = None) -> dict:
