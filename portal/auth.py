@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from portal.errors import InvalidInput
 from portal.inputs import clean_text
 from portal.principal import ROLES
-from warehouse.models import User
+from warehouse.models import Region, User
 
 SESSION = "session"
 TOKEN = "api-token"
@@ -152,6 +152,8 @@ def add_user(session: Session, passwords: Passwords, name: str, role: str,
         raise InvalidInput("乡镇核实员必须绑定一个乡镇 (--township)", "township")
     if role != "township" and township:
         raise InvalidInput(f"角色 {role} 不绑定乡镇；去掉 --township", "township")
+    if role == "township":
+        _check_township(session, township)
     if len(password) < min_length:
         raise InvalidInput(f"密码至少 {min_length} 个字符", "password")
     if session.scalar(select(User.id).where(func.lower(User.name) == name)) is not None:
@@ -160,3 +162,11 @@ def add_user(session: Session, passwords: Passwords, name: str, role: str,
     session.add(user)
     session.flush()
     return user
+
+
+def _check_township(session: Session, township: str) -> None:
+    """A verifier bound to a township the roster does not have would see an empty queue forever."""
+    known = session.scalars(select(Region.name).where(Region.level == "township")
+                            .order_by(Region.name)).all()
+    if known and township not in known:  # no roster loaded yet: nothing to check against
+        raise InvalidInput(f"花名册中没有乡镇 {township}；可选: {'、'.join(known)}", "township")
