@@ -56,6 +56,8 @@ def test_verifier_logs_in_opens_warning_and_records_outcome(server, browser, see
     rows = page.locator("table.queue tbody tr")
     assert rows.first.locator("td").first.inner_text() == code  # overdue first
     assert "已逾期" in rows.first.inner_text()
+    # The queue is cards on a phone: nothing wider than the screen, no sideways scrolling.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     cookie = next(c for c in page.context.cookies() if c["name"] == "shouwang_session")
     assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict"
 
