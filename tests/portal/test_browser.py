@@ -64,6 +64,7 @@ def test_verifier_logs_in_opens_warning_and_records_outcome(server, browser, see
     page.click(f"text={code}")
     page.wait_for_url(f"{server}/warnings/{seed.overdue[TOWN_A]}")
     assert "部门数据依据" in page.content() and "********" in page.content()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.check("input[name=outcome][value=调整帮扶]")
     page.fill("input[name=verifier1]", "李四")
     page.fill("input[name=verifier2]", "王五")
