@@ -1,4 +1,7 @@
-"""The links export: one CSV line per loaded feed row of a period, linked or not."""
+"""The links export: one CSV line per loaded feed row of a period, linked or not.
+
+household_id is the roster's 户编号 (what a department can join on), never the warehouse's
+surrogate key."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +11,7 @@ from sqlalchemy import select
 from matching.linker import ACCEPTED, REJECTED
 from matching.warehouse_frames import loaded_batch_ids
 from shouwang.core.outputs import atomic_open, csv_writer
-from warehouse.models import FeedRecord, Link
+from warehouse.models import FeedRecord, Household, Link
 
 COLUMNS = ("department", "source_file", "source_row", "household_id", "score", "status")
 # Reviewers' outcomes shown in the three export states: accepted is linked, rejected is not.
@@ -19,8 +22,9 @@ def export_links(ctx, period: str, out: Path) -> dict:
     """Write the period's links CSV; returns rows written and rows that have no link yet."""
     stmt = (
         select(FeedRecord.department, FeedRecord.source_file, FeedRecord.source_row,
-               Link.household_id, Link.probability, Link.status)
+               Household.household_no, Link.probability, Link.status)
         .outerjoin(Link, Link.record_id == FeedRecord.id)
+        .outerjoin(Household, Household.id == Link.household_id)
         .where(FeedRecord.batch_id.in_(loaded_batch_ids(period)))
         .order_by(FeedRecord.department, FeedRecord.source_file, FeedRecord.source_row)
     )
@@ -34,7 +38,7 @@ def export_links(ctx, period: str, out: Path) -> dict:
             if status is None:
                 unlinked += 1
             shown = EXPORT_STATUS.get(status, status or "none")
-            writer.writerow([dept, source, row, household if shown != "none" else "",
+            writer.writerow([dept, source, row, (household or "") if shown != "none" else "",
                              "" if prob is None else f"{prob:.4f}", shown])
             written += 1
     return {"rows": written, "unlinked": unlinked, "path": str(out)}

@@ -4,13 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from screening.alerts import active_warnings
 from screening.deadlines import as_utc
 from shouwang.core.cli_args import write_csv
 from shouwang.context import Context
-from warehouse.db import session_scope
-from warehouse.models import Alert
+from warehouse.db import in_chunks, session_scope
+from warehouse.models import Alert, Household
 
 WARNING_COLUMNS = ["warning_id", "household_id", "township", "village", "risk_type", "level",
                    "sources", "issued_at", "due_date", "status"]
@@ -18,15 +19,24 @@ ALERT_COLUMNS = ["period", "township", "village", "risk_type", "households"]
 
 
 def export_warnings(ctx: Context, period: str, path: Path) -> int:
-    """Write the warnings active in ``period`` (household_id blank for a lead); return the count."""
+    """Write the warnings active in ``period``: warning_id is the code on the lists, household_id
+    the roster's 户编号 (blank for a lead); return the count."""
     with session_scope(ctx.engine) as session:
+        warnings = active_warnings(session, period)
+        numbers = _household_numbers(session, {w.household_id for w in warnings if w.household_id})
         rows = [[
-            w.id, w.household_id if w.household_id is not None else "", w.township or "",
+            w.code, numbers.get(w.household_id, ""), w.township or "",
             w.village or "", w.risk_type, w.level, ";".join(w.sources or []),
             as_utc(w.issued_at).isoformat(timespec="seconds"),
             w.due_date.isoformat() if w.due_date else "", w.status,
-        ] for w in active_warnings(session, period)]
+        ] for w in warnings]
     return write_csv(path, WARNING_COLUMNS, rows)
+
+
+def _household_numbers(session: Session, ids: set[int]) -> dict[int, str]:
+    """Surrogate household key → the roster's 户编号 (IN lists chunked for PostgreSQL's limit)."""
+    return {hid: no for part in in_chunks(ids) for hid, no in session.execute(
+        select(Household.id, Household.household_no).where(Household.id.in_(part)))}
 
 
 def export_alerts(ctx: Context, period: str, path: Path) -> int:

@@ -1,10 +1,15 @@
 """`export warnings` and `export alerts` write exactly the agreed columns."""
 import csv
+import re
+
+from sqlalchemy import select
 
 from screening.export import ALERT_COLUMNS, WARNING_COLUMNS, export_alerts, export_warnings
 from screening.screen import screen_period
 from tests.screening.factory import PERIOD, County
 from tests.screening.outputs import assert_no_plain_ids
+from warehouse.db import session_scope
+from warehouse.models import RiskWarning
 
 FLOOD = {"disaster_type": "洪涝", "damage": "房屋倒塌", "direct_loss": 60000.0}
 
@@ -32,7 +37,12 @@ def test_exports_have_the_exact_columns_and_blank_household_for_a_lead(ctx, tmp_
     assert header == WARNING_COLUMNS == ["warning_id", "household_id", "township", "village", "risk_type",
                                          "level", "sources", "issued_at", "due_date", "status"]
     by_type = {(r[1], r[4]): dict(zip(header, r)) for r in rows}
-    illness = by_type[(str(first["household_id"]), "illness")]
+    # People's identifiers, not surrogate keys: the roster's 户编号 and the lists' warning code.
+    illness = by_type[(first["no"], "illness")]
+    with session_scope(ctx.engine) as s:
+        codes = {w.code for w in s.scalars(select(RiskWarning))}
+    assert {r[0] for r in rows} == codes and all(re.fullmatch(rf"W{PERIOD}-\d{{5}}", c) for c in codes)
+    assert {r[1] for r in rows} == {"5002300001", "5002300002", ""}
     assert illness["sources"] == "medical_insurance_2026-10.xlsx#3"  # two rules, one record
     assert illness["level"] == "red" and illness["status"] == "open"
     lead = by_type[("", "disaster")]
