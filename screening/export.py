@@ -15,7 +15,8 @@ from warehouse.models import Alert, Household
 
 WARNING_COLUMNS = ["warning_id", "household_id", "township", "village", "risk_type", "level",
                    "sources", "issued_at", "due_date", "status"]
-ALERT_COLUMNS = ["period", "township", "village", "risk_type", "households"]
+# kind (event | rate | both) and reason (why, in Chinese) were added last: earlier columns keep their place.
+ALERT_COLUMNS = ["period", "township", "village", "risk_type", "households", "kind", "reason"]
 
 
 def export_warnings(ctx: Context, period: str, path: Path) -> int:
@@ -40,9 +41,11 @@ def _household_numbers(session: Session, ids: set[int]) -> dict[int, str]:
 
 
 def export_alerts(ctx: Context, period: str, path: Path) -> int:
-    """Write the period's regional alerts (village blank when township-wide); return the count."""
+    """Write the period's regional alerts (village blank when township-wide) and why each fired;
+    return the count."""
     with session_scope(ctx.engine) as session:
-        rows = [[a.period, a.township, a.village or "", a.risk_type, a.households]
+        rows = [[a.period, a.township, a.village or "", a.risk_type, a.households, a.kind or "",
+                 a.reason or ""]
                 for a in session.execute(select(Alert).where(Alert.period == period)
                                          .order_by(Alert.township, Alert.village, Alert.risk_type)).scalars()]
     return write_csv(path, ALERT_COLUMNS, rows)

@@ -88,7 +88,7 @@ def screen_period(ctx: Context, period: str) -> dict:
         levels = {(f.subject.key, f.risk_type): rules.worst(h.level for h, _ in f.hits)
                   for f in findings}
         settled = settle_corrections(session, period, rules, ctx.settings, levels, now)
-        alerts = raise_alerts(session, period, rules.alerts)
+        alerts = raise_alerts(session, period, rules.alerts, rules.risk_types)
         links = Counter(sr.link_status or "unlinked" for sr in records)
         summary = {
             "period": period,

@@ -303,6 +303,8 @@ class Alert(Base):
     village: Mapped[str | None] = mapped_column(String(64))  # None: township-wide
     risk_type: Mapped[str] = mapped_column(String(16))
     households: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str | None] = mapped_column(String(8))  # event | rate | both (screening/alerts.py)
+    reason: Mapped[str | None] = mapped_column(Text)  # why it fired, in Chinese; never an ID
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

@@ -11,7 +11,7 @@ import yaml
 
 from connectors import catalog
 from screening.rules.model import RuleError, RuleSet
-from screening.rules.validate import build_rule
+from screening.rules.validate import build_rule, validate_alerts
 
 RULES_DIR = Path(__file__).parent  # default.yaml ships beside this module (package data)
 
@@ -105,7 +105,7 @@ def load_rules(settings: dict, period: str, home: Path | None = None) -> RuleSet
         assistance_review_when=resolved.get("assistance_review_when_risk_status", []),
         departments=catalog.department_labels(),  # from the contracts, in their `order`
         lead_levels=resolved.get("leads", {}).get("levels", []),
-        alerts=resolved.get("alerts", {}),
+        alerts=validate_alerts(resolved.get("alerts"), where),
         parameters=params,
         rules=rules,
         files=[str(p) for p in files],

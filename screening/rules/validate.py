@@ -2,6 +2,7 @@
 risk types, and built into the model; errors name the file, the rule and what to write."""
 from __future__ import annotations
 
+from string import Formatter
 from typing import Any
 
 from screening.rules.model import Part, Rule, RuleError, Tier
@@ -50,3 +51,53 @@ def build_rule(raw: dict, data: dict, where: str) -> Rule:
         validate_condition(t.when, where)
     return Rule(id=raw["id"], risk_type=raw["risk_type"], indicator=raw.get("indicator", ""),
                 department=raw["department"], tiers=tiers)
+
+
+_ALERT_RATE_KEYS = ("significance", "min_households", "history_periods", "county_weight", "reason",
+                    "basis_history", "basis_county")
+_RETIRED_ALERT_KEYS = ("village_min_households", "township_min_households")
+
+
+def validate_alerts(alerts: Any, where: str) -> dict:
+    """The `alerts` section checked (events and the rate test, seed 004 §3); returned as is."""
+    where = f"{where} alerts"
+    if not isinstance(alerts, dict):
+        raise RuleError(f"{where}: must be a mapping with `events`, `event_min_households` and `rate`")
+    retired = [k for k in _RETIRED_ALERT_KEYS if k in alerts]
+    if retired:
+        raise RuleError(f"{where}: {', '.join(retired)} no longer apply (a count alone is not a shock); "
+                        "set `event_min_households` and `rate.min_households`/`rate.significance` instead")
+    events, rate = alerts.get("events"), alerts.get("rate")
+    if not isinstance(events, dict) or not isinstance(rate, dict) or "event_min_households" not in alerts:
+        raise RuleError(f"{where}: needs `events` (department: {{key, reason}}), `event_min_households` "
+                        "and `rate`")
+    for department, spec in events.items():
+        _validate_event(spec, f"{where} event {department!r}")
+    missing = [k for k in _ALERT_RATE_KEYS if k not in rate]
+    if missing:
+        raise RuleError(f"{where} rate: add {', '.join(missing)}")
+    if not 0 < float(rate["significance"]) < 1:
+        raise RuleError(f"{where} rate: significance must be between 0 and 1, got {rate['significance']!r}")
+    for key in ("min_households", "history_periods"):
+        if int(rate[key]) < 0:
+            raise RuleError(f"{where} rate: {key} must be 0 or more, got {rate[key]!r}")
+    _check_template(rate["reason"], {"place", "households", "risk", "expected", "basis"}, f"{where} rate")
+    _check_template(rate["basis_history"], {"periods"}, f"{where} rate basis_history")
+    return alerts
+
+
+def _validate_event(spec: Any, where: str) -> None:
+    if not isinstance(spec, dict) or not isinstance(spec.get("key"), list) or not spec["key"] \
+            or not isinstance(spec.get("reason"), str):
+        raise RuleError(f"{where}: write {{key: [field, ...], reason: \"{{place}} {{households}} 户 …\"}}")
+    _check_template(spec["reason"], {"place", "households", *spec["key"]}, where)
+
+
+def _check_template(text: Any, allowed: set[str], where: str) -> None:
+    """A reason template may name only the values the alert has."""
+    if not isinstance(text, str):
+        raise RuleError(f"{where}: a reason template must be text, got {text!r}")
+    unknown = {name for _, name, _, _ in Formatter().parse(text) if name} - allowed
+    if unknown:
+        raise RuleError(f"{where}: {{{', '.join(sorted(unknown))}}} is not known here; "
+                        f"use {', '.join('{' + a + '}' for a in sorted(allowed))}")

@@ -11,7 +11,7 @@ from tests.screening.outputs import assert_no_plain_ids
 from warehouse.db import session_scope
 from warehouse.models import RiskWarning
 
-FLOOD = {"disaster_type": "洪涝", "damage": "房屋倒塌", "direct_loss": 60000.0}
+FLOOD = {"disaster_type": "洪涝", "disaster_date": "2026-10-05", "damage": "房屋倒塌", "direct_loss": 60000.0}
 
 
 def _read(path):
@@ -22,7 +22,7 @@ def _read(path):
 def test_exports_have_the_exact_columns_and_blank_household_for_a_lead(ctx, tmp_path):
     (ctx.home / "rules").mkdir()
     (ctx.home / "rules" / "500230.yaml").write_text(
-        "alerts: {village_min_households: 2, township_min_households: 3}\n", encoding="utf-8")
+        "alerts: {event_min_households: 3}\n", encoding="utf-8")
     county = County(ctx)
     emergency, insurance = county.batch("emergency"), county.batch("medical_insurance")
     first = county.household("5002300001", village="双河村")
@@ -49,8 +49,10 @@ def test_exports_have_the_exact_columns_and_blank_household_for_a_lead(ctx, tmp_
     assert (lead["township"], lead["village"]) == ("龙河镇", "青龙村")
     assert all(r[8] >= r[7][:10] for r in rows)  # due on or after the issue day
 
-    assert export_alerts(ctx, PERIOD, tmp_path / "a.csv") == 2
+    assert export_alerts(ctx, PERIOD, tmp_path / "a.csv") == 1
     header, *rows = _read(tmp_path / "a.csv")
-    assert header == ALERT_COLUMNS == ["period", "township", "village", "risk_type", "households"]
-    assert sorted(rows) == [[PERIOD, "龙河镇", "", "disaster", "3"], [PERIOD, "龙河镇", "双河村", "disaster", "2"]]
+    assert header == ALERT_COLUMNS == ["period", "township", "village", "risk_type", "households",
+                                       "kind", "reason"]  # kind and reason appended last
+    # One flood day over two villages (the lead's included) is one township-wide alert.
+    assert rows == [[PERIOD, "龙河镇", "", "disaster", "3", "event", "龙河镇 3 户 洪涝 同日受灾（2026-10-05）"]]
     assert_no_plain_ids(tmp_path, county.plain_ids)
