@@ -121,6 +121,8 @@ def _print_plan(plan) -> None:
     print(f"rows        {plan.rows_read} read = {len(plan.load)} to load + "
           f"{len(plan.quarantine)} to quarantine + {len(plan.merged)} duplicates merged")
     flags = Counter(f for row_flags in plan.records.flags for f in row_flags)
+    flagged_ids = sum(1 for pos in plan.load if any(f.startswith("id_") for f in plan.records.flags[pos]))
+    print(f"flagged ID  {flagged_ids} rows load with a flagged ID (matched by name, place, typo keys)")
     if flags:
         print("flags       " + ", ".join(f"{k} ×{v}" for k, v in flags.most_common()))
     if plan.quarantine:

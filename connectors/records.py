@@ -24,6 +24,8 @@ REGION_UNKNOWN = "region_unknown"
 # Row flags for cells the reader or ``data_columns`` had to change to keep the row.
 NUL_STRIPPED = "nul_stripped"
 CELL_CUT = "cell_cut"
+# Fields that place a person: a name-only row needs one of them to be matched.
+_PLACES = ("township", "village", "group")
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class Records:
     raw: RawRows  # header → cell text per row, sensitive cells masked
     problems: dict[int, list[Problem]] = field(default_factory=dict)
     flags: list[list[str]] = field(default_factory=list)
+    # Rows whose own ID finds no one, with the problem they carry if nothing else identifies them.
+    unidentified: list[tuple[int, Problem]] = field(default_factory=list, repr=False)
 
     @property
     def contract(self) -> Contract:
@@ -215,6 +219,7 @@ def build_records(located: Located, regions: RegionIndex | None, settings: dict)
                                                f.name))
     recs.raw = _raw_dicts(located, columns, masked)
     del columns
+    _quarantine_unidentified(recs)
     _resolve_places(recs, regions)
     if contract.after_normalize is not None:
         recs.frame = contract.after_normalize(recs.frame)
@@ -257,6 +262,7 @@ def _add_ids(recs: Records, f: Field, header: str, cells: np.ndarray, numeric: n
                              ("sex", "sex")):
             recs.frame[column] = _spread([getattr(p.parsed, attr) for p in uniques], codes)
     shown = shown_u[codes]
+    usable_u = np.array([identity.usable(p.parsed) for p in uniques], dtype=bool)
     for pos in np.flatnonzero(statuses != identity.OK).tolist():
         status = statuses[pos]
         if status == identity.BLANK and f.name != IDENTITY_FIELD:
@@ -266,7 +272,39 @@ def _add_ids(recs: Records, f: Field, header: str, cells: np.ndarray, numeric: n
                                           f.name))
         else:
             recs.flags[pos].append(status if f.name == IDENTITY_FIELD else f"{f.name}:{status}")
+    if f.name == IDENTITY_FIELD:
+        unusable = np.flatnonzero(~usable_u[codes]).tolist()
+        recs.unidentified = [(pos, Problem(statuses[pos], header, f"{header}={shown[pos]} "
+                                           f"{statuses[pos]}", f.name)) for pos in unusable]
     return shown
+
+
+def _quarantine_unidentified(recs: Records) -> None:
+    """Rows whose ID finds no one load only if a name and a place can: otherwise quarantined.
+
+    A mangled ID is not a bad row (issue 15): name, place, birth date or guardian still say who
+    it is. The reason stays the ID's reason code, so the quarantine export says what was wrong.
+    """
+    frame = recs.frame
+    if "name" not in frame:
+        return
+    names, places = frame["name"].to_numpy(), [frame[c].to_numpy() for c in _PLACES if c in frame]
+    for pos, problem in recs.unidentified:
+        if any(p.reason == problem.reason for p in recs.problems.get(pos, [])):
+            continue  # the ID policy of settings already quarantined it
+        if not _text(names[pos]):
+            why = "and no name: nothing in the row says who it is; fill in the name or the ID"
+        elif not any(_text(col[pos]) for col in places):
+            why = "and no township or village: the name alone cannot find the person"
+        else:
+            continue
+        recs.add_problem(pos, Problem(problem.reason, problem.column,
+                                      f"{problem.detail} {why}", problem.field))
+    recs.unidentified = []
+
+
+def _text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
 
 
 def _resolve_places(recs: Records, regions: RegionIndex | None) -> None:

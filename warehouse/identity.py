@@ -32,6 +32,9 @@ _ID_SHAPE = re.compile(r"\d{15}|\d{17}[\dX]", re.ASCII)
 _ID_ALPHABET = re.compile(r"[\dX]+", re.ASCII)
 # Excel keeps 15 significant digits of a number; the rest of a longer ID is lost.
 EXCEL_DIGITS = 15
+# Exponents of an ID written as Excel's scientific number: 15 to 18 digits, one of them perhaps
+# lost or added by a clerk (``5.00230E+16`` is an 18-digit ID short of one digit).
+_SCI_EXPONENTS = range(13, 18)
 # Province-level codes (GB/T 2260 first two digits; 83 for residence permits of Taiwan residents).
 PROVINCES = frozenset(
     "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
@@ -101,9 +104,10 @@ def _excel_mangled(s: str) -> ParsedId | None:
     if m:
         digits = m.group(1) + (m.group(2) or "")
         exp = int(m.group(3))
-        if exp in (14, 17):  # 15- or 18-digit numbers
-            prefix = digits[:6] if len(digits) >= 6 else None
-            kept = digits[:EXCEL_DIGITS]
+        if exp in _SCI_EXPONENTS:
+            # Only an 18-digit reading (E+17) keeps its region where the ID has it.
+            prefix = digits[:6] if len(digits) >= 6 and exp in (14, 17) else None
+            kept = digits[:EXCEL_DIGITS] if exp in (14, 17) else None
             return ParsedId(len(s), EXCEL_PRECISION, region=prefix, partial=kept)
         return None
     # Excel keeps 15 significant digits: an 18-digit number ends in 000 and fails its check.
@@ -148,6 +152,11 @@ def parse(raw: object) -> ParsedId:
         return ParsedId(n, BAD_CHECKSUM, region=s[:6], partial=s)
     sex = "男" if int(s[16]) % 2 else "女"
     return ParsedId(n, status, value=s, region=s[:6], birth_date=born, sex=sex)
+
+
+def usable(parsed: ParsedId) -> bool:
+    """True when the ID can still find a person: valid, or enough digits survive for typo keys."""
+    return parsed.valid or len(parsed.partial or "") >= EXCEL_DIGITS
 
 
 def make_id(region: str, birth: dt.date, seq: int, male: bool) -> str:

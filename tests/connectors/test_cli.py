@@ -30,7 +30,8 @@ def test_feeds_check_explains_a_file_and_writes_nothing(ctx, tmp_path, capsys):
     out = capsys.readouterr().out
     for expected in ("health (卫健)", "encoding gbk", "header row  2", "疾病类别", "→ disease_category",
                      "11 read = 9 to load + 1 to quarantine + 1 duplicates merged",
-                     "totals rows dropped 1", "row 6: bad_date", "id_excel_precision_lost ×1"):
+                     "totals rows dropped 1", "row 6: bad_date", "id_excel_precision_lost ×1",
+                     "flagged ID  1 rows load with a flagged ID"):
         assert expected in out, expected
     assert PERSONS[4].rid[:15] not in out
     assert _batches(ctx) == 0 and not (ctx.home / "data_docs").exists()

@@ -15,7 +15,7 @@ PERSONS = f.people(20, seed=7)
 # (header, bad cell, reason) per department: one cell that breaks the contract.
 BAD = {
     "medical_insurance": [("个人自付", "约三千", "bad_amount"), ("参保状态", "待核查", "bad_enum"),
-                          ("姓名", "", "missing_value"), ("身份证号", "ABC123", "id_bad_chars")],
+                          ("姓名", "", "missing_value")],
     "health": [("确诊日期", "2026-13-45", "bad_date"), ("疾病类别", "其他病种", "bad_enum")],
     "housing": [("鉴定等级", "E", "bad_enum"), ("是否居住", "有人", "bad_bool"),
                 ("鉴定日期", "2026/02/30", "bad_date")],
@@ -97,6 +97,36 @@ def test_id_mess_loads_flagged_not_quarantined():
     assert plan.records.flags[0] == ["id_blank"]
     assert "id_excel_precision_lost" in plan.records.flags[1] or \
         PERSONS[1].rid.endswith("000")
+
+
+def test_a_broken_id_with_a_name_and_a_place_loads_flagged():
+    rows = f.feed_rows("health", PERSONS[:6])
+    rid = PERSONS[0].rid
+    rows[0]["身份证号"] = rid[:10] + rid[11] + rid[10] + rid[12:]  # swapped inside the birth date
+    rows[1]["身份证号"] = rid[:6] + "9" + rid[7:]  # mistyped year digit: 9xxx, no such date
+    rows[2]["身份证号"] = "5.00230E+16"  # Excel's scientific number
+    rows[3]["身份证号"] = "ABC123"
+    rows[4]["身份证号"] = ""
+    plan = _plan(rows, "health")
+    assert not plan.quarantine and len(plan.load) == 6
+    statuses = plan.records.frame["id_status"].tolist()
+    assert statuses[2:5] == ["id_excel_precision_lost", "id_bad_chars", "id_blank"]
+    assert statuses[1] == "id_bad_birth_date" and statuses[5] == "ok"
+    assert [plan.records.flags[k] for k in (1, 3)] == [["id_bad_birth_date"], ["id_bad_chars"]]
+
+
+def test_a_row_that_identifies_no_one_is_quarantined_with_the_id_reason():
+    rows = f.feed_rows("health", PERSONS[:5])
+    rows[0].update(身份证号="ABC123", 姓名="")  # no usable ID, no name
+    rows[1].update(身份证号="", 乡镇="", 村="")  # a name and nowhere to look for it
+    rows[2].update(身份证号=PERSONS[2].rid[:6] + "9" + PERSONS[2].rid[7:], 乡镇="", 村="")  # digits
+    plan = _plan(rows, "health")
+    reasons = {pos: [p.reason for p in ps] for pos, ps in plan.quarantine.items()}
+    assert set(reasons) == {0, 1}
+    assert "id_bad_chars" in reasons[0] and "id_blank" in reasons[1]
+    detail = " ".join(p.detail for ps in plan.quarantine.values() for p in ps)
+    assert "no name" in detail and "no township or village" in detail
+    assert PERSONS[0].rid not in detail
 
 
 def test_a_feed_of_mostly_bad_rows_is_stopped_whole():

@@ -174,3 +174,15 @@ def test_parse_never_raises_and_is_consistent(cell):
     if p.valid:
         assert p.value.isascii() and check_digit(p.value[:17]) == p.value[17]
     assert clean(clean(cell)) == clean(cell)
+
+
+def test_excel_scientific_ids_are_precision_loss_and_usable_only_with_enough_digits():
+    short = identity.parse("5.00230E+16")  # an 18-digit ID short of a digit, as a number
+    assert short.status == identity.EXCEL_PRECISION and not identity.usable(short)
+    six = identity.parse("1.10101E+17")
+    assert six.status == identity.EXCEL_PRECISION and six.region == "110101"
+    assert not identity.usable(six)
+    rid = identity.make_id("500230", dt.date(1986, 3, 12), 7, True)
+    assert identity.usable(identity.parse(rid))
+    assert identity.usable(identity.parse(rid[:6] + "9" + rid[7:]))  # bad date, digits survive
+    assert not identity.usable(identity.parse(""))
