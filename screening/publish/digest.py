@@ -44,8 +44,8 @@ def write_xlsx(figures: dict, path: Path) -> Path:
     write_table(wb.create_sheet("逾期"), ["预警编号", "乡镇", "村", "户编号", "风险类型", "等级", "截止日期", "逾期工作日",
                                       "上报县级日期"],
                 [list(o.values()) for o in f["overdue"]], [17, 12, 12, 20, 14, 12, 12, 10, 12], title)
-    write_table(wb.create_sheet("规模性预警"), ["乡镇", "村", "风险类型", "户数"],
-                [list(a.values()) for a in f["alerts"]], [14, 14, 16, 8], title)
+    write_table(wb.create_sheet("规模性预警"), ["乡镇", "村", "风险类型", "户数", "预警原因"],
+                [list(a.values()) for a in f["alerts"]], [14, 14, 16, 8, 60], title)
     write_table(wb.create_sheet("部门报送"),
                 ["部门", "状态", "到达时间", "文件数", "读取行", "入库行", "隔离行", "失败", "说明"],
                 [[d["label"], d["status"], d["arrived_at"], d["files"], d["rows_read"], d["rows_loaded"],

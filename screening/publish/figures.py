@@ -96,7 +96,8 @@ def _alerts(session: Session, period: str, rules: RuleSet) -> list[dict]:
     alerts = session.execute(select(Alert).where(Alert.period == period)
                              .order_by(Alert.township, Alert.village, Alert.risk_type)).scalars()
     return [{"township": a.township, "village": a.village or "全乡镇",
-             "risk_type": rules.risk_types.get(a.risk_type, a.risk_type), "households": a.households}
+             "risk_type": rules.risk_types.get(a.risk_type, a.risk_type), "households": a.households,
+             "reason": a.reason or ""}
             for a in alerts]
 
 

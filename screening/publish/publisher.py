@@ -40,7 +40,7 @@ def publish_period(ctx: Context, period: str, out_dir: Path) -> Path:
                 fresh += 1
         session.flush()
         figures = digest_figures(session, period, rules, ctx.settings, local_date(now, ctx.settings))
-        lists = write_township_lists(listed, rules, period, folder)
+        lists = write_township_lists(listed, rules, period, folder, figures["alerts"])
         html_name, xlsx_name = digest_file_names(period)
         atomic_write_text(folder / html_name, render_html(figures))
         write_xlsx(figures, folder / xlsx_name)

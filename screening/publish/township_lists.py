@@ -22,9 +22,13 @@ def list_file_name(township: str, period: str) -> str:
     return f"{safe}_{period}_预警核查清单.xlsx"
 
 
+ALERT_HEADERS = ["村", "风险类型", "户数", "预警原因"]
+
+
 def write_township_lists(listed: list[ListedWarning], rules: RuleSet, period: str,
-                         folder: Path) -> list[Path]:
-    """One workbook per township under ``folder``; return their paths."""
+                         folder: Path, alerts: list[dict] = ()) -> list[Path]:
+    """One workbook per township under ``folder``, with its regional alerts (the digest's
+    ``alerts`` figures) on a last sheet when it has any; return their paths."""
     by_township: dict[str, list[ListedWarning]] = defaultdict(list)
     for item in listed:
         by_township[item.warning.township or UNPLACED].append(item)
@@ -38,6 +42,11 @@ def write_township_lists(listed: list[ListedWarning], rules: RuleSet, period: st
             rows = [i.cells(rules) for i in items if i.warning.level == level]
             write_table(ws, HEADERS, rows, WIDTHS,
                         title=f"{township} {period} {info['name']}核查清单（共 {len(rows)} 条）")
+        mine = [[a["village"], a["risk_type"], a["households"], a["reason"]] for a in alerts
+                if a["township"] == township]
+        if mine:  # a shock is the township's to act on as a whole, beside its single lines
+            write_table(add_sheet(wb, "规模性预警"), ALERT_HEADERS, mine, [14, 16, 8, 60],
+                        title=f"{township} {period} 规模性返贫风险预警（共 {len(mine)} 处）")
         path = folder / list_file_name(township, period)
         save_workbook(wb, path)  # a crash keeps the previous list whole
         paths.append(path)

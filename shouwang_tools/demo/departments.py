@@ -255,6 +255,7 @@ def flood_cluster(
     frame["level"] = np.where(variant == 0, collapsed["level"], damaged["level"])
     frame["variant"] = np.where(variant == 0, spec["risks"].index(collapsed), spec["risks"].index(damaged))
     frame["lead"], frame["ongoing_from"] = False, ""
+    frame["shock"] = "flood"  # the planted shock: truth/alerts.csv lists it (demo/truth.py)
     frame["disaster_type"] = "洪涝"
     frame["disaster_date"] = [day] * len(pids)
     frame["damage"] = np.where(variant == 0, collapsed["damage"], damaged["damage"])

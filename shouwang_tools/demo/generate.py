@@ -122,7 +122,7 @@ def generate_county(
     roster = out / cfg["roster"]["file"]
     write_roster(pop, county["name"], roster, cfg["roster"]["encoding"])
     feeds = {table.department: write_feed(feed, landing) for table, feed in pairs}
-    truth = build_truth(pairs, cfg["alerts"])
+    truth = build_truth(pairs)
     truth_paths = truth.write(out / "truth")
     roster_persons = pop.persons["on_roster"]
     return GeneratedCounty(

@@ -107,6 +107,7 @@ def build_table(
             "level": plan_rows["level"].to_numpy(),
             "lead": plan_rows["lead"].to_numpy(dtype=bool),
             "ongoing_from": plan_rows["ongoing_from"].to_numpy(),
+            "shock": plan_rows.get("shock", pd.Series("", index=plan_rows.index)).fillna("").to_numpy(),
         }
     )
     typed = {key: plan_rows[key].tolist() for key in amounts + dates}

@@ -107,19 +107,20 @@ def _file_row(feed: FeedFile) -> dict:
     }
 
 
-def regional_alerts(warnings: pd.DataFrame, village_min: int, township_min: int) -> pd.DataFrame:
-    """Village and township alerts from new (not ongoing) warnings on roster households."""
-    fresh = warnings[(warnings["household_no"] != "") & (warnings["ongoing_from"] == "")]
-    fresh = fresh.drop_duplicates(["household_no", "risk_type"])
-    village = fresh.groupby(["township", "village", "risk_type"]).size().rename("households").reset_index()
-    village = village[village["households"] >= village_min]
-    town = fresh.groupby(["township", "risk_type"]).size().rename("households").reset_index()
-    town = town[town["households"] >= township_min].assign(village="")
-    alerts = pd.concat([village, town], ignore_index=True)[ALERTS]
+def planted_shocks(warnings: pd.DataFrame) -> pd.DataFrame:
+    """One alert per planted shock this period: its roster households, in its village (blank when
+    it spans villages); rows carried from last month's shock are not a new one."""
+    hit = warnings[(warnings["shock"] != "") & (warnings["kind"] == "match") & (warnings["ongoing_from"] == "")]
+    rows = []
+    for (_, township, risk_type), group in hit.groupby(["shock", "township", "risk_type"]):
+        villages = group["village"].unique()
+        rows.append((township, villages[0] if len(villages) == 1 else "", risk_type,
+                     group["household_no"].nunique()))
+    alerts = pd.DataFrame(rows, columns=ALERTS)
     return alerts.sort_values(["township", "village", "risk_type"]).reset_index(drop=True)
 
 
-def build_truth(pairs: list[tuple[FeedTable, FeedFile]], alert_cfg: dict) -> Truth:
+def build_truth(pairs: list[tuple[FeedTable, FeedFile]]) -> Truth:
     """Every truth table for the files of one period."""
     rows = pd.concat([_per_row(t, f) for t, f in pairs], ignore_index=True)
     links = rows[LINKS]
@@ -127,7 +128,7 @@ def build_truth(pairs: list[tuple[FeedTable, FeedFile]], alert_cfg: dict) -> Tru
     is_lead = warned["kind"] == "lead"
     warned["lead_township"] = np.where(is_lead, warned["township"], "")
     warned["lead_village"] = np.where(is_lead, warned["village"], "")
-    alerts = regional_alerts(warned, alert_cfg["village_households"], alert_cfg["township_households"])
+    alerts = planted_shocks(warned)
     ongoing = warned[warned["ongoing_from"] != ""].rename(columns={"ongoing_from": "first_period"})
     cells = [_cells(t, f) for t, f in pairs]
     return Truth(

@@ -14,7 +14,7 @@ from warehouse.db import session_scope
 from warehouse.models import FeedBatch, PipelineEvent, RiskWarning, utcnow
 
 MASKED = re.compile(r"^500230\*{8}\d{3}[\dX]$")
-FLOOD = {"disaster_type": "洪涝", "damage": "房屋倒塌", "direct_loss": 60000.0}
+FLOOD = {"disaster_type": "洪涝", "disaster_date": "2026-10-05", "damage": "房屋倒塌", "direct_loss": 60000.0}
 
 
 @pytest.fixture
@@ -54,7 +54,10 @@ def test_township_lists_have_a_sheet_per_level_masked_ids_and_a4_print_setup(ctx
     files = sorted(p.name for p in folder.glob("*.xlsx") if "核查清单" in p.name)
     assert files == ["三合街道_2026-10_预警核查清单.xlsx", "龙河镇_2026-10_预警核查清单.xlsx"]
     wb = load_workbook(folder / files[1])
-    assert wb.sheetnames == ["红色预警", "橙色预警", "黄色预警"]
+    assert wb.sheetnames == ["红色预警", "橙色预警", "黄色预警", "规模性预警"]  # the flood day
+    assert list(wb["规模性预警"].iter_rows(min_row=2, values_only=True)) == [
+        ("双河村", "因自然灾害", 5, "龙河镇双河村 5 户 洪涝 同日受灾（2026-10-05）")]
+    assert "规模性预警" not in load_workbook(folder / files[0]).sheetnames  # 三合街道 had no shock
     red = wb["红色预警"]
     header = [c.value for c in red[1]]
     assert header[:4] == ["村", "户编号", "户主/姓名", "身份证号"]
@@ -103,7 +106,9 @@ def test_digest_html_and_xlsx_carry_the_same_figures(ctx, county, tmp_path):
     matrix = {r[0]: r[1:] for r in wb["乡镇×风险类型"].iter_rows(min_row=2, values_only=True)}
     header = [c.value for c in wb["乡镇×风险类型"][1]]
     assert matrix["龙河镇"][header.index("因自然灾害") - 1] == 5
-    assert list(wb["规模性预警"].iter_rows(min_row=2, values_only=True)) == [("龙河镇", "双河村", "因自然灾害", 5)]
+    assert list(wb["规模性预警"].iter_rows(min_row=2, values_only=True)) == [
+        ("龙河镇", "双河村", "因自然灾害", 5, "龙河镇双河村 5 户 洪涝 同日受灾（2026-10-05）")]
+    assert "龙河镇双河村 5 户 洪涝 同日受灾（2026-10-05）" in html  # why it fired, on the page too
     trend = {r[0]: r[1:] for r in wb["环比"].iter_rows(min_row=2, values_only=True)}
     assert trend["因病"] == (1, 0, -1) and trend["因自然灾害"] == (0, 6, 6)
     (overdue,) = list(wb["逾期"].iter_rows(min_row=2, values_only=True))

@@ -20,7 +20,7 @@ from warehouse.db import session_scope
 from warehouse.models import Quarantine, RiskWarning
 
 HYPERLINK, PLUS, MINUS, AT, TAB, CR = HOSTILE
-FLOOD = {"disaster_type": "洪涝", "damage": "房屋倒塌", "direct_loss": 60000.0}
+FLOOD = {"disaster_type": "洪涝", "disaster_date": "2026-10-05", "damage": "房屋倒塌", "direct_loss": 60000.0}
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from tests.portal.conftest import TOWN_A, TOWN_B, login
 from warehouse.db import session_scope
-from warehouse.models import AuditLog, Link, MatchDecision, RiskWarning
+from warehouse.models import Alert, AuditLog, Link, MatchDecision, RiskWarning
 
 
 def test_county_page_shows_progress_overdue_and_alerts(client, seed):
@@ -20,6 +20,14 @@ def test_county_page_shows_progress_overdue_and_alerts(client, seed):
         assert re.findall(r"<td>([^<]*)</td>", row) == ["3", "0", "1", "2", "1", "33%"]
     assert "规模性风险预警" in r.text and "因病" in r.text and ">16<" in r.text
     assert "逾期事项" in r.text
+
+
+def test_county_page_says_why_an_alert_fired(client, seed, ctx):
+    with session_scope(ctx.engine) as s:
+        alert = s.scalars(select(Alert).where(Alert.township == TOWN_A)).one()
+        alert.kind, alert.reason = "rate", f"{TOWN_A} 因病 15 户，常态约 4.2 户（按全县本期比例）"
+    login(client, "analyst")
+    assert f"<td>{TOWN_A} 因病 15 户，常态约 4.2 户（按全县本期比例）</td>" in client.get("/county").text
 
 
 def test_a_withdrawn_warning_is_not_pending(client, seed, ctx):

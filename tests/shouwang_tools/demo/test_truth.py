@@ -1,12 +1,14 @@
 """The ground truth: planted risks sit well clear of the default thresholds (docs/reference.md),
-benign rows stay benign, leads are off-roster, the flood cluster is an alert, no IDs leak."""
+benign rows stay benign, leads are off-roster, the alerts are the planted shocks only, no IDs leak."""
 from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
 from shouwang_tools.demo.settings import demo_settings
+from shouwang_tools.demo.truth import planted_shocks
 from tests.shouwang_tools.demo.conftest import truth
 
 LAYOUTS = demo_settings()["departments"]
@@ -108,11 +110,12 @@ def test_leads_are_off_roster_with_their_place(county):
     assert (on_roster["lead_township"] == "").all()
 
 
-def test_flood_cluster_is_an_alert(county, texts):
+def test_the_alerts_are_the_planted_flood_only(county, texts):
     alerts = truth(county, "alerts")
-    cfg = demo_settings()["alerts"]
+    size = demo_settings()["alerts"]["flood_cluster_households"]
+    assert len(alerts) == 1  # the ordinary monthly counts of a township are no shock
     flood = alerts[(alerts["risk_type"] == "disaster") & (alerts["village"] != "")]
-    assert len(flood) == 1 and int(flood["households"].iloc[0]) >= max(8, cfg["village_households"])
+    assert len(flood) == 1 and 8 <= int(flood["households"].iloc[0]) <= size
     village = flood["village"].iloc[0]
     flooded = [
         cells for dept, cells in texts.values()
@@ -120,7 +123,20 @@ def test_flood_cluster_is_an_alert(county, texts):
         and village.startswith(cells["村"])
     ]
     assert len(flooded) >= 8
-    assert (alerts["households"].astype(int) >= cfg["village_households"]).all()
+
+
+def test_planted_shocks_are_the_alerts_not_counts_nor_last_months_flood():
+    def rows(n, shock, township, village, risk_type, ongoing="", kind="match"):
+        return pd.DataFrame({"household_no": [f"h{shock}{village}{ongoing}{kind}{i}" for i in range(n)],
+                             "shock": shock, "township": township, "village": village,
+                             "risk_type": risk_type, "ongoing_from": ongoing, "kind": kind})
+    warned = pd.concat([
+        rows(40, "", "三合街道", "东村", "illness"),  # the old rule (township ≥ 15) alerted here
+        rows(10, "flood", "桃花镇", "新建村", "disaster"),
+        rows(3, "flood", "桃花镇", "新建村", "disaster", ongoing="2026-09"),  # last month's flood
+        rows(2, "flood", "桃花镇", "新建村", "disaster", kind="bad"),  # quarantined rows
+    ], ignore_index=True)
+    assert planted_shocks(warned).values.tolist() == [["桃花镇", "新建村", "disaster", 10]]
 
 
 def test_truth_holds_no_ids_or_phones(county):
