@@ -97,3 +97,28 @@ def excel_000(rid: str) -> str:
         return ""
     mangled = rid[:15] + "000"
     return mangled if check_digit(mangled[:17]) != "0" else ""
+
+
+def birth_date_typo(rid: str, rng: np.random.Generator) -> str:
+    """One digit of the birth date mistyped: an impossible date or a failed check digit ('' if valid)."""
+    pos = int(rng.integers(6, 14))
+    wrong = (int(rid[pos]) + int(rng.integers(1, 10))) % 10
+    mangled = rid[:pos] + str(wrong) + rid[pos + 1:]
+    return mangled if not parse(mangled).valid else ""
+
+
+def birth_date_swap(rid: str, rng: np.random.Generator) -> str:
+    """Two adjacent, different digits of the birth date swapped ('' if none or still valid)."""
+    spots = [i for i in range(6, 13) if rid[i] != rid[i + 1]]
+    if not spots:
+        return ""
+    i = spots[int(rng.integers(0, len(spots)))]
+    mangled = rid[:i] + rid[i + 1] + rid[i] + rid[i + 2:]
+    return mangled if not parse(mangled).valid else ""
+
+
+def excel_scientific(rid: str) -> str:
+    """The text a CSV exported from Excel holds for an ID stored as a number: ``5.00230E+17``."""
+    if not rid.isdigit():
+        return ""
+    return f"{float(rid):.5E}"

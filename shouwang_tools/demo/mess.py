@@ -18,6 +18,11 @@ _ID = {
     "id_blank": lambda rid, rng: "",
     "id_excel_number": lambda rid, rng: ids.excel_number(rid),
     "id_excel_000": lambda rid, rng: ids.excel_000(rid) or None,
+    # Typos inside the birth date read as an impossible date (id_bad_birth_date) or a failed
+    # check digit; the row still loads and matches by the digits that survive (issue 15).
+    "id_typo_birth_date": lambda rid, rng: ids.birth_date_typo(rid, rng) or None,
+    "id_swap_birth_date": lambda rid, rng: ids.birth_date_swap(rid, rng) or None,
+    "id_excel_scientific": lambda rid, rng: ids.excel_scientific(rid) or None,
 }
 _AMOUNT = {
     "amount_comma": formats.amount_comma,
@@ -35,7 +40,7 @@ def applicable(table: FeedTable, kind: str) -> bool:
     layout = table.layout
     if kind == "id_excel_number":
         return layout["format"] == "xlsx" and bool(layout.get("ids_as_numbers"))
-    if kind == "id_excel_000":
+    if kind in ("id_excel_000", "id_excel_scientific"):
         return layout["format"] == "csv"
     if kind in _AMOUNT:
         return bool(table.amounts)

@@ -25,6 +25,10 @@ STATUS = {  # what identity.parse makes of each planted ID mess
     "id_blank": {identity.BLANK},
     "id_excel_number": {identity.EXCEL_PRECISION},
     "id_excel_000": {identity.EXCEL_PRECISION},
+    "id_excel_scientific": {identity.EXCEL_PRECISION},
+    # Inside the birth date a typo makes an impossible date or still a calendar one.
+    "id_typo_birth_date": {identity.BAD_DATE, identity.BAD_CHECKSUM},
+    "id_swap_birth_date": {identity.BAD_DATE, identity.BAD_CHECKSUM},
 }
 
 
@@ -118,3 +122,15 @@ def test_duplicates_are_exact_copies_of_the_row_above(county, cells):
     assert len(dups)
     for file, row in zip(dups["source_file"], dups["source_row"].astype(int)):
         assert cells[(file, row)] == cells[(file, row - 1)]
+
+
+def test_birth_date_typos_make_impossible_dates_that_keep_their_digits(county, cells):
+    """Issue 15: the rows that used to be quarantined (id_bad_birth_date) are planted, and every
+    one still has 18 digits for the typo keys."""
+    mess = truth(county, "mess")
+    planted = {(f, int(r)): c for f, r, c, k in zip(mess["source_file"], mess["source_row"],
+                                                  mess["column"], mess["kind"])
+               if k in ("id_typo_birth_date", "id_swap_birth_date")}
+    statuses = [identity.parse(cells[key][column]) for key, column in planted.items()]
+    assert statuses and any(p.status == identity.BAD_DATE for p in statuses)
+    assert all(identity.usable(p) for p in statuses)
