@@ -1,4 +1,5 @@
-"""Household detail for one warning: members (IDs masked), evidence and match explanations."""
+"""Household detail for one warning: members (IDs masked), evidence and match explanations
+(in sentences), indicators by their Chinese names."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,6 +7,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connectors.field_labels import field_label
+from portal.explanations import explanation_sentences
+from portal.labels import Labels
 from portal.principal import Principal
 from portal.queue import get_warning
 from warehouse.audit import record as audit
@@ -19,6 +23,7 @@ class Evidence:
 
     department: str
     indicator: str
+    indicator_label: str  # 学籍状态, from the department's contract
     value: str | None
     period: str
     rule: str
@@ -26,11 +31,12 @@ class Evidence:
     match_status: str | None
     match_probability: float | None
     explanation: dict
+    explanation_zh: list[str]  # the explanation as people read it
 
 
 @dataclass
 class HouseholdDetail:
-    """Everything the detail page and GET /api/warnings/{id} show."""
+    """Everything the detail page and GET /api/warnings/{code} show."""
 
     warning: RiskWarning
     task: VerificationTask | None
@@ -40,9 +46,10 @@ class HouseholdDetail:
     other_warnings: list[RiskWarning] = field(default_factory=list)
 
 
-def household_detail(session: Session, principal: Principal, warning_id: int) -> HouseholdDetail:
-    """The warning's household detail; the view is written to the audit log."""
-    w = get_warning(session, principal, warning_id)
+def household_detail(session: Session, principal: Principal, code: str,
+                     labels: Labels) -> HouseholdDetail:
+    """The household detail of the warning ``code``; the view is written to the audit log."""
+    w = get_warning(session, principal, code)
     task = session.scalar(select(VerificationTask).where(VerificationTask.warning_id == w.id))
     hh = session.get(Household, w.household_id) if w.household_id else None
     detail = HouseholdDetail(warning=w, task=task, household=hh)
@@ -61,13 +68,19 @@ def household_detail(session: Session, principal: Principal, warning_id: int) ->
         .join(FeedRecord, FeedRecord.id == WarningEvidence.record_id)
         .outerjoin(Link, Link.record_id == FeedRecord.id)
         .where(WarningEvidence.warning_id == w.id).order_by(WarningEvidence.id))
+    # A rule's own composite indicator (water_checks) is no contract field: its risk type names it.
+    fallback = labels.risk_types.get(w.risk_type, w.risk_type)
     detail.evidence = [
-        Evidence(department=ev.department, indicator=ev.indicator, value=ev.value,
-                 period=ev.period, rule=ev.rule, source=f"{rec.source_file}#{rec.source_row}",
+        Evidence(department=ev.department, indicator=ev.indicator,
+                 indicator_label=field_label(ev.department, ev.indicator, fallback),
+                 value=ev.value, period=ev.period, rule=ev.rule,
+                 source=f"{rec.source_file}#{rec.source_row}",
                  match_status=link.status if link else None,
                  match_probability=link.probability if link else None,
-                 explanation=(link.explanation or {}) if link else {})
+                 explanation=(link.explanation or {}) if link else {},
+                 explanation_zh=explanation_sentences(link.explanation, link.status,
+                                                      link.probability) if link else [])
         for ev, rec, link in rows]
     audit(session, principal.name, "view_household", "warning", w.code, w.township,
-          {"household_id": hh.id if hh else None, "role": principal.role})
+          {"household_no": hh.household_no if hh else None, "role": principal.role})
     return detail

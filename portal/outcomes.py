@@ -45,7 +45,7 @@ def _clean(form: OutcomeForm, outcomes: dict) -> OutcomeForm:
     return OutcomeForm(outcome, v1, v2, reason)
 
 
-def record_outcome(session: Session, principal: Principal, warning_id: int, form: OutcomeForm,
+def record_outcome(session: Session, principal: Principal, warning_id: str, form: OutcomeForm,
                    settings: dict) -> tuple[RiskWarning, VerificationTask]:
     """Store the outcome on the warning's task, move the warning on, and audit it."""
     principal.require("record_outcome")

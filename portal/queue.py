@@ -14,6 +14,8 @@ from screening.warning_store import ENDED
 from warehouse.models import Household, Person, VerificationTask, RiskWarning
 
 HEAD = "户主"  # roster 与户主关系 of the household head (FEEDS.md)
+# Said of a warning that is absent and of another township's alike, echoing nothing.
+ABSENT = "无此预警，或不在您的辖区"
 STATUSES = ("active", "open", "verifying", "closed", "withdrawn", "all")  # active: not ENDED
 
 
@@ -37,9 +39,10 @@ class QueueFilters:
 
 @dataclass(frozen=True)
 class QueueItem:
-    """One line of the queue (no resident ID: leads show only a masked one)."""
+    """One line of the queue (no resident ID: leads show only a masked one); warning_id is the
+    code people see (W2026-10-00765), never the table's row id."""
 
-    warning_id: int
+    warning_id: str
     code: str
     township: str | None
     village: str | None
@@ -108,7 +111,7 @@ def _item(w: RiskWarning, t: VerificationTask | None, household_no: str | None, 
           overdue: bool) -> QueueItem:
     subject = f"{w.lead_name or ''} {w.lead_id_masked or ''}".strip() if w.is_lead else (head or "")
     return QueueItem(
-        warning_id=w.id, code=w.code, township=w.township, village=w.village,
+        warning_id=w.code, code=w.code, township=w.township, village=w.village,
         household_no=household_no, subject=subject, risk_type=w.risk_type, level=w.level,
         reason=w.reason, status=w.status, task_status=t.status if t else "pending",
         outcome=t.outcome if t else None,
@@ -124,11 +127,21 @@ def villages(session: Session, principal: Principal) -> list[str]:
     return list(session.scalars(q))
 
 
-def get_warning(session: Session, principal: Principal, warning_id: int) -> RiskWarning:
-    """One warning in the caller's scope; another township's is reported as absent (404)."""
+def get_warning(session: Session, principal: Principal, code: str) -> RiskWarning:
+    """The warning with ``code`` in the caller's scope; another township's is reported as absent (404)."""
     principal.require("warnings")
-    w = session.scalar(select(RiskWarning).where(RiskWarning.id == warning_id,
+    w = session.scalar(select(RiskWarning).where(RiskWarning.code == code,
                                              principal.township_filter(RiskWarning.township)))
     if w is None:
-        raise NotFound(f"预警 {warning_id} 不存在")
+        raise NotFound(ABSENT)
     return w
+
+
+def code_of_row(session: Session, principal: Principal, row_id: int) -> str:
+    """The code of the warning an old integer URL named, in the caller's scope (else 404)."""
+    principal.require("warnings")
+    code = session.scalar(select(RiskWarning.code).where(
+        RiskWarning.id == row_id, principal.township_filter(RiskWarning.township)))
+    if code is None:
+        raise NotFound(ABSENT)
+    return code

@@ -14,7 +14,8 @@ from portal.feeds import FeedStatus, feed_status
 from portal.outcomes import OutcomeForm, record_outcome
 from portal.principal import Principal
 from portal.queue import QueueFilters, QueueItem
-from portal.web import PERIOD_PATTERN, RowId, api_principal, login_key, portal_of
+from portal.warning_ref import WarningRef, moved
+from portal.web import PERIOD_PATTERN, api_principal, login_key, portal_of
 
 router = APIRouter(prefix="/api", tags=["api"])
 AUTH_ERRORS = {401: {"description": "未登录或令牌已失效"}, 403: {"description": "角色无权访问"}}
@@ -50,13 +51,15 @@ class EvidenceOut(BaseModel):
     department: str
     department_label: str
     indicator: str
+    indicator_label: str = Field(description="指标的中文名（部门数据规范中的表头），如 学籍状态")
     value: str | None
     period: str
     rule: str
-    source: str
+    source: str = Field(description="文件名#行号")
     match_status: str | None
     match_probability: float | None
-    explanation: dict
+    explanation: dict = Field(description="匹配说明的结构化形式（各字段权重）")
+    explanation_zh: list[str] = Field(description="匹配说明的中文句子，如 身份证号一致（+13.9）")
 
 
 class TaskOut(BaseModel):
@@ -74,11 +77,11 @@ class TaskOut(BaseModel):
 class WarningOut(BaseModel):
     """One warning with its household detail and evidence."""
 
-    warning_id: int
+    warning_id: str = Field(description="预警编号，与清单一致，如 W2026-10-00765")
     code: str
     township: str | None
     village: str | None
-    household_no: str | None
+    household_no: str | None = Field(description="花名册户编号")
     is_lead: bool
     lead_name: str | None
     lead_id_masked: str | None
@@ -107,7 +110,7 @@ class OutcomeIn(BaseModel):
 class OutcomeOut(BaseModel):
     """The warning and task state after recording."""
 
-    warning_id: int
+    warning_id: str = Field(description="预警编号，如 W2026-10-00765")
     status: str
     task_status: str
     outcome: str
@@ -154,17 +157,22 @@ def api_queue(request: Request, principal: Principal = Depends(api_principal),
 
 
 @router.get("/warnings/{warning_id}", response_model=WarningOut,
-            responses={**AUTH_ERRORS, 404: {"description": "无此预警（或不属于本乡镇）"}})
-def api_warning(request: Request, warning_id: RowId,
-                principal: Principal = Depends(api_principal)) -> WarningOut:
-    """One warning with its household, members (IDs masked) and evidence; the view is audited."""
+            responses={**AUTH_ERRORS, 308: {"description": "旧的整数编号：重定向到预警编号"},
+                       404: {"description": "无此预警（或不属于本乡镇）"}})
+def api_warning(request: Request, warning_id: WarningRef,
+                principal: Principal = Depends(api_principal)):
+    """One warning by its code, with its household, members (IDs masked) and evidence (match
+    explanations also in sentences); the view is audited."""
     portal = portal_of(request)
+    lab = portal.labels()
     with portal.session(principal) as s:
-        d = household_detail(s, principal, warning_id)
+        redirect = moved(request, s, principal, warning_id)
+        if redirect is not None:
+            return redirect
+        d = household_detail(s, principal, warning_id, lab)
         w, t = d.warning, d.task
-        lab = portal.labels()
         return WarningOut(
-            warning_id=w.id, code=w.code, township=w.township, village=w.village,
+            warning_id=w.code, code=w.code, township=w.township, village=w.village,
             household_no=d.household.household_no if d.household else None,
             is_lead=bool(w.is_lead), lead_name=w.lead_name, lead_id_masked=w.lead_id_masked,
             risk_type=w.risk_type, risk_label=lab.risk_types.get(w.risk_type, w.risk_type),
@@ -180,16 +188,21 @@ def api_warning(request: Request, warning_id: RowId,
 
 
 @router.post("/warnings/{warning_id}/outcome", response_model=OutcomeOut,
-             responses={**AUTH_ERRORS, 404: {"description": "无此预警（或不属于本乡镇）"},
+             responses={**AUTH_ERRORS, 308: {"description": "旧的整数编号：重定向到预警编号"},
+                        404: {"description": "无此预警（或不属于本乡镇）"},
                         409: {"description": "预警已销号"}, 422: {"description": "输入有误"}})
-def api_outcome(request: Request, warning_id: RowId, body: OutcomeIn,
-                principal: Principal = Depends(api_principal)) -> OutcomeOut:
-    """Record a verification outcome (两人同行); 不符合 closes the warning (销号)."""
+def api_outcome(request: Request, warning_id: WarningRef, body: OutcomeIn,
+                principal: Principal = Depends(api_principal)):
+    """Record a verification outcome (两人同行) on the warning with this code; 不符合 closes
+    the warning (销号)."""
     portal = portal_of(request)
     with portal.session(principal) as s:
+        redirect = moved(request, s, principal, warning_id)
+        if redirect is not None:
+            return redirect
         warning, task = record_outcome(s, principal, warning_id,
                                        OutcomeForm(**body.model_dump()), portal.settings)
-        return OutcomeOut(warning_id=warning.id, status=warning.status,
+        return OutcomeOut(warning_id=warning.code, status=warning.status,
                           task_status=task.status, outcome=task.outcome)
 
 

@@ -14,7 +14,8 @@ from portal.pages import render
 from portal.principal import Principal
 from portal.queue import QueueFilters, villages
 from portal.security import csrf_protected
-from portal.web import RowId, page_principal, portal_of
+from portal.warning_ref import WarningRef, moved
+from portal.web import page_principal, portal_of
 from portal.workbook import queue_workbook
 from warehouse.audit import record as audit
 
@@ -64,19 +65,22 @@ def queue_xlsx(request: Request, principal: Principal = Depends(page_principal),
 
 
 @router.get("/warnings/{warning_id}")
-def warning_page(request: Request, warning_id: RowId, principal: Principal = Depends(page_principal),
-                 saved: str = ""):
-    """Household detail with the evidence; the view is audited."""
+def warning_page(request: Request, warning_id: WarningRef,
+                 principal: Principal = Depends(page_principal), saved: str = ""):
+    """Household detail with the evidence, by the warning's code; the view is audited."""
     portal = portal_of(request)
     with portal.session(principal) as s:
-        detail = household_detail(s, principal, warning_id)
+        redirect = moved(request, s, principal, warning_id)
+        if redirect is not None:
+            return redirect
+        detail = household_detail(s, principal, warning_id, portal.labels())
     return render(request, "warning.html", principal, d=detail, saved=bool(saved),
                   outcomes=portal.cfg["outcomes"], form={}, error=None, error_field=None,
                   can_record=principal.role in ("township", "county_admin"))
 
 
 @router.post("/warnings/{warning_id}/outcome")
-def outcome_form(request: Request, warning_id: RowId,
+def outcome_form(request: Request, warning_id: WarningRef,
                  principal: Principal = Depends(csrf_protected),
                  outcome: str = Form(""), verifier1: str = Form(""), verifier2: str = Form(""),
                  reason: str = Form("")):
@@ -85,10 +89,13 @@ def outcome_form(request: Request, warning_id: RowId,
     form = OutcomeForm(outcome, verifier1, verifier2, reason)
     try:
         with portal.session(principal) as s:
+            redirect = moved(request, s, principal, warning_id)
+            if redirect is not None:
+                return redirect
             record_outcome(s, principal, warning_id, form, portal.settings)
     except InvalidInput as e:
         with portal.session(principal) as s:
-            detail = household_detail(s, principal, warning_id)
+            detail = household_detail(s, principal, warning_id, portal.labels())
         return render(request, "warning.html", principal, status_code=422, d=detail, saved=False,
                       outcomes=portal.cfg["outcomes"], form=vars(form), error=str(e),
                       error_field=e.field, can_record=True)

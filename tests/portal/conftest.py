@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 import yaml
 
+from matching.explain import render_zh
 from portal.auth import Passwords
 from tests.support.warehouse import Builder, SyntheticIds, building
 from warehouse.models import Alert, FeedBatch, Household, Person, User, RiskWarning, WarningEvidence
@@ -63,6 +64,7 @@ class Seed:
     """Ids of what was seeded, by township, and the plaintext IDs that must never leak."""
 
     warnings: dict[str, list[int]] = field(default_factory=dict)  # township -> warning ids
+    code: dict[int, str] = field(default_factory=dict)  # warning id -> its code (W2026-10-00001)
     overdue: dict[str, int] = field(default_factory=dict)  # township -> its overdue warning
     closed: dict[str, int] = field(default_factory=dict)
     review_links: dict[str, int] = field(default_factory=dict)  # township -> link under review
@@ -85,6 +87,20 @@ def _add_household(b: Builder, town: str, n: int, region: str) -> tuple[Househol
     return hh, *head
 
 
+# A match explanation as the linker stores it (matching/explain.py): terms and their text_zh.
+EXPLANATION = {
+    "prior_weight": -4.7,
+    "terms": [{"comparison": "id_index", "level": "exact", "agreed": True, "weight": 13.9,
+               "text_zh": "身份证号一致"},
+              {"comparison": "name_clean", "level": "exact", "agreed": True, "weight": 2.2,
+               "text_zh": "姓名完全一致"},
+              {"comparison": "head", "level": "null", "agreed": False, "weight": 0.0,
+               "text_zh": "户主身份缺失"}],
+    "match_weight": 11.4, "probability": 0.9996, "person_id": 1,
+}
+EXPLANATION["text_zh"] = render_zh(EXPLANATION)
+
+
 def _add_warning(b: Builder, seed: Seed, hh: Household, batch: FeedBatch, person: Person,
                  rid: str, n: int, *, level: str, due: dt.date, status: str = "open",
                  link_status: str = "auto") -> RiskWarning:
@@ -92,13 +108,14 @@ def _add_warning(b: Builder, seed: Seed, hh: Household, batch: FeedBatch, person
                    fields={"disease_category": "大病"}, raw={})
     link = b.link(rec, person, hh, status=link_status,
                   probability=0.97 if link_status == "auto" else 0.7, match_weight=9.1,
-                  explanation={"身份证号": "一致 (+12.1)", "姓名": "拼音一致 (+3.2)"})
+                  explanation=EXPLANATION)
     w = b.warning(f"W{PERIOD}-{n:05d}", f"hh:{hh.id}:{n}", "illness", level, PERIOD,
                   household_id=hh.id, township=hh.township, village=hh.village,
                   reason="卫健：大病确诊", sources=[f"{rec.source_file}#{rec.source_row}"],
                   status=status, due_date=due)
+    seed.code[w.id] = w.code
     b.add(WarningEvidence(warning_id=w.id, record_id=rec.id, period=PERIOD, department="health",
-                          indicator="疾病类别", value="大病", rule="serious_illness"))
+                          indicator="disease_category", value="大病", rule="serious_illness"))
     b.task(w, due_date=due, status="done" if status == "closed" else "pending",
            outcome="不符合" if status == "closed" else None)
     if link_status == "review":

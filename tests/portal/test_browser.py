@@ -62,7 +62,7 @@ def test_verifier_logs_in_opens_warning_and_records_outcome(server, browser, see
     assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict"
 
     page.click(f"text={code}")
-    page.wait_for_url(f"{server}/warnings/{seed.overdue[TOWN_A]}")
+    page.wait_for_url(f"{server}/warnings/{seed.code[seed.overdue[TOWN_A]]}")
     assert "部门数据依据" in page.content() and "********" in page.content()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.check("input[name=outcome][value=调整帮扶]")
@@ -70,7 +70,7 @@ def test_verifier_logs_in_opens_warning_and_records_outcome(server, browser, see
     page.fill("input[name=verifier2]", "王五")
     page.fill("textarea[name=reason]", "已落实医疗救助")
     page.click("text=保存核实结果")
-    page.wait_for_url(f"{server}/warnings/{seed.overdue[TOWN_A]}?saved=1")
+    page.wait_for_url(f"{server}/warnings/{seed.code[seed.overdue[TOWN_A]]}?saved=1")
     assert "核实结果已保存" in page.inner_text("main")
     assert "调整帮扶" in page.inner_text("#recorded-outcome")
     assert page.inner_text("#warning-status") == "已核实"

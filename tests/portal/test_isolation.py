@@ -117,14 +117,14 @@ def probe_queue_xlsx(env):
 
 def probe_warning_page(env):
     for w in env["seed"].warnings[TOWN_B]:
-        r = env["pages"].get(f"/warnings/{w}")
+        r = env["pages"].get(f"/warnings/{env['seed'].code[w]}")
         assert r.status_code == 404
         _no_b(env, r.text)
 
 
 def probe_outcome_form(env):
     for w in env["seed"].warnings[TOWN_B]:
-        r = env["pages"].post(f"/warnings/{w}/outcome", data=OUTCOME)
+        r = env["pages"].post(f"/warnings/{env['seed'].code[w]}/outcome", data=OUTCOME)
         assert r.status_code == 404
     _b_untouched(env)
 
@@ -163,14 +163,14 @@ def probe_api_queue(env):
 
 def probe_api_warning(env):
     for w in env["seed"].warnings[TOWN_B]:
-        r = env["api"].get(f"/api/warnings/{w}", headers=env["h"])
+        r = env["api"].get(f"/api/warnings/{env['seed'].code[w]}", headers=env["h"])
         assert r.status_code == 404
         _no_b(env, r.text)
 
 
 def probe_api_outcome(env):
     for w in env["seed"].warnings[TOWN_B]:
-        r = env["api"].post(f"/api/warnings/{w}/outcome", json=OUTCOME, headers=env["h"])
+        r = env["api"].post(f"/api/warnings/{env['seed'].code[w]}/outcome", json=OUTCOME, headers=env["h"])
         assert r.status_code == 404
     _b_untouched(env)
 

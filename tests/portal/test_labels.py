@@ -15,7 +15,7 @@ def test_a_county_overlay_rule_label_shows_in_the_portal(ctx, seed, client):
 
     # ... is what a cadre sees on the warning and in the queue.
     h = token_for(client, "town_a")
-    detail = client.get(f"/api/warnings/{seed.overdue[TOWN_A]}", headers=h).json()
+    detail = client.get(f"/api/warnings/{seed.code[seed.overdue[TOWN_A]]}", headers=h).json()
     assert (detail["risk_type"], detail["risk_label"]) == ("illness", COUNTY_LABEL)
     queue = client.get("/api/queue", headers=h).json()
     assert queue and {i["risk_label"] for i in queue} == {COUNTY_LABEL}

@@ -13,10 +13,10 @@ HEADERS = {
 }
 
 
-def _post_outcome(client, warning_id: int, token: str | None, **headers):
+def _post_outcome(client, code: str, token: str | None, **headers):
     """The outcome form posted with ``token`` (None: no token at all)."""
     data = dict(OUTCOME, **({"csrf_token": token} if token is not None else {}))
-    return client.post(f"/warnings/{warning_id}/outcome", data=data, headers=headers,
+    return client.post(f"/warnings/{code}/outcome", data=data, headers=headers,
                        follow_redirects=False)
 
 
@@ -24,16 +24,16 @@ def test_form_post_needs_the_session_csrf_token(client, seed, ctx):
     login(client, "town_a")
     token = client.headers.pop("X-CSRF-Token")  # posted as the form field below
     w = seed.overdue[TOWN_A]
-    assert _post_outcome(client, w, None).status_code == 403
-    assert _post_outcome(client, w, "").status_code == 403
-    assert _post_outcome(client, w, token[:-2] + "xx").status_code == 403
+    assert _post_outcome(client, seed.code[w], None).status_code == 403
+    assert _post_outcome(client, seed.code[w], "").status_code == 403
+    assert _post_outcome(client, seed.code[w], token[:-2] + "xx").status_code == 403
     # a token of another session (another user's) is no good either
     from fastapi.testclient import TestClient
     with TestClient(client.app, base_url=ORIGIN, headers={"Origin": ORIGIN}) as other:
         login(other, "admin")
-        assert _post_outcome(client, w, other.headers["X-CSRF-Token"]).status_code == 403
-    r = _post_outcome(client, w, token)
-    assert r.status_code == 303 and r.headers["location"] == f"/warnings/{w}?saved=1"
+        assert _post_outcome(client, seed.code[w], other.headers["X-CSRF-Token"]).status_code == 403
+    r = _post_outcome(client, seed.code[w], token)
+    assert r.status_code == 303 and r.headers["location"] == f"/warnings/{seed.code[w]}?saved=1"
 
 
 def test_review_and_logout_need_the_token_too(client, seed):
@@ -54,23 +54,23 @@ def test_cross_site_posts_are_refused(client, seed):
     w = seed.overdue[TOWN_A]
     token = client.headers["X-CSRF-Token"]
     evil = {"Origin": "https://evil.example"}
-    assert _post_outcome(client, w, token, **evil).status_code == 403
-    assert _post_outcome(client, w, token, Origin="null").status_code == 403
-    assert _post_outcome(client, w, token, Origin="http://testserver.evil.example"
+    assert _post_outcome(client, seed.code[w], token, **evil).status_code == 403
+    assert _post_outcome(client, seed.code[w], token, Origin="null").status_code == 403
+    assert _post_outcome(client, seed.code[w], token, Origin="http://testserver.evil.example"
                          ).status_code == 403
     r = client.post("/login", data={"username": "town_b", "password": PASSWORD}, headers=evil,
                     follow_redirects=False)
     assert r.status_code == 403 and "set-cookie" not in r.headers
     del client.headers["Origin"]  # no Origin: the Referer must then be the portal's own
-    assert _post_outcome(client, w, token).status_code == 403
-    assert _post_outcome(client, w, token, Referer="https://evil.example/x").status_code == 403
-    r = _post_outcome(client, w, token, Referer=f"{ORIGIN}/warnings/{w}")
+    assert _post_outcome(client, seed.code[w], token).status_code == 403
+    assert _post_outcome(client, seed.code[w], token, Referer="https://evil.example/x").status_code == 403
+    r = _post_outcome(client, seed.code[w], token, Referer=f"{ORIGIN}/warnings/{seed.code[w]}")
     assert r.status_code == 303
 
 
 def test_bearer_api_is_not_subject_to_origin_or_csrf(client, seed):
     h = token_for(client, "town_a")
-    r = client.post(f"/api/warnings/{seed.overdue[TOWN_A]}/outcome", json=OUTCOME,
+    r = client.post(f"/api/warnings/{seed.code[seed.overdue[TOWN_A]]}/outcome", json=OUTCOME,
                     headers={**h, "Origin": "https://evil.example"})
     assert r.status_code == 200
 
@@ -86,7 +86,7 @@ def test_security_headers_on_pages_api_static_and_errors(client, seed):
                  "/api/queue", "/warnings/1"):  # 401 API, redirect to login
         _assert_headers(client.get(path, follow_redirects=False))
     login(client, "town_a")
-    for path in ("/queue", f"/warnings/{seed.overdue[TOWN_A]}", "/county",  # 403 page
+    for path in ("/queue", f"/warnings/{seed.code[seed.overdue[TOWN_A]]}", "/county",  # 403 page
                  "/warnings/2147483647",  # 404 page
                  "/queue?due_before=x"):  # 422 page
         _assert_headers(client.get(path))
@@ -99,7 +99,7 @@ def test_pages_need_no_inline_script_or_style(client, seed):
     """The CSP forbids inline code, so no page may rely on it."""
     login(client, "admin")
     for path in ("/login", "/county", "/review", "/feeds", "/queue",
-                 f"/warnings/{seed.overdue[TOWN_A]}"):
+                 f"/warnings/{seed.code[seed.overdue[TOWN_A]]}"):
         page = client.get(path).text.lower()
         assert "<script" not in page and "style=" not in page and "<style" not in page
         assert " on" + "click=" not in page

@@ -13,8 +13,8 @@ OUTCOME = {"outcome": "纳入监测", "verifier1": "李四", "verifier2": "王�
 def test_unauthenticated_calls_answer_401(client, seed):
     w = seed.warnings[TOWN_A][0]
     assert client.get("/api/queue").status_code == 401
-    assert client.get(f"/api/warnings/{w}").status_code == 401
-    r = client.post(f"/api/warnings/{w}/outcome", json=OUTCOME)
+    assert client.get(f"/api/warnings/{seed.code[w]}").status_code == 401
+    r = client.post(f"/api/warnings/{seed.code[w]}/outcome", json=OUTCOME)
     assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
     bad = {"Authorization": "Bearer not-a-token"}
     assert client.get("/api/queue", headers=bad).status_code == 401
@@ -31,20 +31,21 @@ def test_township_queue_is_its_own_overdue_first(client, seed):
     items = client.get("/api/queue", headers=token_for(client, "town_a")).json()
     assert {i["township"] for i in items} == {TOWN_A}
     # the closed one is hidden by the default "active" filter
-    assert [i["warning_id"] for i in items] == [seed.overdue[TOWN_A], seed.warnings[TOWN_A][1]]
+    assert [i["warning_id"] for i in items] == [seed.code[seed.overdue[TOWN_A]],
+                                                seed.code[seed.warnings[TOWN_A][1]]]
     assert items[0]["overdue"] is True and items[1]["overdue"] is False
     every = client.get("/api/queue?status=all", headers=token_for(client, "town_a")).json()
-    assert sorted(i["warning_id"] for i in every) == sorted(seed.warnings[TOWN_A])
+    assert sorted(i["warning_id"] for i in every) == sorted(seed.code[w] for w in seed.warnings[TOWN_A])
 
 
 def test_queue_filters(client, seed):
     h = token_for(client, "town_a")
     reds = client.get("/api/queue?level=red", headers=h).json()
-    assert [i["warning_id"] for i in reds] == [seed.overdue[TOWN_A]]
+    assert [i["warning_id"] for i in reds] == [seed.code[seed.overdue[TOWN_A]]]
     closed = client.get("/api/queue?status=closed", headers=h).json()
-    assert [i["warning_id"] for i in closed] == [seed.closed[TOWN_A]]
+    assert [i["warning_id"] for i in closed] == [seed.code[seed.closed[TOWN_A]]]
     due = client.get(f"/api/queue?due_before={seed.today.isoformat()}", headers=h).json()
-    assert [i["warning_id"] for i in due] == [seed.overdue[TOWN_A]]
+    assert [i["warning_id"] for i in due] == [seed.code[seed.overdue[TOWN_A]]]
     village = reds[0]["village"]
     by_village = client.get("/api/queue", params={"village": village, "status": "all"},
                             headers=h).json()
@@ -63,7 +64,7 @@ def test_county_roles_see_every_township(client, seed):
 def test_engineer_sees_feeds_only(client, seed):
     h = token_for(client, "engineer")
     assert client.get("/api/queue", headers=h).status_code == 403
-    assert client.get(f"/api/warnings/{seed.warnings[TOWN_A][0]}", headers=h).status_code == 403
+    assert client.get(f"/api/warnings/{seed.code[seed.warnings[TOWN_A][0]]}", headers=h).status_code == 403
     feeds = client.get("/api/feeds?period=2026-10", headers=h).json()
     health = next(f for f in feeds if f["department"] == "health")
     assert (health["rows_read"], health["rows_loaded"], health["rows_quarantined"]) == (12, 10, 2)
@@ -74,15 +75,19 @@ def test_engineer_sees_feeds_only(client, seed):
 
 def test_warning_detail_masks_ids_and_is_audited(client, seed, ctx):
     w = seed.overdue[TOWN_A]
-    r = client.get(f"/api/warnings/{w}", headers=token_for(client, "town_a"))
+    r = client.get(f"/api/warnings/{seed.code[w]}", headers=token_for(client, "town_a"))
     assert r.status_code == 200
     body = r.json()
-    assert body["warning_id"] == w and body["township"] == TOWN_A
+    assert body["warning_id"] == body["code"] == seed.code[w] and body["township"] == TOWN_A
     assert [m["relation"] for m in body["members"]] == ["户主", "配偶"]
     assert all("********" in m["id_masked"] for m in body["members"])
     ev = body["evidence"][0]
     assert ev["department_label"] == "卫健" and ev["source"].endswith("#4")
-    assert ev["explanation"]["身份证号"].startswith("一致")
+    assert ev["explanation"]["terms"][0]["comparison"] == "id_index"  # the structured form stays
+    assert ev["explanation_zh"] == ["身份证号一致（+13.9）", "姓名完全一致（+2.2）",
+                                    "户主身份缺失（不计分）", "先验-4.7，合计+11.4，匹配概率100.0%",
+                                    "综合：自动匹配，概率 0.97"]
+    assert (ev["indicator"], ev["indicator_label"]) == ("disease_category", "疾病类别")
     assert not any(pid in r.text for pid in seed.plain_ids)
     with session_scope(ctx.engine) as s:
         rows = s.scalars(select(AuditLog).where(AuditLog.action == "view_household")).all()
@@ -92,9 +97,9 @@ def test_warning_detail_masks_ids_and_is_audited(client, seed, ctx):
 def test_township_records_outcome(client, seed, ctx):
     w = seed.overdue[TOWN_A]
     h = token_for(client, "town_a")
-    r = client.post(f"/api/warnings/{w}/outcome", json=OUTCOME, headers=h)
+    r = client.post(f"/api/warnings/{seed.code[w]}/outcome", json=OUTCOME, headers=h)
     assert r.status_code == 200, r.text
-    assert r.json() == {"warning_id": w, "status": "verifying", "task_status": "done",
+    assert r.json() == {"warning_id": seed.code[w], "status": "verifying", "task_status": "done",
                         "outcome": "纳入监测"}
     with session_scope(ctx.engine) as s:
         task = s.scalar(select(VerificationTask).where(VerificationTask.warning_id == w))
@@ -112,21 +117,21 @@ def test_a_withdrawn_warning_takes_no_outcome(client, seed, ctx):
     with session_scope(ctx.engine) as s:
         s.get(RiskWarning, w).status = "withdrawn"
     h = token_for(client, "town_a")
-    r = client.post(f"/api/warnings/{w}/outcome", json=OUTCOME, headers=h)
+    r = client.post(f"/api/warnings/{seed.code[w]}/outcome", json=OUTCOME, headers=h)
     assert r.status_code == 409 and "撤回" in r.json()["detail"]
     listed = client.get("/api/queue", params={"status": "withdrawn"}, headers=h)
-    assert listed.status_code == 200 and [x["warning_id"] for x in listed.json()] == [w]
+    assert listed.status_code == 200 and [x["warning_id"] for x in listed.json()] == [seed.code[w]]
 
 
 def test_not_eligible_needs_reason_and_closes(client, seed, ctx):
     w = seed.warnings[TOWN_A][1]
     h = token_for(client, "town_a")
     body = {**OUTCOME, "outcome": "不符合"}
-    r = client.post(f"/api/warnings/{w}/outcome", json=body, headers=h)
+    r = client.post(f"/api/warnings/{seed.code[w]}/outcome", json=body, headers=h)
     assert r.status_code == 422 and "理由" in r.json()["detail"]
-    r = client.post(f"/api/warnings/{w}/outcome", json={**body, "reason": "收入已超过监测线"}, headers=h)
+    r = client.post(f"/api/warnings/{seed.code[w]}/outcome", json={**body, "reason": "收入已超过监测线"}, headers=h)
     assert r.json()["status"] == "closed"
-    again = client.post(f"/api/warnings/{w}/outcome", json=OUTCOME, headers=h)
+    again = client.post(f"/api/warnings/{seed.code[w]}/outcome", json=OUTCOME, headers=h)
     assert again.status_code == 409
     with session_scope(ctx.engine) as s:
         assert s.get(RiskWarning, w).status == "closed"
@@ -135,28 +140,28 @@ def test_not_eligible_needs_reason_and_closes(client, seed, ctx):
 def test_two_different_verifiers_and_known_outcome(client, seed):
     w = seed.overdue[TOWN_A]
     h = token_for(client, "town_a")
-    same = client.post(f"/api/warnings/{w}/outcome", json={**OUTCOME, "verifier2": "李四"}, headers=h)
+    same = client.post(f"/api/warnings/{seed.code[w]}/outcome", json={**OUTCOME, "verifier2": "李四"}, headers=h)
     assert same.status_code == 422 and "同一人" in same.json()["detail"]
-    one = client.post(f"/api/warnings/{w}/outcome", json={**OUTCOME, "verifier2": " "}, headers=h)
+    one = client.post(f"/api/warnings/{seed.code[w]}/outcome", json={**OUTCOME, "verifier2": " "}, headers=h)
     assert one.status_code == 422
-    odd = client.post(f"/api/warnings/{w}/outcome", json={**OUTCOME, "outcome": "已处理"}, headers=h)
+    odd = client.post(f"/api/warnings/{seed.code[w]}/outcome", json={**OUTCOME, "outcome": "已处理"}, headers=h)
     assert odd.status_code == 422 and "纳入监测" in odd.json()["detail"]
-    cannot = client.post(f"/api/warnings/{w}/outcome", json={**OUTCOME, "outcome": "无法联系"}, headers=h)
+    cannot = client.post(f"/api/warnings/{seed.code[w]}/outcome", json={**OUTCOME, "outcome": "无法联系"}, headers=h)
     assert cannot.json()["task_status"] == "pending" and cannot.json()["status"] == "open"
 
 
 def test_analyst_reads_but_cannot_record(client, seed):
     w = seed.overdue[TOWN_B]
     h = token_for(client, "analyst")
-    assert client.get(f"/api/warnings/{w}", headers=h).status_code == 200
-    assert client.post(f"/api/warnings/{w}/outcome", json=OUTCOME, headers=h).status_code == 403
+    assert client.get(f"/api/warnings/{seed.code[w]}", headers=h).status_code == 200
+    assert client.post(f"/api/warnings/{seed.code[w]}/outcome", json=OUTCOME, headers=h).status_code == 403
     admin = token_for(client, "admin")
-    assert client.post(f"/api/warnings/{w}/outcome", json=OUTCOME, headers=admin).status_code == 200
+    assert client.post(f"/api/warnings/{seed.code[w]}/outcome", json=OUTCOME, headers=admin).status_code == 200
 
 
 def test_other_township_answers_404(client, seed):
     h = token_for(client, "town_a")
     for w in seed.warnings[TOWN_B]:
-        assert client.get(f"/api/warnings/{w}", headers=h).status_code == 404
-        assert client.post(f"/api/warnings/{w}/outcome", json=OUTCOME, headers=h).status_code == 404
+        assert client.get(f"/api/warnings/{seed.code[w]}", headers=h).status_code == 404
+        assert client.post(f"/api/warnings/{seed.code[w]}/outcome", json=OUTCOME, headers=h).status_code == 404
     assert client.get("/api/warnings/999999", headers=h).status_code == 404

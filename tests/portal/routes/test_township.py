@@ -31,9 +31,9 @@ def test_queue_lists_overdue_first_with_filters(client, seed, ctx):
 def test_detail_shows_evidence_masked_and_audits(client, seed, ctx):
     login(client, "town_a")
     w = seed.overdue[TOWN_A]
-    r = client.get(f"/warnings/{w}")
+    r = client.get(f"/warnings/{seed.code[w]}")
     assert r.status_code == 200
-    assert "卫健" in r.text and f"卫健_2026-10.xlsx#{4}" in r.text and "身份证号: 一致" in r.text
+    assert "卫健" in r.text and f"卫健_2026-10.xlsx#{4}" in r.text and "<li>身份证号一致（+13.9）</li>" in r.text
     assert "********" in r.text
     assert not any(pid in r.text for pid in seed.plain_ids)
     with session_scope(ctx.engine) as s:
@@ -44,10 +44,10 @@ def test_detail_shows_evidence_masked_and_audits(client, seed, ctx):
 def test_outcome_form_errors_then_saves(client, seed, ctx):
     login(client, "town_a")
     w = seed.warnings[TOWN_A][1]
-    r = client.post(f"/warnings/{w}/outcome",
+    r = client.post(f"/warnings/{seed.code[w]}/outcome",
                     data={"outcome": "不符合", "verifier1": "李四", "verifier2": "王五"})
     assert r.status_code == 422 and "需要填写理由" in r.text and 'value="李四"' in r.text
-    r = client.post(f"/warnings/{w}/outcome", data={"outcome": "不符合", "verifier1": "李四",
+    r = client.post(f"/warnings/{seed.code[w]}/outcome", data={"outcome": "不符合", "verifier1": "李四",
                                                     "verifier2": "王五", "reason": "已稳定就业"})
     assert r.status_code == 200 and "核实结果已保存" in r.text and "该预警已销号" in r.text
     with session_scope(ctx.engine) as s:
