@@ -31,7 +31,7 @@ def _seen(period: str):
 
 
 def _subjects(session: Session, period: str) -> dict[int, Subject]:
-    return {w.id: Subject(w.subject_key, w.township, w.village, w.risk_type)
+    return {w.id: Subject(w.subject_key, w.township, w.village, w.risk_type, w.opened_period == period)
             for w in active_warnings(session, period)}
 
 

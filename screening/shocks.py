@@ -47,6 +47,7 @@ class Subject:
     township: str | None
     village: str | None
     risk_type: str
+    fresh: bool = True  # opened this period, not carried from an earlier one
 
 
 def poisson_tail(count: int, expected: float) -> float:
@@ -86,8 +87,8 @@ def event_shocks(evidence: Iterable[tuple[Subject, str, dict]], events: dict,
     villages: dict[tuple, set] = defaultdict(set)
     for subject, department, fields in evidence:
         spec = events.get(department)
-        if spec is None or not subject.township:
-            continue
+        if spec is None or not subject.township or not subject.fresh:
+            continue  # a warning carried from last month belongs to last month's event
         values = tuple(fields.get(k) for k in spec["key"])
         if any(v in (None, "") for v in values):
             continue  # no type or no date: nothing ties this record to an event

@@ -113,3 +113,15 @@ def test_the_rules_loader_refuses_the_old_count_thresholds_and_unknown_words(hom
     overlay.write_text("alerts: {events: {agriculture: {key: [project, failure_date], "
                        "reason: '{place} {households} 户 {project} 项目失败'}}}\n", encoding="utf-8")
     assert set(load_rules(settings, PERIOD, home).alerts["events"]) == {"emergency", "agriculture"}
+
+
+def test_last_months_flood_carried_into_this_month_is_not_a_new_event(ctx):
+    county = County(ctx)
+    flooded = [county.household(_no(), village="双河村") for _ in range(5)]
+    for period in ("2026-09", PERIOD):  # the same five households reported again in October
+        batch = county.batch("emergency", period=period)
+        for hh in flooded:
+            county.record(batch, {**FLOOD, "disaster_date": "2026-09-20"}, person=(hh, 0))
+        screen_period(ctx, period)
+    assert [a[4] for a in _alerts(ctx, "2026-09")] == ["event"]
+    assert _alerts(ctx, PERIOD) == set()
