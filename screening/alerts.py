@@ -72,7 +72,7 @@ def find_shocks(session: Session, period: str, cfg: dict, labels: dict[str, str]
     """The period's shocks: events first, then improbable counts; one per place and type."""
     subjects = _subjects(session, period)
     events = event_shocks(_evidence(session, period, subjects, list(cfg["events"])), cfg["events"],
-                          int(cfg["event_min_households"]))
+                          int(cfg["event_min_households"]), period)
     current = place_subjects(subjects.values())
     roster = _roster(session)
     rate = cfg["rate"]

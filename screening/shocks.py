@@ -77,11 +77,12 @@ def place_subjects(subjects: Iterable[Subject]) -> dict[Place, set[str]]:
 
 
 def event_shocks(evidence: Iterable[tuple[Subject, str, dict]], events: dict,
-                 min_households: int) -> list[Shock]:
+                 min_households: int, period: str) -> list[Shock]:
     """Households tied by one event: the same `key` values of one department, in one township.
 
     ``evidence`` is (subject, department, record fields) for every record behind a warning this
-    period; ``events`` maps a department to its `key` fields and `reason` template.
+    period; ``events`` maps a department to its `key` fields, `reason` template and optionally
+    `dated_by`, a date field that must fall in ``period`` (an older event was last month's news).
     """
     groups: dict[tuple, Shock] = {}
     villages: dict[tuple, set] = defaultdict(set)
@@ -92,6 +93,8 @@ def event_shocks(evidence: Iterable[tuple[Subject, str, dict]], events: dict,
         values = tuple(fields.get(k) for k in spec["key"])
         if any(v in (None, "") for v in values):
             continue  # no type or no date: nothing ties this record to an event
+        if spec.get("dated_by") and str(fields.get(spec["dated_by"]) or "")[:7] != period:
+            continue
         g = (department, subject.township, subject.risk_type, values)
         groups.setdefault(g, Shock(subject.township, None, subject.risk_type)).subjects.add(subject.key)
         villages[g].add(subject.village)

@@ -91,6 +91,8 @@ def _validate_event(spec: Any, where: str) -> None:
             or not isinstance(spec.get("reason"), str):
         raise RuleError(f"{where}: write {{key: [field, ...], reason: \"{{place}} {{households}} 户 …\"}}")
     _check_template(spec["reason"], {"place", "households", *spec["key"]}, where)
+    if "dated_by" in spec and not isinstance(spec["dated_by"], str):
+        raise RuleError(f"{where}: `dated_by` names one date field of the record, e.g. disaster_date")
 
 
 def _check_template(text: Any, allowed: set[str], where: str) -> None:

@@ -125,3 +125,11 @@ def test_last_months_flood_carried_into_this_month_is_not_a_new_event(ctx):
         screen_period(ctx, period)
     assert [a[4] for a in _alerts(ctx, "2026-09")] == ["event"]
     assert _alerts(ctx, PERIOD) == set()
+
+
+def test_an_earlier_months_disaster_first_reported_now_is_not_this_months_event(ctx):
+    county = County(ctx)
+    batch = county.batch("emergency")
+    _hit(county, batch, {**FLOOD, "disaster_date": "2026-09-28"}, "双河村", 6)  # re-listed victims
+    screen_period(ctx, PERIOD)
+    assert _alerts(ctx) == set()
