@@ -167,8 +167,9 @@ def _less_alerted(place: Place, subjects: set[str], expected: float, baseline: B
     inside = [s for s in alerted if s.township == township and s.village and s.risk_type == risk_type]
     if not inside:
         return subjects, expected
+    # The rest of the township expects its share of the normal count: households outside them.
     households = baseline.roster.get((township, None), 0)
-    covered = sum(baseline.roster.get((township, s.village), 0) for s in {s.village: s for s in inside}.values())
+    covered = sum(baseline.roster.get((township, v), 0) for v in {s.village for s in inside})
     share = (households - covered) / households if households else 0.0
     return subjects - set().union(*(s.subjects for s in inside)), expected * max(share, 0.0)
 
