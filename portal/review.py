@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from portal.errors import Conflict, InvalidInput, NotFound
+from portal.explanations import explanation_sentences
 from portal.principal import Principal
 from warehouse.audit import record as audit
 from matching.decisions import ACCEPT, REJECT, feed_record_signature, remember
@@ -32,6 +33,7 @@ class ReviewItem:
     household_place: str
     probability: float | None
     explanation: dict
+    explanation_zh: list[str]  # the same, as sentences for people (身份证号一致（+13.9）…)
 
 
 def review_queue(session: Session, principal: Principal, limit: int) -> list[ReviewItem]:
@@ -51,7 +53,8 @@ def review_queue(session: Session, principal: Principal, limit: int) -> list[Rev
         person_name=p.name if p else None, person_id_masked=p.id_masked if p else None,
         household_no=h.household_no if h else None,
         household_place=" ".join(x for x in (h.township, h.village) if x) if h else "",
-        probability=link.probability, explanation=link.explanation or {})
+        probability=link.probability, explanation=link.explanation or {},
+        explanation_zh=explanation_sentences(link.explanation, None, link.probability))
         for link, rec, p, h in session.execute(q)]
 
 

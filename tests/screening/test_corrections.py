@@ -96,7 +96,7 @@ def corrected(ctx, tmp_path):
     before = {p: _warning_of(ctx, p) for p in (RED, VERIFIED, KEPT, LOWER)}
     assert all(w.status == "open" and w.published_at is not None for w in before.values())
     with session_scope(ctx.engine) as s:
-        record_outcome(s, COUNTY, before[VERIFIED].id,
+        record_outcome(s, COUNTY, before[VERIFIED].code,
                        OutcomeForm("纳入监测", "核实员甲", "核实员乙"), ctx.settings)
     second, summary = _cycle(
         ctx, _land(tmp_path / "landing2", "medical_insurance_2026-10.xlsx", CORRECTED), out)

@@ -53,6 +53,9 @@ def test_review_accept_and_reject_write_decisions(client, seed, ctx):
     login(client, "admin")
     page = client.get("/review")
     assert page.status_code == 200 and "确认同一人" in page.text
+    # The explanation in sentences, never the stored dict.
+    assert "prior_weight" not in page.text and "{&#39;" not in page.text and "{'" not in page.text
+    assert "姓名" in page.text and "（+" in page.text
     assert not any(pid in page.text for pid in seed.plain_ids)
     link_a, link_b = seed.review_links[TOWN_A], seed.review_links[TOWN_B]
     assert client.post(f"/review/{link_a}", data={"decision": "accept"}).status_code == 200
