@@ -10,7 +10,8 @@ PERSONS = f.people(6, seed=13)
 
 def test_export_lists_each_quarantined_row_with_masked_detail(ctx, tmp_path):
     rows = f.feed_rows("emergency", PERSONS)
-    rows[1]["户主身份证号"] = PERSONS[1].rid + "99"  # too long: not an ID at all
+    rows[1]["户主身份证号"] = PERSONS[1].rid + "99"  # too long: not an ID at all …
+    rows[1]["乡镇"] = rows[1]["村"] = ""  # … and no place for the name: it identifies nobody
     rows[4]["受灾情况"] = "轻微"
     ingest_file(ctx, f.write_xls(tmp_path / "应急_2026-10.xls", rows, title="灾害损失"))
     ingest_file(ctx, f.write_csv(tmp_path / "应急_2026-09.csv", rows))  # another period
