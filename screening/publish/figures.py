@@ -14,6 +14,7 @@ from screening.deadlines import as_utc, local_date
 from screening.rules import RuleSet
 from screening.warning_store import ENDED
 from shouwang.core import periods
+from shouwang.core.clock import local_time
 from warehouse.models import Alert, FeedBatch, Household, PipelineEvent, VerificationTask, RiskWarning
 
 FEED_STATUS = {"loaded": "已接收", "failed": "失败", "missing": "未报送", "superseded": "已被替换"}
@@ -33,7 +34,7 @@ def digest_figures(session: Session, period: str, rules: RuleSet, settings: dict
         "trend": _trend(current, active_warnings(session, periods.previous(period)), rules),
         "overdue": _overdue(session, rules, settings, today),
         "alerts": _alerts(session, period, rules),
-        "feeds": _feeds(session, period, rules),
+        "feeds": _feeds(session, period, rules, settings),
         "held": held_rows(session, period),  # corrected feeds waiting for `feeds accept`
         "timeliness": _timeliness(current, float(settings["sla"]["publish_within_hours"])),
     }
@@ -101,7 +102,7 @@ def _alerts(session: Session, period: str, rules: RuleSet) -> list[dict]:
             for a in alerts]
 
 
-def _feeds(session: Session, period: str, rules: RuleSet) -> list[dict]:
+def _feeds(session: Session, period: str, rules: RuleSet, settings: dict) -> list[dict]:
     batches = session.execute(select(FeedBatch).where(FeedBatch.period == period)
                               .order_by(FeedBatch.arrived_at, FeedBatch.id)).scalars().all()
     events = session.execute(select(PipelineEvent).where(
@@ -115,7 +116,7 @@ def _feeds(session: Session, period: str, rules: RuleSet) -> list[dict]:
         out.append({
             "department": dept, "label": label,
             "status": FEED_STATUS.get(latest.status, latest.status) if latest else FEED_STATUS["missing"],
-            "arrived_at": as_utc(latest.arrived_at).isoformat(timespec="minutes") if latest else "",
+            "arrived_at": local_time(latest.arrived_at, settings) if latest else "",
             "files": len(mine),
             "rows_read": sum(b.rows_read for b in used),
             "rows_loaded": sum(b.rows_loaded for b in used),

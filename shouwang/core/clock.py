@@ -33,6 +33,11 @@ def local_date(moment: dt.datetime, settings: dict) -> dt.date:
     return as_utc(moment).astimezone(zone(settings)).date()
 
 
+def local_time(moment: dt.datetime, settings: dict) -> str:
+    """A moment as people in the county read it: ``2026-11-30 13:44`` on the county's clock."""
+    return as_utc(moment).astimezone(zone(settings)).strftime("%Y-%m-%d %H:%M")
+
+
 def today(settings: dict) -> dt.date:
     """Today's date in the county."""
     return dt.datetime.now(zone(settings)).date()

@@ -1,6 +1,7 @@
 """Township lists (XLSX), the county digest (HTML + XLSX) and publication times."""
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -8,6 +9,7 @@ from sqlalchemy import select
 
 from screening.publish import digest_file_names, publish_period
 from screening.screen import screen_period
+from shouwang.core.clock import as_utc
 from tests.screening.factory import PERIOD, County
 from tests.screening.outputs import assert_no_plain_ids
 from warehouse.db import session_scope
@@ -116,6 +118,10 @@ def test_digest_html_and_xlsx_carry_the_same_figures(ctx, county, tmp_path):
     feeds = {r[0]: r for r in wb["部门报送"].iter_rows(min_row=2, values_only=True)}
     assert feeds["应急"][1] == "已接收" and feeds["卫健"][1] == "失败" and feeds["水利"][1] == "未报送"
     assert feeds["民政"][6] == 2
+    with session_scope(ctx.engine) as s:  # arrival on the county's clock (Asia/Shanghai), not UTC
+        arrived = s.scalar(select(FeedBatch.arrived_at).where(FeedBatch.department == "emergency"))
+    expected = as_utc(arrived).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    assert feeds["应急"][2] == expected and expected in html and "+00:00" not in html
     assert_no_plain_ids(folder, county.plain_ids)
 
 
