@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from connectors.corrections import HELD, LOADED, held_batches
+from connectors.corrections import HELD, LOADED, held_note
 from connectors.errors import FeedError
 from shouwang.context import Context
 from warehouse.models import FeedBatch, PipelineEvent
@@ -64,7 +64,7 @@ def same_batch(conn, department: str, period: str, checksum: str) -> IngestResul
         return None
     note = None
     if b.status == HELD:
-        note = next(h.describe() for h in held_batches(conn, period) if h.batch_id == b.id)
+        note = held_note(conn, b.id, period)
     return IngestResult(b.id, department, period, "unchanged" if b.status == LOADED else HELD,
                         b.source_file, b.rows_read, b.rows_loaded, b.rows_quarantined,
                         b.rows_merged, note=note)

@@ -81,6 +81,11 @@ def held_batches(conn, period: str | None = None) -> list[HeldBatch]:
     return out
 
 
+def held_note(conn, batch_id: int, period: str) -> str:
+    """What the operator is told about the held batch ``batch_id``: why, and how to apply it."""
+    return next(h.describe() for h in held_batches(conn, period) if h.batch_id == batch_id)
+
+
 def find_held(conn, ref: str) -> HeldBatch:
     """The held batch ``ref`` names (its id or its file name); UserError naming the choices."""
     held = held_batches(conn)

@@ -27,3 +27,13 @@ def unexpected(source: str, error: Exception) -> FeedError:
     return FeedError(f"{source}: loading stopped on an unexpected {type(error).__name__}; this "
                      "is a bug; send the file to the data engineer. The other feeds are not "
                      "affected.", UNEXPECTED)
+
+
+def feed_error(source: str, error: Exception) -> FeedError:
+    """What a feed fails with: its FeedError, or an unexpected bug's; an error about the run
+    (``RUN_ERRORS``) is raised again, since it must stop the run."""
+    if isinstance(error, FeedError):
+        return error
+    if isinstance(error, RUN_ERRORS):
+        raise error
+    return unexpected(source, error)

@@ -16,7 +16,7 @@ from connectors import catalog
 from connectors.batches import (UNKNOWN, IngestResult, already_loaded, checksum_of, docs_dir,
                                 record_failure)
 from connectors.errors import FeedError
-from connectors.failures import RUN_ERRORS, unexpected
+from connectors.failures import feed_error
 from connectors.loader import load_sheet
 from connectors.naming import department_of, resolve_period
 from connectors.reader import Sheet, read_sheet
@@ -55,13 +55,9 @@ def _ingest_path(ctx: Context, path: Path, period: str | None,
             return done
         return load_sheet(ctx, contract, batch_period, read_sheet(path), path.name, "file",
                           checksum)
-    except FeedError as e:
-        return record_failure(ctx, department, batch_period, path.name, checksum, e)
-    except RUN_ERRORS:
-        raise
     except Exception as e:  # noqa: BLE001 - a bug met in one feed fails that feed only
         return record_failure(ctx, department, batch_period, path.name, checksum,
-                              unexpected(path.name, e))
+                              feed_error(path.name, e))
 
 
 def ingest_landing(ctx: Context, period: str, landing_dir: Path) -> list[IngestResult]:
@@ -100,13 +96,9 @@ def ingest_source(ctx: Context, source, period: str) -> IngestResult:
     """Pull ``period`` from a SqlSource or HttpJsonSource and load it as one batch."""
     try:
         sheet = source.fetch(period)
-    except FeedError as e:
-        return record_failure(ctx, source.department, period, source.label, "", e, source.kind)
-    except RUN_ERRORS:
-        raise
     except Exception as e:  # noqa: BLE001 - a bug met in one feed fails that feed only
         return record_failure(ctx, source.department, period, source.label, "",
-                              unexpected(source.label, e), source.kind)
+                              feed_error(source.label, e), source.kind)
     return ingest_sheet(ctx, source.department, period, sheet, source.kind)
 
 
@@ -123,10 +115,6 @@ def ingest_sheet(ctx: Context, department: str, period: str, sheet: Sheet,
         if done is not None:
             return done
         return load_sheet(ctx, contract, period, sheet, sheet.source, source_kind, checksum)
-    except FeedError as e:
-        return record_failure(ctx, department, period, sheet.source, checksum, e, source_kind)
-    except RUN_ERRORS:
-        raise
     except Exception as e:  # noqa: BLE001 - a bug met in one feed fails that feed only
         return record_failure(ctx, department, period, sheet.source, checksum,
-                              unexpected(sheet.source, e), source_kind)
+                              feed_error(sheet.source, e), source_kind)

@@ -7,7 +7,7 @@ from sqlalchemy import insert
 
 from connectors.batches import IngestResult, docs_dir, same_batch
 from connectors.contract import Contract
-from connectors.corrections import (HELD, LOADED, current_batch, held_batches, should_hold,
+from connectors.corrections import (HELD, LOADED, current_batch, held_note, should_hold,
                                     supersede_others)
 from connectors.plan import FeedPlan, ingest_settings, plan_feed
 from connectors.reader import Sheet
@@ -49,8 +49,7 @@ def load_sheet(ctx: Context, contract: Contract, period: str, sheet: Sheet, sour
                           len(plan.merged), plan.located.totals_dropped, superseded=list(older))
     if hold:
         with ctx.engine.connect() as conn:
-            result.note = next(h.describe() for h in held_batches(conn, period)
-                               if h.batch_id == batch_id)
+            result.note = held_note(conn, batch_id, period)
         log.warning("%s", result.note)
     return result
 

@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from connectors import catalog
 from connectors.errors import FeedError
-from connectors.failures import RUN_ERRORS, unexpected
+from connectors.failures import feed_error
 from connectors.ingest import (RECORD_PURPOSE, checksum_of, docs_dir, plain_column,
                                quarantine_rows, record_failure)
 from connectors.plan import FeedPlan, ingest_settings, plan_feed
@@ -84,12 +84,8 @@ def load_roster(ctx: Context, path: Path) -> RosterResult:
         result = RosterResult(None, "loaded", path.name, plan.rows_read, len(plan.load),
                               len(plan.quarantine), len(plan.merged))
         _store(ctx, vault, plan, path.name, checksum, period, result)
-    except FeedError as e:
-        return _failed(ctx, period, path.name, checksum, e)
-    except RUN_ERRORS:
-        raise
     except Exception as e:  # noqa: BLE001 - a bug met in the roster fails this load only
-        return _failed(ctx, period, path.name, checksum, unexpected(path.name, e))
+        return _failed(ctx, period, path.name, checksum, feed_error(path.name, e))
     result.seconds = round(time.perf_counter() - started, 3)
     log.info("roster %s: %s", path.name, result.summary())
     return result
