@@ -7,7 +7,7 @@ from sqlalchemy import ColumnElement, true
 
 from portal.errors import Forbidden
 
-ROLES = ("county_admin", "county_analyst", "township", "engineer")
+ROLES = ("county_admin", "county_analyst", "township", "village", "grid", "department", "engineer")
 COUNTY_ROLES = ("county_admin", "county_analyst")
 # The value of the RLS setting that lets a county user see every township.
 WHOLE_COUNTY = "*"
@@ -21,11 +21,15 @@ class Principal:
     name: str
     role: str
     township: str | None = None
+    village: str | None = None  # roles village and grid
+    grid: str | None = None  # role grid: the grid's code
+    department: str | None = None  # role department
 
     @classmethod
     def of(cls, user) -> "Principal":  # user: warehouse.models.User
         """The principal of a users row."""
-        return cls(user_id=user.id, name=user.name, role=user.role, township=user.township)
+        return cls(user_id=user.id, name=user.name, role=user.role, township=user.township,
+                   village=user.village, grid=user.grid, department=user.department)
 
     @property
     def is_county(self) -> bool:

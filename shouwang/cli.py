@@ -12,7 +12,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from shouwang import __version__, cli_pipeline, config
+from shouwang import __version__, cli_daily, cli_pipeline, config
 from shouwang.core import errors
 from shouwang.core.periods import period_arg  # noqa: F401 - re-exported for tools' commands
 from shouwang.context import Context
@@ -20,9 +20,13 @@ from shouwang.context import Context
 ROOMS = (
     "warehouse.cli",
     "connectors.cli",
+    "connectors.grids_cli",
     "matching.cli",
     "screening.cli",
+    "screening.loop_cli",
+    "screening.returns_cli",
     "portal.cli",
+    "portal.reports_cli",
 )
 # Command groups outside the product (`shouwang generate`, `shouwang bench`) live in
 # shouwang_tools, a higher layer this module must not import by name: they declare their
@@ -69,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ROOMS:
         importlib.import_module(name).register(sub)
     cli_pipeline.register(sub)  # the stage commands call shouwang.pipeline: wiring, not a room
+    cli_daily.register(sub)  # the daily merge: wiring too
     for register in extra_commands():
         register(sub)
     return parser

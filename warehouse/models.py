@@ -344,8 +344,11 @@ class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
-    role: Mapped[str] = mapped_column(String(16))  # county_admin|county_analyst|township|engineer
+    role: Mapped[str] = mapped_column(String(16))  # portal.principal.ROLES
     township: Mapped[str | None] = mapped_column(String(64))
+    village: Mapped[str | None] = mapped_column(String(64))  # role village / grid
+    grid: Mapped[str | None] = mapped_column(String(64))  # role grid: the grid's code
+    department: Mapped[str | None] = mapped_column(String(64))  # role department
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -379,3 +382,14 @@ class KeyRecord(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     activated_at: Mapped[dt.datetime | None]
     retired_at: Mapped[dt.datetime | None]
+
+
+# Tables of the later loops live in their own modules (one job each) on this Base; importing them
+# here puts them in Base.metadata wherever the models are loaded.
+from warehouse import (  # noqa: E402,F401
+    channel_tables,
+    department_tables,
+    grid_tables,
+    notification_tables,
+    verification_tables,
+)

@@ -1,0 +1,6 @@
+"""The caller's notifications: overdue, escalated, returned, awaiting confirmation (issue 16)."""
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
