@@ -253,7 +253,9 @@ class RiskWarning(Base):
     sources: Mapped[list] = mapped_column(JSON, default=list)  # ["file#row", ...]
     opened_period: Mapped[str] = mapped_column(String(7))
     last_period: Mapped[str] = mapped_column(String(7), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open|verifying|closed|withdrawn
+    # open | verifying | pending_closure | closed | identifying | monitored | adjusting | withdrawn
+    # (screening.verification.STATUSES: the loop's state machine)
+    status: Mapped[str] = mapped_column(String(16), default="open")
     batch_arrived_at: Mapped[dt.datetime | None]
     issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     due_date: Mapped[dt.date | None] = mapped_column(Date)
@@ -284,12 +286,15 @@ class WarningHistory(Base):
     warning_id: Mapped[int] = mapped_column(ForeignKey("warnings.id"), index=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     period: Mapped[str | None] = mapped_column(String(7))  # the screening run's, if any
-    # opened | updated | withdrawn | evidence_withdrawn | status
+    # opened | updated | withdrawn | evidence_withdrawn | status; the loop's: outcome |
+    # correction | unreachable | escalated | closure | identification
     kind: Mapped[str] = mapped_column(String(24))
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str | None] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)  # words for people; never an ID or phone
     actor: Mapped[str] = mapped_column(String(64))  # "screening", or the portal user
+    # What the change set, by field name ({"outcome": "不符合", "step": "notice", ...}); masked.
+    fields: Mapped[dict | None] = mapped_column(JSON)
 
 
 class Alert(Base):
@@ -316,7 +321,7 @@ class VerificationTask(Base):
     warning_id: Mapped[int] = mapped_column(ForeignKey("warnings.id"), unique=True)
     township: Mapped[str | None] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done
-    outcome: Mapped[str | None] = mapped_column(String(16))  # 纳入监测|调整帮扶|不符合|无法联系
+    outcome: Mapped[str | None] = mapped_column(String(16))  # settings portal.outcomes
     outcome_reason: Mapped[str | None] = mapped_column(Text)
     verifier1: Mapped[str | None] = mapped_column(String(64))
     verifier2: Mapped[str | None] = mapped_column(String(64))
@@ -324,6 +329,11 @@ class VerificationTask(Base):
     recorded_at: Mapped[dt.datetime | None]
     due_date: Mapped[dt.date | None] = mapped_column(Date)
     escalated_at: Mapped[dt.datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 无法联系 visits so far
+    next_attempt: Mapped[dt.date | None] = mapped_column(Date)  # after 无法联系: next working day
+    # Times the warning went into identifying; steps of earlier rounds no longer stand.
+    identification_round: Mapped[int] = mapped_column(Integer, default=0,
+                                                      server_default="0")
 
 
 class PipelineEvent(Base):
