@@ -1,0 +1,178 @@
+"""Step clocks as county policy: the rules YAML's `clocks:` start and stop on a warning's events.
+
+A clock is ``{working_days: N | months: N, starts_on: [events], stops_on: [events],
+escalate: [township, county], label, seed}`` in screening/rules/default.yaml, overlaid per
+county and year like the rules (screening.rules.loader.rule_files). ``on_event`` is called by
+whoever records an event (publishing, the portal's outcome and identification steps, department
+routing); the SLA run (screening.deadlines) escalates the running clocks that are past due.
+"""
+from __future__ import annotations
+
+import calendar as month_calendar
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from screening.calendar import add_working_days, is_working_day
+from screening.rules.loader import _merge, _read, rule_files
+from screening.rules.model import RuleError
+from shouwang import config
+from warehouse.notification_tables import WarningClock
+
+OUTCOMES = ("verifying", "pending_closure", "identifying", "adjusting", "unreachable")
+# Every event a clock may start or stop on; a name outside this list in the YAML is refused
+# (a typo would otherwise be a clock that never stops).
+EVENTS = (
+    ("published",)
+    + tuple(f"outcome:{o}" for o in OUTCOMES)
+    + ("closure_confirmed", "closure_returned",
+       "pledge", "review", "review:reject", "notice", "confirm", "entered",
+       "routed", "department_replied")
+)
+AUDIENCES = ("township", "county")  # escalation order: the township's users first
+
+
+@dataclass(frozen=True)
+class ClockRule:
+    """One clock of the county's policy."""
+
+    name: str
+    label: str
+    working_days: int | None
+    months: int | None
+    starts_on: tuple[str, ...]
+    stops_on: tuple[str, ...]
+    escalate: tuple[str, ...]
+    seed: str
+
+    def due(self, start: dt.date) -> dt.date:
+        """The day this clock falls due when it starts on ``start`` (the start day never counts)."""
+        if self.working_days is not None:
+            return add_working_days(start, self.working_days)
+        return _roll_to_working_day(_add_months(start, int(self.months or 0)))
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    # "within a month" from 31 January is the last day of February, not 3 March.
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(year=year, month=month,
+                       day=min(day.day, month_calendar.monthrange(year, month)[1]))
+
+
+def _roll_to_working_day(day: dt.date) -> dt.date:
+    # A month's deadline on a holiday moves to the next working day, as office deadlines do.
+    while not is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def _events(value, where: str, name: str, key: str) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else list(value or [])
+    unknown = [e for e in items if e not in EVENTS]
+    if unknown:
+        raise RuleError(f"{where}: clock {name!r} {key} has unknown event(s) {unknown}; "
+                        f"use some of {list(EVENTS)}")
+    return tuple(items)
+
+
+def build_clock(name: str, spec: dict, where: str) -> ClockRule:
+    """One checked clock from its YAML mapping (RuleError naming the file and clock if wrong)."""
+    if not isinstance(spec, dict):
+        raise RuleError(f"{where}: clock {name!r} must be a mapping")
+    wd, months = spec.get("working_days"), spec.get("months")
+    if (wd is None) == (months is None):
+        raise RuleError(f"{where}: clock {name!r} needs exactly one of working_days or months")
+    for key, value in (("working_days", wd), ("months", months)):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                  or value < 0):
+            raise RuleError(f"{where}: clock {name!r} {key} must be a whole number ≥ 0, "
+                            f"not {value!r}")
+    escalate = tuple(spec.get("escalate", AUDIENCES) or ())
+    if any(a not in AUDIENCES for a in escalate) or list(escalate) != sorted(
+            escalate, key=AUDIENCES.index):
+        raise RuleError(f"{where}: clock {name!r} escalate must list some of {list(AUDIENCES)} "
+                        "in that order")
+    starts = _events(spec.get("starts_on"), where, name, "starts_on")
+    if not starts:
+        raise RuleError(f"{where}: clock {name!r} has no starts_on events")
+    return ClockRule(name=name, label=str(spec.get("label", name)), working_days=wd,
+                     months=months, starts_on=starts,
+                     stops_on=_events(spec.get("stops_on"), where, name, "stops_on"),
+                     escalate=escalate, seed=str(spec.get("seed", "")))
+
+
+@lru_cache(maxsize=64)
+def _policy(name: str, county_code: str, year: int, home: str | None,
+            stamp: tuple) -> dict[str, ClockRule]:
+    files = rule_files(name, county_code, str(year), Path(home) if home else None)
+    data: dict = {}
+    for path in files:
+        data = _merge(data, {"clocks": _read(path).get("clocks") or {}})
+    where = " + ".join(str(p) for p in files)
+    # An overlay switches a clock off with `name: null` or `enabled: false`.
+    return {key: build_clock(key, spec, where) for key, spec in data["clocks"].items()
+            if spec is not None and spec.get("enabled", True) is not False}
+
+
+def policy(settings: dict, year: int, home: Path | None = None) -> dict[str, ClockRule]:
+    """The county's clocks for ``year`` (the default set laid under the county's overlays)."""
+    home = home if home is not None else config.home()
+    name = settings.get("screening", {}).get("rules", "default")
+    code = str(settings.get("county", {}).get("code", ""))
+    files = rule_files(name, code, str(year), home)
+    stamp = tuple((str(p), p.stat().st_mtime_ns) for p in files)  # an edited file is reread
+    return _policy(name, code, int(year), str(home), stamp)
+
+
+def on_event(session: Session, warning_id: int, event: str, day: dt.date,
+             settings: dict) -> None:
+    """Stop the warning's clocks that ``event`` stops, then start those it starts, from ``day``.
+
+    ``day`` is the county-local day the event happened. Idempotent per (warning, clock): a
+    running clock is not started twice, and the same event on the same day changes nothing.
+    """
+    if event not in EVENTS:
+        raise ValueError(f"unknown clock event {event!r}; one of {EVENTS}")
+    rules = policy(settings, day.year)
+    starting = [r for r in rules.values() if event in r.starts_on]
+    rows = session.scalars(select(WarningClock).where(
+        WarningClock.warning_id == warning_id)).all()
+    stopped_now: set[str] = set()
+    for row in rows:
+        # A run stops by the policy of the year it started in (a December start, a January stop).
+        rule = policy(settings, row.started_on.year).get(row.clock) or rules.get(row.clock)
+        if row.stopped_on is None and rule is not None and event in rule.stops_on:
+            row.stopped_on = max(day, row.started_on)  # a paper date before the start is the start
+            stopped_now.add(row.clock)
+    for rule in starting:
+        mine = [r for r in rows if r.clock == rule.name]
+        if any(r.stopped_on is None for r in mine):
+            continue  # already running
+        same_day = next((r for r in mine if r.started_on == day), None)
+        if same_day is not None:
+            # Stopped and started again the same day (a second 无法联系 attempt): run again.
+            if rule.name in stopped_now:
+                same_day.stopped_on = None
+            continue
+        session.add(WarningClock(warning_id=warning_id, clock=rule.name, started_on=day,
+                                 due_on=rule.due(day)))
+    session.flush()
+
+
+def clocks_of(session: Session, warning_id: int) -> list[WarningClock]:
+    """The warning's clock runs, oldest first (for its page and history)."""
+    return list(session.scalars(select(WarningClock).where(WarningClock.warning_id == warning_id)
+                                .order_by(WarningClock.started_on, WarningClock.id)))
+
+
+def running(session: Session, warning_ids: list[int] | None = None) -> list[WarningClock]:
+    """Clocks not yet stopped (of ``warning_ids`` if given), earliest due first."""
+    query = select(WarningClock).where(WarningClock.stopped_on.is_(None))
+    if warning_ids is not None:
+        query = query.where(WarningClock.warning_id.in_(warning_ids))
+    return list(session.scalars(query.order_by(WarningClock.due_on, WarningClock.id)))
