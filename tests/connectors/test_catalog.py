@@ -50,21 +50,21 @@ def test_file_names(stem, parsed):
 
 def test_unknown_department_lists_the_known_ones():
     with pytest.raises(KeyError, match="medical_insurance"):
-        catalog.contract_for("公安")
+        catalog.contract_for("统计")
 
 
-def test_a_ninth_department_is_one_new_file(tmp_path, monkeypatch):
-    (tmp_path / "police.py").write_text(
+def test_a_twelfth_department_is_one_new_file(tmp_path, monkeypatch):
+    (tmp_path / "veterans.py").write_text(
         "from connectors.contract import Contract, address, person, required\n"
-        "CONTRACT = Contract(department='police', label='公安', role='person', fields=(\n"
-        "    *person(), required('accident_type', '事故类型'), *address()))\n", encoding="utf-8")
+        "CONTRACT = Contract(department='veterans', label='退役军人', role='person', fields=(\n"
+        "    *person(), required('care_type', '优抚类别'), *address()))\n", encoding="utf-8")
     monkeypatch.setattr(departments, "__path__", [*departments.__path__, str(tmp_path)])
     importlib.invalidate_caches()
     catalog._contracts.cache_clear()
     catalog._by_name.cache_clear()
     try:
-        assert catalog.contract_for("公安").department == "police"
-        assert len(catalog.all_contracts()) == 9
+        assert catalog.contract_for("退役军人").department == "veterans"
+        assert len(catalog.all_contracts()) == 12
     finally:
         monkeypatch.undo()
         catalog._contracts.cache_clear()
@@ -75,7 +75,8 @@ def test_the_department_list_comes_from_the_contracts_in_their_order():
     # The order the digest and the portal list them in (formerly restated in settings and rules).
     assert catalog.department_labels() == {
         "education": "教育", "health": "卫健", "medical_insurance": "医保", "housing": "住建",
-        "water": "水利", "civil_affairs": "民政", "hr": "人社", "emergency": "应急"}
+        "water": "水利", "civil_affairs": "民政", "hr": "人社", "emergency": "应急",
+        "disability": "残联", "police": "公安", "agriculture": "农业农村"}
     assert catalog.department_names() == list(catalog.department_labels())
 
 

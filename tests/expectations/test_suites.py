@@ -40,6 +40,15 @@ FAULTS = [
     ("emergency", "disaster_type", "海啸", reasons.NOT_IN_SET),
     ("emergency", "damage", "全毁", reasons.NOT_IN_SET),
     ("emergency", "direct_loss", None, reasons.MISSING),
+    ("disability", "disability_grade", "特级", reasons.NOT_IN_SET),
+    ("disability", "change_type", "补办", reasons.NOT_IN_SET),
+    ("disability", "change_date", "2999-01-01", reasons.DATE_OUT_OF_RANGE),
+    ("police", "event_type", "失踪", reasons.NOT_IN_SET),
+    ("police", "event_date", None, reasons.MISSING),
+    ("agriculture", "loss_type", "歉收", reasons.NOT_IN_SET),
+    ("agriculture", "claim_paid", -10.0, reasons.NEGATIVE_AMOUNT),
+    ("agriculture", "claim_paid", 99000.0, reasons.AMOUNT_INCONSISTENT),
+    ("agriculture", "project", None, reasons.MISSING),
     ("registry", "household_no", "12AB", reasons.BAD_FORMAT),
     ("registry", "household_type", "低保户", reasons.NOT_IN_SET),
     ("registry", "risk_status", "未知", reasons.NOT_IN_SET),
@@ -136,4 +145,4 @@ def test_id_status_and_check_digit_in_every_suite_and_pii_free_docs(department, 
 
 def test_unknown_department_names_the_known_ones():
     with pytest.raises(ValueError, match="medical_insurance"):
-        validate_batch("police", good_frame("health"))
+        validate_batch("statistics", good_frame("health"))
