@@ -7,7 +7,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from warehouse.db import in_chunks
-from warehouse.masking import mask_text
+from warehouse.masking import mask_text, mask_values
 from warehouse.models import WarningHistory
 
 ACTOR = "screening"  # entries the pipeline writes; the portal writes the user's name
@@ -15,17 +15,24 @@ ACTOR = "screening"  # entries the pipeline writes; the portal writes the user's
 
 def entry(warning_id: int, kind: str, period: str | None, at: dt.datetime, reason: str,
           from_status: str | None = None, to_status: str | None = None,
-          actor: str = ACTOR) -> dict:
-    """One history row (a plain dict for a batched insert); the reason is masked for IDs/phones."""
+          actor: str = ACTOR, fields: dict | None = None) -> dict:
+    """One history row (a plain dict for a batched insert); the reason and the changed
+    ``fields`` are masked for IDs/phones."""
     return {"warning_id": warning_id, "at": at, "period": period, "kind": kind,
             "from_status": from_status, "to_status": to_status, "reason": mask_text(reason),
-            "actor": actor}
+            "actor": actor, "fields": mask_values(fields) if fields else None}
 
 
 def append(session: Session, rows: list[dict]) -> None:
     """Write ``rows`` in one executemany (the table rejects UPDATE and DELETE)."""
     if rows:
         session.execute(insert(WarningHistory), rows)
+
+
+def of_warning(session: Session, warning_id: int) -> list[WarningHistory]:
+    """Every entry of one warning, oldest first (ids ascend with time)."""
+    return list(session.scalars(select(WarningHistory).where(WarningHistory.warning_id == warning_id)
+                                .order_by(WarningHistory.id)))
 
 
 def latest_kinds(session: Session, warning_ids: list[int]) -> dict[int, str]:

@@ -11,11 +11,12 @@ from pydantic import BaseModel, Field
 from portal.auth import TOKEN, authenticate
 from portal.detail import household_detail
 from portal.feeds import FeedStatus, feed_status
-from portal.outcomes import OutcomeForm, record_outcome
+from portal.outcomes import OutcomeForm, loop_view, record_outcome
 from portal.principal import Principal
 from portal.queue import QueueFilters, QueueItem
 from portal.warning_ref import WarningRef, moved
 from portal.web import PERIOD_PATTERN, api_principal, login_key, portal_of
+from screening.verification import STEP_LABELS
 
 router = APIRouter(prefix="/api", tags=["api"])
 AUTH_ERRORS = {401: {"description": "未登录或令牌已失效"}, 403: {"description": "角色无权访问"}}
@@ -74,6 +75,34 @@ class TaskOut(BaseModel):
     recorded_at: dt.datetime | None = None
 
 
+class HistoryOut(BaseModel):
+    """One entry of the warning's append-only history."""
+
+    at: dt.datetime
+    by: str = Field(description="谁：用户名，或 screening（数据流水线）")
+    action: str = Field(description="outcome、correction、unreachable、escalated、closure、"
+                                    "identification、opened、updated、withdrawn 等")
+    action_label: str = Field(description="动作的中文名")
+    from_status: str | None
+    to_status: str | None
+    reason: str | None = Field(description="理由（身份证号、电话已脱敏）")
+    fields: dict = Field(description="本次更改的字段，如 outcome、step、date")
+    period: str | None
+
+
+class StepOut(BaseModel):
+    """An identification step that stands (the latest of its kind in this round)."""
+
+    step: str
+    label: str
+    date: dt.date
+    end_date: dt.date | None
+    result: str | None
+    note: str | None
+    by: str
+    recorded_at: dt.datetime
+
+
 class WarningOut(BaseModel):
     """One warning with its household detail and evidence."""
 
@@ -94,6 +123,9 @@ class WarningOut(BaseModel):
     last_period: str
     due_date: dt.date | None
     task: TaskOut
+    history: list[HistoryOut] = Field(description="变更记录，最早的在前；只增不改")
+    identification: list[StepOut] = Field(description="识别认定步骤（当前一轮，按顺序）")
+    next_step: str | None = Field(description="下一步：outcome、closure、识别步骤名，或无")
     members: list[MemberOut]
     evidence: list[EvidenceOut]
 
@@ -101,7 +133,8 @@ class WarningOut(BaseModel):
 class OutcomeIn(BaseModel):
     """两人同行: the outcome and both verifiers' names; 不符合 needs a reason."""
 
-    outcome: str = Field(description="纳入监测、调整帮扶、不符合 或 无法联系", max_length=16)
+    outcome: str = Field(description="settings portal.outcomes 之一：纳入监测、调整帮扶、不符合、"
+                                     "待进一步核实 或 无法联系", max_length=16)
     verifier1: str = Field(max_length=64)
     verifier2: str = Field(max_length=64)
     reason: str | None = Field(default=None, max_length=2000)
@@ -171,6 +204,7 @@ def api_warning(request: Request, warning_id: WarningRef,
             return redirect
         d = household_detail(s, principal, warning_id, lab)
         w, t = d.warning, d.task
+        view = loop_view(s, principal, w, portal.settings)
         return WarningOut(
             warning_id=w.code, code=w.code, township=w.township, village=w.village,
             household_no=d.household.household_no if d.household else None,
@@ -182,6 +216,11 @@ def api_warning(request: Request, warning_id: WarningRef,
                          verifier1=t.verifier1, verifier2=t.verifier2,
                          recorded_by=t.recorded_by, recorded_at=t.recorded_at)
             if t else TaskOut(status="pending"),
+            history=[HistoryOut(**h) for h in view.history],
+            identification=[StepOut(step=x.step, label=STEP_LABELS[x.step], date=x.day,
+                                    end_date=x.end_date, result=x.result, note=x.note,
+                                    by=x.actor, recorded_at=x.recorded_at) for x in view.steps],
+            next_step=view.next,
             members=[MemberOut(**m) for m in d.members],
             evidence=[EvidenceOut(**vars(e), department_label=lab.departments.get(
                 e.department, e.department)) for e in d.evidence])
@@ -190,18 +229,21 @@ def api_warning(request: Request, warning_id: WarningRef,
 @router.post("/warnings/{warning_id}/outcome", response_model=OutcomeOut,
              responses={**AUTH_ERRORS, 308: {"description": "旧的整数编号：重定向到预警编号"},
                         404: {"description": "无此预警（或不属于本乡镇）"},
-                        409: {"description": "预警已销号"}, 422: {"description": "输入有误"}})
+                        409: {"description": "预警已销号、已撤回、已纳入监测或识别认定已开始"},
+                        422: {"description": "输入有误"}})
 def api_outcome(request: Request, warning_id: WarningRef, body: OutcomeIn,
                 principal: Principal = Depends(api_principal)):
-    """Record a verification outcome (两人同行) on the warning with this code; 不符合 closes
-    the warning (销号)."""
+    """Record a verification outcome (两人同行) on the warning with this code: 纳入监测 starts
+    identification, 不符合 waits for the county's 销号, 无法联系 keeps it open and sets the next
+    visit; a second outcome is appended as a correction (the latest stands)."""
     portal = portal_of(request)
     with portal.session(principal) as s:
         redirect = moved(request, s, principal, warning_id)
         if redirect is not None:
             return redirect
         warning, task = record_outcome(s, principal, warning_id,
-                                       OutcomeForm(**body.model_dump()), portal.settings)
+                                       OutcomeForm(**body.model_dump()), portal.settings,
+                                       portal.today())
         return OutcomeOut(warning_id=warning.code, status=warning.status,
                           task_status=task.status, outcome=task.outcome)
 

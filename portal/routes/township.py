@@ -9,14 +9,16 @@ from fastapi.responses import RedirectResponse, Response
 
 from portal.detail import household_detail
 from portal.errors import InvalidInput
-from portal.outcomes import OutcomeForm, record_outcome
+from portal.outcomes import OutcomeForm, loop_view, record_outcome
 from portal.pages import render
-from portal.principal import Principal
+from portal.principal import PERMISSIONS, Principal
 from portal.queue import QueueFilters, villages
 from portal.security import csrf_protected
 from portal.warning_ref import WarningRef, moved
 from portal.web import page_principal, portal_of
 from portal.workbook import queue_workbook
+from screening.verification import DECISIONS, RESULTS, STATUS_LABELS, STEP_LABELS, STEPS
+from shouwang.core.clock import local_time
 from warehouse.audit import record as audit
 
 router = APIRouter(include_in_schema=False)
@@ -64,19 +66,34 @@ def queue_xlsx(request: Request, principal: Principal = Depends(page_principal),
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
 
 
+def warning_response(request: Request, principal: Principal, warning_id: str, *,
+                     status_code: int = 200, saved: str = "", error: str | None = None,
+                     error_field: str | None = None, form: dict | None = None):
+    """The warning's page: detail, status, history and the form of its next step (with the
+    message and the submitted values when a form came back wrong)."""
+    portal = portal_of(request)
+    with portal.session(principal) as s:
+        detail = household_detail(s, principal, warning_id, portal.labels())
+        view = loop_view(s, principal, detail.warning, portal.settings)
+    return render(request, "warning.html", principal, status_code=status_code, d=detail,
+                  lv=view, saved=saved, outcomes=portal.cfg["outcomes"], form=form or {},
+                  error=error, error_field=error_field, today=portal.today(),
+                  can_record=principal.role in PERMISSIONS["record_outcome"],
+                  status_labels=STATUS_LABELS, step_labels=STEP_LABELS, results=RESULTS,
+                  decisions=DECISIONS, steps=STEPS,
+                  when=lambda moment: local_time(moment, portal.settings))
+
+
 @router.get("/warnings/{warning_id}")
 def warning_page(request: Request, warning_id: WarningRef,
                  principal: Principal = Depends(page_principal), saved: str = ""):
-    """Household detail with the evidence, by the warning's code; the view is audited."""
-    portal = portal_of(request)
-    with portal.session(principal) as s:
+    """Household detail with the evidence, status, history and next step, by the warning's
+    code; the view is audited."""
+    with portal_of(request).session(principal) as s:
         redirect = moved(request, s, principal, warning_id)
         if redirect is not None:
             return redirect
-        detail = household_detail(s, principal, warning_id, portal.labels())
-    return render(request, "warning.html", principal, d=detail, saved=bool(saved),
-                  outcomes=portal.cfg["outcomes"], form={}, error=None, error_field=None,
-                  can_record=principal.role in ("township", "county_admin"))
+    return warning_response(request, principal, warning_id, saved=saved[:8])
 
 
 @router.post("/warnings/{warning_id}/outcome")
@@ -92,11 +109,8 @@ def outcome_form(request: Request, warning_id: WarningRef,
             redirect = moved(request, s, principal, warning_id)
             if redirect is not None:
                 return redirect
-            record_outcome(s, principal, warning_id, form, portal.settings)
+            record_outcome(s, principal, warning_id, form, portal.settings, portal.today())
     except InvalidInput as e:
-        with portal.session(principal) as s:
-            detail = household_detail(s, principal, warning_id, portal.labels())
-        return render(request, "warning.html", principal, status_code=422, d=detail, saved=False,
-                      outcomes=portal.cfg["outcomes"], form=vars(form), error=str(e),
-                      error_field=e.field, can_record=True)
+        return warning_response(request, principal, warning_id, status_code=422, error=str(e),
+                                error_field=e.field, form=vars(form))
     return RedirectResponse(f"/warnings/{warning_id}?saved=1", status_code=303)

@@ -99,17 +99,22 @@ def test_township_records_outcome(client, seed, ctx):
     h = token_for(client, "town_a")
     r = client.post(f"/api/warnings/{seed.code[w]}/outcome", json=OUTCOME, headers=h)
     assert r.status_code == 200, r.text
-    assert r.json() == {"warning_id": seed.code[w], "status": "verifying", "task_status": "done",
-                        "outcome": "纳入监测"}
+    assert r.json() == {"warning_id": seed.code[w], "status": "identifying",
+                        "task_status": "done", "outcome": "纳入监测"}
     with session_scope(ctx.engine) as s:
         task = s.scalar(select(VerificationTask).where(VerificationTask.warning_id == w))
         assert (task.verifier1, task.verifier2, task.recorded_by) == ("李四", "王五", "town_a")
         audit = s.scalars(select(AuditLog).where(AuditLog.action == "record_outcome")).all()
         assert [(a.actor, a.object_id) for a in audit] == [("town_a", s.get(RiskWarning, w).code)]
         history = s.scalars(select(WarningHistory).where(WarningHistory.warning_id == w)).all()
-        assert [(e.kind, e.to_status, e.actor) for e in history] == [("outcome", "verifying",
+        assert [(e.kind, e.to_status, e.actor) for e in history] == [("outcome", "identifying",
                                                                        "town_a")]
         assert "纳入监测" in history[0].reason
+        assert history[0].fields == {"outcome": "纳入监测", "verifiers": ["李四", "王五"]}
+    body = client.get(f"/api/warnings/{seed.code[w]}", headers=h).json()
+    assert body["status"] == "identifying" and body["next_step"] == "pledge"
+    assert [(e["by"], e["action"], e["from_status"], e["to_status"]) for e in body["history"]] == [
+        ("town_a", "outcome", "open", "identifying")]
 
 
 def test_a_withdrawn_warning_takes_no_outcome(client, seed, ctx):
@@ -123,18 +128,33 @@ def test_a_withdrawn_warning_takes_no_outcome(client, seed, ctx):
     assert listed.status_code == 200 and [x["warning_id"] for x in listed.json()] == [seed.code[w]]
 
 
-def test_not_eligible_needs_reason_and_closes(client, seed, ctx):
+def test_not_eligible_needs_reason_and_waits_for_the_county(client, seed, ctx):
     w = seed.warnings[TOWN_A][1]
     h = token_for(client, "town_a")
     body = {**OUTCOME, "outcome": "不符合"}
     r = client.post(f"/api/warnings/{seed.code[w]}/outcome", json=body, headers=h)
     assert r.status_code == 422 and "理由" in r.json()["detail"]
     r = client.post(f"/api/warnings/{seed.code[w]}/outcome", json={**body, "reason": "收入已超过监测线"}, headers=h)
-    assert r.json()["status"] == "closed"
+    assert r.json()["status"] == "pending_closure"  # the township cannot close alone
+    # A second outcome is a correction, appended: the latest stands, the first stays in history.
     again = client.post(f"/api/warnings/{seed.code[w]}/outcome", json=OUTCOME, headers=h)
-    assert again.status_code == 409
+    assert again.status_code == 200 and again.json()["status"] == "identifying"
+    history = client.get(f"/api/warnings/{seed.code[w]}", headers=h).json()["history"]
+    assert [(e["action"], e["to_status"]) for e in history] == [
+        ("outcome", "pending_closure"), ("correction", "identifying")]
+    assert history[1]["fields"]["previous_outcome"] == "不符合"
+    assert "不符合 → 纳入监测" in history[1]["reason"]
     with session_scope(ctx.engine) as s:
-        assert s.get(RiskWarning, w).status == "closed"
+        assert s.get(RiskWarning, w).status == "identifying"
+        assert s.scalar(select(VerificationTask.outcome).where(
+            VerificationTask.warning_id == w)) == "纳入监测"
+
+
+def test_a_closed_warning_takes_no_outcome(client, seed):
+    w = seed.closed[TOWN_A]
+    r = client.post(f"/api/warnings/{seed.code[w]}/outcome", json=OUTCOME,
+                    headers=token_for(client, "town_a"))
+    assert r.status_code == 409 and "销号" in r.json()["detail"]
 
 
 def test_two_different_verifiers_and_known_outcome(client, seed):
