@@ -3,10 +3,16 @@
 A source only fetches rows; reading, typing and loading are shared (`connectors.ingest`).
 SQL and HTTP sources return a `Sheet` whose headers are the column or key names, so the
 department's contract maps them exactly as it maps a file's headers.
+
+A department configured under settings ``sources:`` is pulled before each ingest and its rows
+land as ``<部门>_<YYYY-MM>_数据接口.xlsx`` in the landing folder (`land`), so a pulled feed takes
+the same road as a dropped file: planning, validation, corrections and lineage ``file#row``.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +20,7 @@ from pathlib import Path
 from connectors import catalog
 from connectors.errors import FeedError
 from connectors.reader import EXCEL_SUFFIXES, Sheet, sheet_from_records
+from shouwang.core.outputs import append_row, save_workbook
 
 log = logging.getLogger(__name__)
 # Feed files in a landing folder (a stray readme.txt is not a feed).
@@ -213,3 +220,109 @@ class HttpJsonSource:
             raise FeedError(f"{self.label}: page {page} is not a list of records under "
                             f"{self.items_key!r}", "source_format")
         return items
+
+
+# --- configured pulls (settings ``sources:``) -------------------------------------------------
+
+PULLED_SUFFIX = "数据接口"  # <部门>_<YYYY-MM>_数据接口.xlsx: a pulled feed's landed name
+# Marks a landed workbook as written by `land` (with the digest of its rows): a department's
+# own dropped file is never overwritten, and an unchanged pull is not written again.
+_MARK = "shouwang-pull:"
+
+
+def _env(name: str, department: str, key: str) -> str:
+    value = os.environ.get(str(name), "")
+    if not value:
+        raise FeedError(f"sources.{department}.{key}: environment variable {name} is not set; "
+                        "set it in the scheduler's and the CLI's environment (.env)",
+                        "source_config")
+    return value
+
+
+def configured_sources(settings: dict) -> list[SqlSource | HttpJsonSource]:
+    """The pulls of settings ``sources:`` ({department: {kind: sql|http, ...}}), in contract
+    order; a URL or token with a secret comes from the environment variable ``url_env`` /
+    ``token_env`` names, never from the file. FeedError names the key to fix."""
+    out = []
+    for department, spec in (settings.get("sources") or {}).items():
+        spec = spec or {}
+        try:
+            contract = catalog.contract_for(str(department))
+        except KeyError as e:
+            raise FeedError(f"sources.{department}: {e.args[0]}", "source_config") from None
+        kind = spec.get("kind")
+        url = spec.get("url") or (_env(spec["url_env"], department, "url_env")
+                                  if spec.get("url_env") else "")
+        if not url:
+            raise FeedError(f"sources.{department}: give url or url_env", "source_config")
+        name = f"{kind}:{contract.label}"
+        if kind == "sql":
+            if not spec.get("query"):
+                raise FeedError(f"sources.{department}: a sql source needs query (with :period)",
+                                "source_config")
+            out.append(SqlSource(contract.department, url, str(spec["query"]), name=name))
+        elif kind == "http":
+            headers = {}
+            if spec.get("token_env"):
+                token = _env(spec["token_env"], department, "token_env")
+                headers["Authorization"] = f"Bearer {token}"
+            out.append(HttpJsonSource.from_settings(
+                contract.department, url, settings, name=name, headers=headers,
+                items_key=str(spec.get("items_key", "items")),
+                params=dict(spec.get("params") or {})))
+        else:
+            raise FeedError(f"sources.{department}.kind: {kind!r} is not sql or http",
+                            "source_config")
+    order = {c.department: c.order for c in catalog.all_contracts()}
+    return sorted(out, key=lambda s: order.get(s.department, 0))
+
+
+def landed_name(source: SqlSource | HttpJsonSource, period: str) -> str:
+    """The landing file name of ``source``'s feed for ``period``."""
+    label = catalog.contract_for(source.department).label
+    return f"{label}_{period}_{PULLED_SUFFIX}.xlsx"
+
+
+def _digest(sheet: Sheet) -> str:
+    text = "\x1e".join("\x1f".join(r) for r in sheet.rows)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _mark_of(path: Path) -> str | None:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True)
+    try:
+        return wb.properties.keywords
+    finally:
+        wb.close()
+
+
+def land(source: SqlSource | HttpJsonSource, period: str, folder: Path) -> Path | None:
+    """Fetch ``period`` from ``source`` and write it into the landing ``folder`` as an XLSX of
+    text cells (atomically); None when the same rows are there already. FeedError when the
+    source fails, returns nothing, or a file not written here has the name."""
+    sheet = source.fetch(period)
+    if len(sheet.rows) <= 1:
+        raise FeedError(f"{source.label}: returned no rows for {period}; check the query or ask "
+                        "the department whether the period is published", "empty_file")
+    target = Path(folder) / landed_name(source, period)
+    mark = _MARK + _digest(sheet)
+    if target.exists():
+        found = _mark_of(target)
+        if found == mark:
+            return None
+        if not (found or "").startswith(_MARK):
+            raise FeedError(f"{target.name}: is in the landing folder but was not pulled from "
+                            f"{source.label}; move it away so the pull can land there",
+                            "source_conflict")
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = catalog.contract_for(source.department).label
+    for row in sheet.rows:
+        append_row(ws, row)
+    wb.properties.keywords = mark
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return save_workbook(wb, target)

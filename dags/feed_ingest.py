@@ -6,7 +6,9 @@ monthly backstop (`airflow.ingest_backstop_cron`) for last month's feeds. Pass
 `{"period": "YYYY-MM"}` to run one month by hand.
 
 1. `choose_periods`: the run's months (parameter, asset events, or last month).
-2. `landed_feeds`: sensor on the landing folder (pulls from SFTP first when `airflow.sftp` is set).
+2. `landed_feeds`: sensor on the landing folder (pulls from SFTP first when `airflow.sftp` is set,
+   and lands the departments configured under settings `sources:` from their SQL or HTTP systems
+   as `<部门>_<YYYY-MM>_数据接口.xlsx`, so they are validated and traced like a dropped file).
 3. `ingest_feed`: one mapped task per file, keyed by department, period, checksum and data
    interval. A broken feed returns status "failed" (the connector records it for the digest)
    and never blocks the others; a task that raises is isolated by mapping. Two files of one
@@ -53,12 +55,13 @@ def feed_ingest():
     def landed_feeds(periods: list[str]) -> PokeReturnValue:
         from shouwang.context import Context
         from shouwang.orchestration.folders import landing_dir
-        from shouwang.orchestration.landing import landed_files
+        from shouwang.orchestration.landing import landed_files, pull_sources
         from shouwang.orchestration.sftp import pull_sftp
 
         ctx = Context()
         landing = landing_dir(ctx)
         pull_sftp(ctx, landing, periods)
+        pull_sources(ctx, landing, periods)  # a failing source is logged, the others land
         files = [f for p in periods for f in landed_files(landing, p)]
         return PokeReturnValue(is_done=bool(files), xcom_value=files)
 

@@ -14,18 +14,24 @@ from warehouse.db import session_scope
 
 def restrict(session: Session, engine: Engine, settings: dict, principal: Principal | None) -> None:
     """Make each of the session's transactions ``SET LOCAL ROLE`` the portal role with the
-    caller's township in the RLS setting (PostgreSQL only; '' when nobody is logged in)."""
+    caller's township in the RLS setting (PostgreSQL only; '' when nobody is logged in), and a
+    department user's department in its own setting (migration 0013; '' for everyone else)."""
     if engine.dialect.name != "postgresql":
         return
     cfg = settings["portal"]
     role = engine.dialect.identifier_preparer.quote(cfg["db_role"])
     township = principal.rls_township if principal else ""
+    department = (principal.department or "") if principal and principal.role == "department" \
+        else ""
+    department_setting = settings["departments"]["rls_setting"]
 
     @event.listens_for(session, "after_begin")
     def _as_portal_role(_session, _transaction, connection) -> None:
         connection.exec_driver_sql(f"SET LOCAL ROLE {role}")
-        connection.execute(text("SELECT set_config(:name, :value, true)"),
-                           {"name": cfg["township_setting"], "value": township})
+        connection.execute(text("SELECT set_config(:name, :value, true), "
+                                "set_config(:dept_name, :dept_value, true)"),
+                           {"name": cfg["township_setting"], "value": township,
+                            "dept_name": department_setting, "dept_value": department})
 
 
 @contextmanager

@@ -51,3 +51,36 @@ def feed_of(file_name: str) -> tuple[str | None, str | None]:
         return contract_for(name or "").department, period
     except KeyError:
         return None, period
+
+
+def pull_sources(ctx, landing: Path, periods: list[str]) -> list[dict]:
+    """Pull every department configured under settings ``sources:`` for ``periods`` into
+    ``landing`` (connectors.sources.land), so the landed-file path ingests them; one summary per
+    pull ({department, period, status: landed|unchanged|failed, file, error}). A failing source
+    is that department's problem only: it is logged and reported, never raised."""
+    import logging
+
+    from connectors.errors import FeedError
+    from connectors.sources import configured_sources, land, landed_name
+
+    log = logging.getLogger(__name__)
+    try:
+        sources = configured_sources(ctx.settings)
+    except FeedError as e:
+        log.warning("settings sources: %s", e)
+        return [{"department": None, "period": None, "status": "failed", "file": None,
+                 "error": str(e)}]
+    out = []
+    for period in periods:
+        check_param(period)
+        for source in sources:
+            summary = {"department": source.department, "period": period,
+                       "file": landed_name(source, period), "error": None}
+            try:
+                written = land(source, period, Path(landing))
+                summary["status"] = "landed" if written else "unchanged"
+            except FeedError as e:
+                log.warning("pull %s %s: %s", source.label, period, e)
+                summary.update(status="failed", error=str(e))
+            out.append(summary)
+    return out
