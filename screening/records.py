@@ -15,6 +15,8 @@ from warehouse.db import in_chunks
 from warehouse.masking import mask_id
 from warehouse.models import FeedBatch, FeedRecord, Household, Link, Person
 
+ROSTER = "registry"  # the roster's own records are made by screening.roster_risks, not loaded here
+
 LINKED = ("auto", "accepted")  # the record is about a roster household
 UNLINKED = ("none", "rejected")  # no roster person: a possible lead (应纳未纳)
 SUBJECT_KEY_MAX = 48  # warnings.subject_key
@@ -51,10 +53,14 @@ class ScreenedRecord:
     link_status: str | None
     fields: dict
     subject: Subject | None
+    person_id: int | None = None  # the roster person a linked record is about
 
     @property
     def source(self) -> str:
-        """``file#row`` as a person finds it in the department's spreadsheet."""
+        """``file#row`` as a person finds it in the department's spreadsheet; a roster record
+        (row 0) names its file and 户编号 instead."""
+        if self.source_row <= 0:
+            return self.source_file
         return f"{self.source_file}#{self.source_row}"
 
 
@@ -95,9 +101,19 @@ def period_records_query(period: str):
         .join(FeedBatch, FeedBatch.id == FeedRecord.batch_id)
         .outerjoin(Link, Link.record_id == FeedRecord.id)
         .outerjoin(Household, and_(linked, Household.id == Link.household_id))
-        .where(FeedRecord.period == period, FeedBatch.status == "loaded")
+        .where(FeedRecord.period == period, FeedBatch.status == "loaded",
+               FeedRecord.department != ROSTER)
         .order_by(FeedRecord.department, FeedRecord.source_file, FeedRecord.source_row)
     )
+
+
+def household_subject(places: PlaceNames, household_id: int, township: str | None,
+                      township_id: int | None, village: str | None, village_id: int | None,
+                      risk_status: str | None) -> Subject:
+    """The Subject of a roster household, its places in their official names."""
+    town = places.township(township, township_id)
+    return Subject(f"hh:{household_id}", town, places.village(town, village, village_id),
+                   household_id=household_id, risk_status=risk_status)
 
 
 def load_period_records(session: Session, period: str) -> list[ScreenedRecord]:
@@ -123,10 +139,9 @@ def load_period_records(session: Session, period: str) -> list[ScreenedRecord]:
         if status in LINKED and hh_id is not None:
             subject = households.get(hh_id)
             if subject is None:
-                town = places.township(hh_township, hh_township_id)
-                subject = households[hh_id] = Subject(
-                    f"hh:{hh_id}", town, places.village(town, hh_village, hh_village_id),
-                    household_id=hh_id, risk_status=hh_risk_status)
+                subject = households[hh_id] = household_subject(
+                    places, hh_id, hh_township, hh_township_id, hh_village, hh_village_id,
+                    hh_risk_status)
         elif status in UNLINKED:
             town = places.township(township, township_id)
             subject = Subject(lead_key(id_index, name, village), town,
@@ -135,7 +150,7 @@ def load_period_records(session: Session, period: str) -> list[ScreenedRecord]:
         else:
             subject = None  # awaiting review, or not matched yet: screened once matching decides
         sr = ScreenedRecord(record_id, department, source_file, source_row, arrived[batch_id],
-                            status, fields, subject)
+                            status, fields, subject, person_id if status in LINKED else None)
         if birth_date is None and person_id is not None and status in LINKED:
             ageless[person_id].append(sr)  # age from the roster person (ID unreadable)
         out.append(sr)

@@ -10,6 +10,7 @@ from typing import Iterator
 from screening.alerts import raise_alerts
 from screening.corrections import settle_corrections
 from screening.records import ScreenedRecord, load_period_records
+from screening.roster_risks import add_household_facts, roster_records
 from screening.rules import Hit, RuleSet, load_rules
 from screening.warning_store import Finding, WarningStore
 from shouwang.context import Context
@@ -81,7 +82,10 @@ def screen_period(ctx: Context, period: str) -> dict:
     with session_scope(ctx.engine) as session:
         with cyclic_gc_paused():
             records = load_period_records(session, period)
-            findings = evaluate(records, rules)
+            add_household_facts(session, records, rules)
+            # After the feeds: a household's deductible costs come from this period's records.
+            roster = roster_records(session, period, rules, records)
+            findings = evaluate(records + roster, rules)
         store = WarningStore(session, rules, ctx.settings, period, now)
         outcomes = store.save_all(findings)
         # After the save: a corrected feed's new rows are evidence before the old ones are judged.
@@ -93,6 +97,7 @@ def screen_period(ctx: Context, period: str) -> dict:
         summary = {
             "period": period,
             "records": len(records),
+            "roster_records": len(roster),
             "linked": links["auto"] + links["accepted"],
             "unlinked_not_on_roster": links["none"] + links["rejected"],
             "awaiting_review": links["review"],

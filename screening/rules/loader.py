@@ -3,6 +3,7 @@ county-year's overlay files (``$SHOUWANG_HOME/rules/`` first, then this folder),
 resolved from ``parameters``."""
 from __future__ import annotations
 
+import calendar
 import copy
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,13 @@ def income_line(lines: list[dict], year: int, county_code: str) -> dict:
     return max(fitting, key=lambda l: (int(l["year"]), len(str(l["region"]).strip("*"))))
 
 
+def period_days(period: str) -> dict[str, str]:
+    """``$period.start`` / ``$period.end``: the period's first and last day, ISO, for dated rules."""
+    year, month = int(period[:4]), int(period[5:7])
+    last = calendar.monthrange(year, month)[1]
+    return {"start": f"{period}-01", "end": f"{period}-{last:02d}"}
+
+
 def _resolve(value: Any, params: dict, where: str) -> Any:
     if isinstance(value, str) and value.startswith("$"):
         node: Any = params
@@ -95,6 +103,7 @@ def load_rules(settings: dict, period: str, home: Path | None = None) -> RuleSet
     where = " + ".join(str(p) for p in files)
     params = copy.deepcopy(data.get("parameters", {}))
     params["income"] = income_line(params.get("income_lines", []), int(period[:4]), county_code)
+    params["period"] = period_days(period)
     resolved = _resolve({k: v for k, v in data.items() if k != "parameters"}, params, where)
     rules = [build_rule(r, resolved, where) for r in resolved.get("rules", [])
              if r.get("enabled", True)]

@@ -5,6 +5,7 @@ operator added here is usable in rule YAML with nothing else to edit.
 """
 from __future__ import annotations
 
+import datetime as dt
 import operator
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -54,6 +55,42 @@ def _is_pair(value: Any) -> bool:
     return isinstance(value, list) and len(value) == 2
 
 
+def day(value: Any) -> dt.date | None:
+    """``value`` as a date (a date, or ISO text as feeds store it), else None."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        return None
+
+
+def months_before(as_of: dt.date, months: int) -> dt.date:
+    """The day ``months`` calendar months before ``as_of`` (clamped to the month's last day)."""
+    year, month = divmod(as_of.year * 12 + as_of.month - 1 - months, 12)
+    month += 1
+    for d in (as_of.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, d)
+        except ValueError:
+            continue
+    raise ValueError(as_of)  # pragma: no cover - day 28 exists in every month
+
+
+def _within_months(value: Any, target: Any) -> bool:
+    """The date lies in the ``months`` before ``as_of``: after the day that many months earlier,
+    not after ``as_of`` (a date in the future is a typing error, never "recent")."""
+    when, as_of = day(value), day(target[1])
+    return when is not None and as_of is not None \
+        and months_before(as_of, int(target[0])) < when <= as_of
+
+
+def _months_and_day(value: Any) -> bool:
+    return _is_pair(value) and number(value[0]) is not None and day(value[1]) is not None
+
+
 @dataclass(frozen=True)
 class Operator:
     """One operator: its test, the rule value it needs (None: any), and what it means."""
@@ -85,4 +122,8 @@ OPERATORS: dict[str, Operator] = {
     "between": Operator(_amount(lambda n, t: t[0] <= n <= t[1]),
                         "the amount is within [low, high], both included",
                         value_ok=_is_pair, needs="[low, high]", threshold=True),
+    # [months, as-of day]: the as-of day is usually $period.end, the period's last day (loader).
+    "within_months": Operator(_within_months,
+                              "the date lies within the given months up to the as-of day",
+                              value_ok=_months_and_day, needs="[months, as-of date]"),
 }

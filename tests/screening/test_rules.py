@@ -37,6 +37,33 @@ PLANTED = [
                        "income_per_capita": 12500.0}, "other", "yellow", "临时救助 3,500 元"),
     ("civil_affairs", {"assistance_type": "低保", "change_type": "续保", "amount": 500.0,
                        "income_per_capita": 5200.0}, "other", "red", "低于监测线 7,000 元"),
+    # seed 004 §14: a 低保 that ended within 12 months is watched through its 渐退期
+    ("civil_affairs", {"assistance_type": "低保", "change_type": "退出", "change_date": "2026-02-10",
+                       "amount": 0.0, "income_per_capita": 12500.0}, "other", "yellow", "延保渐退期"),
+    # seed 001 二(二): an unsafe house lived in part of the year
+    ("housing", {"grade": "C", "occupied": False, "occupancy": "间歇性居住"}, "housing", "yellow",
+     "C 级危房，间歇性居住"),
+    # issue 19: the three new departments
+    ("disability", {"disability_category": "肢体", "disability_grade": "一级", "change_type": "新办",
+                    "change_date": "2026-10-08"}, "disability", "orange", "新办肢体一级残疾证"),
+    ("disability", {"disability_category": "精神", "disability_grade": "二级", "change_type": "换证",
+                    "change_date": "2026-10-08"}, "disability", "orange", "换证精神二级"),
+    ("police", {"event_type": "意外伤残", "event_date": "2026-10-03", "age": 45, "able_others": 1},
+     "accident", "red", "45 岁劳动年龄成员意外伤残"),
+    ("agriculture", {"project": "脐橙种植", "loss_type": "绝收", "loss": 26000.0, "industry_type": "种植"},
+     "industry", "orange", "脐橙种植绝收，损失 26,000 元（不低于 10,000 元）"),
+    ("agriculture", {"project": "生猪养殖", "loss_type": "经营失败", "loss": 10000.0}, "industry", "orange",
+     "生猪养殖经营失败"),
+    # risks from the roster itself (screening/roster_risks.py gives a household these fields)
+    ("registry", {"risk_status": "风险已消除", "income_per_capita": 8400.0, "income_after_expenses": 8400.0,
+                  "expense_detail": "", "members": 3, "able_members": 2}, "other", "yellow",
+     "人均纯收入 8,400 元，低于预警线 9,000 元"),
+    ("registry", {"risk_status": None, "income_per_capita": 15000.0, "income_after_expenses": 3000.0,
+                  "expense_detail": "，扣除个人自付医疗费用 36,000 元后人均 3,000 元", "members": 3,
+                  "able_members": 2}, "other", "red", "扣除个人自付医疗费用 36,000 元后人均 3,000 元，低于监测线 7,000 元"),
+    ("registry", {"risk_status": "风险已消除", "income_per_capita": 15000.0, "income_after_expenses": 15000.0,
+                  "members": 2, "able_members": 0, "labour_detail": "丧失劳动力 1 人、无劳动力 1 人"},
+     "labour", "yellow", "家庭 2 人均无劳动能力（丧失劳动力 1 人、无劳动力 1 人）"),
 ]
 
 BENIGN = [
@@ -53,6 +80,20 @@ BENIGN = [
                        "income_per_capita": 12000.0}),
     ("civil_affairs", {"assistance_type": "临时救助", "change_type": "新增", "amount": 1500.0,
                        "income_per_capita": 13000.0}),
+    # a 低保 exit more than 12 months before the period's end is past its 渐退期
+    ("civil_affairs", {"assistance_type": "低保", "change_type": "退出", "change_date": "2025-10-31",
+                       "amount": 0.0, "income_per_capita": 13000.0}),
+    ("housing", {"grade": "B", "occupied": False, "occupancy": "间歇性居住"}),
+    ("disability", {"disability_category": "肢体", "disability_grade": "三级", "change_type": "新办"}),
+    ("disability", {"disability_category": "肢体", "disability_grade": "一级", "change_type": "注销"}),
+    ("police", {"event_type": "迁出", "age": 45, "able_others": 0}),
+    ("police", {"event_type": "死亡", "age": 78, "able_others": 0}),  # past working age
+    ("agriculture", {"project": "脐橙种植", "loss_type": "绝收", "loss": 9999.0}),
+    ("agriculture", {"project": "脐橙种植", "loss_type": "价格下跌", "loss": 50000.0}),
+    # a monitored object still at risk is being helped already; a blank income never fires
+    ("registry", {"risk_status": "风险未消除", "income_after_expenses": 5000.0, "members": 2, "able_members": 0}),
+    ("registry", {"risk_status": "风险已消除", "income_after_expenses": None, "members": 2, "able_members": 1}),
+    ("registry", {"risk_status": "风险已消除", "income_after_expenses": 12000.0, "members": 0, "able_members": 0}),
 ]
 
 
@@ -77,8 +118,12 @@ def test_benign_record_stays_quiet(rules, department, fields):
     assert _hits(rules, department, fields) == []
 
 
+# A record two rules fire on (its own test below): a working-age death leaving nobody able to work.
+LEAVES_NO_LABOUR = {"event_type": "死亡", "event_date": "2026-10-12", "age": 38, "able_others": 0}
+
+
 def test_every_default_rule_is_exercised(rules):
-    fired = {h.rule for d, f, *_ in PLANTED for h in _hits(rules, d, f)}
+    fired = {h.rule for d, f, *_ in [*PLANTED, ("police", LEAVES_NO_LABOUR)] for h in _hits(rules, d, f)}
     single = {r.id for r in rules.rules if not r.combined}
     assert fired == single
 
@@ -158,6 +203,7 @@ OPERATOR_CASES = {
     "lt": (100, 99, None, "many"),
     "le": (100, 100, 101, "many"),
     "between": ([1, 10], 5, 11, [1]),
+    "within_months": ([12, "2026-10-31"], "2025-11-01", "2026-11-01", [12, "不是日期"]),
 }
 
 
@@ -200,3 +246,27 @@ def test_the_operator_table_is_the_only_place_an_operator_is_defined(tmp_path, m
     _one_rule_county(tmp_path, "starts_with", 3)
     with pytest.raises(RuleError, match="`starts_with` needs a text, got 3"):
         load_rules(SETTINGS, "2026-10", tmp_path)
+
+
+def test_a_working_age_death_that_leaves_nobody_able_to_work_is_also_lack_of_labour(rules):
+    death = LEAVES_NO_LABOUR
+    hits = _hits(rules, "police", death)
+    assert [(h.risk_type, h.level) for h in hits] == [("accident", "red"), ("labour", "orange")]
+    assert "家中再无有劳动能力的成员" in hits[1].reason
+    assert [h.risk_type for h in _hits(rules, "police", {**death, "able_others": 1})] == ["accident"]
+    # not linked to a roster member: nothing known about the household, no 缺劳动力
+    assert [h.risk_type for h in _hits(rules, "police", {**death, "able_others": None})] == ["accident"]
+
+
+def test_every_risk_type_of_the_eleven_has_a_rule_that_fires(rules):
+    fired = {risk for _, _, risk, _, _ in PLANTED}
+    assert fired == set(rules.risk_types) and len(fired) == 11
+
+
+def test_the_low_assistance_watch_counts_twelve_months_back_from_the_period_end():
+    march = load_rules(SETTINGS, "2027-03")
+    exit_ = {"assistance_type": "低保", "change_type": "停发", "amount": 0.0, "income_per_capita": 13000.0}
+    watch = [r for r in march.record_rules("civil_affairs") if r.id == "low_assistance_exit"][0]
+    assert watch.evaluate({**exit_, "change_date": "2026-04-01"}) is not None
+    assert watch.evaluate({**exit_, "change_date": "2026-03-31"}) is None  # 12 months are over
+    assert watch.evaluate({**exit_, "change_date": "2027-04-02"}) is None  # a date in the future
