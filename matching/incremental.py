@@ -1,0 +1,173 @@
+"""Link a handful of new records (a day's self-reports and leads) without re-matching a month.
+
+The same matcher as ``linker.link_period`` (person spec, blocking rules, comparisons, reviewers'
+decisions, link rows with their explanation), but the right side is only the roster persons a
+blocking rule could pair with the new records, read by SQL: equal blind ID or typo key, equal
+birth date, the same village, or the same name in the same township. A day's few hundred
+inputs then read a few thousand persons, not the county's roster.
+
+The model: parameters saved by the last full run (``save_model``, in
+``$SHOUWANG_HOME/matching/model.json``) when there are any, else the spec's EM on the day's
+candidate pairs (the configured defaults and the same training as a full run).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.engine import Connection
+
+from matching import linker
+from matching.decisions import load_decisions, signatures
+from matching.person_frames import person_frame, person_spec, record_frame
+from matching.settings import LinkageSpec
+from matching.training import ModelParameters
+from matching.warehouse_frames import _IDENTITY, _frame
+from warehouse.db import in_chunks
+from warehouse.models import Household, Person
+
+log = logging.getLogger(__name__)
+MODEL_FILE = Path("matching") / "model.json"  # under SHOUWANG_HOME
+_TYPO_KEYS = ("id_key0", "id_key1", "id_key2", "id_key3")
+SAMPLE_PERSONS = 5000  # roster persons beside the candidates when the day's pairs train the model
+
+
+def model_path(home: Path) -> Path:
+    """Where the last full run's model parameters are kept."""
+    return Path(home) / MODEL_FILE
+
+
+def save_model(home: Path, params: ModelParameters, spec: LinkageSpec) -> Path:
+    """Keep a full run's trained parameters for the daily merge (numbers only, no records)."""
+    path = model_path(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"comparisons": [c.name for c in spec.comparisons],
+            "m": [m.tolist() for m in params.m], "u": [u.tolist() for u in params.u],
+            "match_rate": params.match_rate}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def load_model(home: Path, spec: LinkageSpec) -> ModelParameters | None:
+    """The saved parameters if they fit ``spec``'s comparisons, else None (train instead)."""
+    path = model_path(home)
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        log.warning("matching model %s unreadable: training on the day's pairs", path)
+        return None
+    if data.get("comparisons") != [c.name for c in spec.comparisons]:
+        log.info("matching model %s is of another spec: training on the day's pairs", path)
+        return None
+    return ModelParameters([np.asarray(m, dtype=float) for m in data["m"]],
+                           [np.asarray(u, dtype=float) for u in data["u"]],
+                           float(data["match_rate"]), converged=True)
+
+
+def candidate_persons(conn: Connection, records: pd.DataFrame, sample: int = 0) -> pd.DataFrame:
+    """Active roster persons that any blocking rule could pair with ``records`` (a record frame
+    with ``township``/``village`` as written and the identity columns), as a person frame; plus
+    about ``sample`` persons spread over the roster (every k-th id), for training's random pairs."""
+    conditions = []
+    if sample:
+        top = conn.execute(select(func.max(Person.id))).scalar() or 0
+        step = max(1, top // sample)
+        conditions.append(Person.id % step == 0)
+    for column in ("id_index", *_TYPO_KEYS):
+        values = _values(records[column])
+        for part in in_chunks(values):
+            conditions.append(getattr(Person, column).in_(part))
+    births = _values(records["birth_date"].map(_as_date))
+    for part in in_chunks(births):
+        conditions.append(Person.birth_date.in_(part))
+    places: dict[str, set[str]] = {}
+    for town, village in zip(records["township"], records["village"]):
+        if isinstance(town, str) and isinstance(village, str):
+            places.setdefault(town, set()).add(village)
+    for town, villages in places.items():
+        conditions.append(and_(Household.township == town, Household.village.in_(sorted(villages))))
+    names = _values(records["name"])
+    towns = sorted(places)
+    if names and towns:
+        for part in in_chunks(names):
+            conditions.append(and_(Household.township.in_(towns), Person.name.in_(part)))
+    cols = [Person.id.label("person_id"), Person.household_id, Person.name, Person.relation,
+            Household.township, Household.village] + [getattr(Person, c) for c in _IDENTITY]
+    stmt = (select(*cols).join(Household, Household.id == Person.household_id)
+            .where(Person.active.is_(True), Household.active.is_(True),
+                   or_(*conditions) if conditions else Person.id.is_(None))
+            .order_by(Person.id))
+    return person_frame(_frame(conn, stmt, cols))
+
+
+def link_records(ctx, conn: Connection, period: str, rows: pd.DataFrame) -> dict[int, dict]:
+    """Link the new records ``rows`` (record_id, name, township, village, role, identity
+    columns; already stored as feed records of ``period``) and store their links.
+
+    Returns per record id: ``status`` (auto | review | none | accepted | rejected),
+    ``person_id``, ``household_id`` and ``probability``; plus the counts in ``log``.
+    """
+    t0 = time.perf_counter()
+    if rows.empty:
+        return {}
+    spec = person_spec(ctx.settings)
+    records = record_frame(rows.reset_index(drop=True))
+    model = load_model(ctx.home, spec)
+    # Without a saved model the day's pairs train one: persons from all over the roster make
+    # its random pairs (u) those of the county, not of the few villages the inputs come from.
+    persons = candidate_persons(conn, records, 0 if model else int(
+        ctx.settings["matching"].get("incremental_sample_persons", SAMPLE_PERSONS)))
+    records["signature"] = signatures(ctx.vault(), records)
+    decided = load_decisions(conn, records["signature"])
+    stats = {"auto": 0, "review": 0, "none": 0, linker.ACCEPTED: 0, linker.REJECTED: 0,
+             "candidate_pairs": 0}
+    link_rows = list(_rows(records, persons, spec, decided, stats, model))
+    out = {row["record_id"]: {"status": row["status"], "person_id": row["person_id"],
+                              "household_id": row["household_id"],
+                              "probability": row["probability"]} for row in link_rows}
+    linker._replace_links(conn, period, [int(r) for r in records["record_id"]], link_rows)
+    log.info("link_records %s", {"period": period, "records": len(records),
+                                 "persons": len(persons), **stats, "model": model is not None,
+                                 "seconds": round(time.perf_counter() - t0, 2)})
+    return out
+
+
+def _rows(records, persons, spec, decided, stats, model):
+    """linker's link rows, scored with ``model`` when one was saved."""
+    if model is None or persons.empty:
+        return linker._link_rows(records, persons, spec, decided, stats)
+    from matching.engine import link_frames
+
+    result = link_frames(records, persons, spec, group="household_id", params=model,
+                         exclude=linker._rejected_pairs(records, persons, decided))
+    stats["candidate_pairs"] = result.timings["candidate_pairs"]
+    picks = result.best.set_index("li").reindex(range(len(records)))
+    result.release()
+    return linker._rows(records, picks, result, persons["person_id"].to_numpy(),
+                        persons["household_id"].to_numpy(), spec, decided, stats)
+
+
+def _values(series: pd.Series) -> list:
+    """The distinct present values of a column, sorted (for IN lists)."""
+    return sorted({v for v in series.tolist() if v is not None and v == v and v != ""})
+
+
+def _as_date(value):
+    """A birth date as the warehouse stores it (record frames carry ISO text)."""
+    import datetime as dt
+
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return value
