@@ -58,8 +58,8 @@ class ScreenedRecord:
     @property
     def source(self) -> str:
         """``file#row`` as a person finds it in the department's spreadsheet; a roster record
-        (row 0) names its file and 户编号 instead."""
-        if self.source_row <= 0:
+        names the roster file and the household's 户编号 instead (screening.roster_risks)."""
+        if self.department == ROSTER:
             return self.source_file
         return f"{self.source_file}#{self.source_row}"
 

@@ -12,7 +12,8 @@ Two jobs, both before the rules run (screening/screen.py):
   医保 个人自付 and 教育支出: seed 001 二(一) 扣除合规大额支出), ``expense_detail`` and
   ``income_after_expenses`` (人均纯收入 less the expenses per member). The rules YAML's
   ``department: registry`` rules judge it. A household some rule fires on keeps that record
-  in ``feed_records`` (on the roster's batch, source "<roster file> 户编号<no>", row 0), so its
+  in ``feed_records`` (on the period's ``derived`` registry batch, never a feed: matching,
+  corrections and the roster loader do not see it; source "<roster file> 户编号<no>"), so its
   warning has evidence like every other; nothing sensitive is copied (the head's masked ID only).
 """
 from __future__ import annotations
@@ -35,7 +36,8 @@ from warehouse.models import FeedBatch, FeedRecord, Household, Person, utcnow
 
 HOUSEHOLD_FACTS = frozenset({"able_others"})  # fields add_household_facts gives feed records
 HEAD = "户主"
-ROSTER_SOURCE = "花名册"  # the batch's file name when no roster file was ever loaded (tests, SQL)
+ROSTER_SOURCE = "花名册"  # the source's file name when no roster file was ever loaded (tests, SQL)
+DERIVED = "derived"  # status of the period's batch of registry records: not a feed that arrived
 
 
 def condition_fields(cond: dict) -> set[str]:
@@ -98,7 +100,8 @@ def household_expenses(records: list[ScreenedRecord], deductions: list[dict]) ->
     out: dict[int, dict[str, float]] = defaultdict(dict)
     for (hid, label, _), amount in per_person.items():
         out[hid][label] = out[hid].get(label, 0.0) + amount
-    return out
+    order = [d["label"] for d in deductions]  # reasons list the costs in the configured order
+    return {hid: {label: costs[label] for label in order if label in costs} for hid, costs in out.items()}
 
 
 def _amount(value: object) -> float | None:
@@ -158,18 +161,22 @@ def roster_records(session: Session, period: str, rules: RuleSet,
     return _stored(session, period, fired)
 
 
-def _roster_batch(session: Session, period: str) -> FeedBatch:
-    """The roster's loaded batch (the latest); one made for the period when none was loaded."""
-    batch = session.scalars(select(FeedBatch).where(FeedBatch.department == ROSTER,
-                                                    FeedBatch.status == "loaded")
-                            .order_by(FeedBatch.id.desc()).limit(1)).first()
+def _period_batch(session: Session, period: str) -> FeedBatch:
+    """The period's batch of registry records, named after the roster file loaded last."""
+    batch = session.scalars(select(FeedBatch).where(
+        FeedBatch.department == ROSTER, FeedBatch.period == period, FeedBatch.status == DERIVED)
+        .order_by(FeedBatch.id).limit(1)).first()
+    roster = session.scalar(select(FeedBatch.source_file).where(
+        FeedBatch.department == ROSTER, FeedBatch.status == "loaded").order_by(FeedBatch.id.desc()).limit(1))
     if batch is None:
         now = utcnow()
-        batch = FeedBatch(department=ROSTER, period=period, source_file=ROSTER_SOURCE,
-                          checksum=hashlib.sha256(f"roster:{period}".encode()).hexdigest(),
-                          status="loaded", arrived_at=now, loaded_at=now)
+        batch = FeedBatch(department=ROSTER, period=period, source_file=roster or ROSTER_SOURCE,
+                          checksum=hashlib.sha256(f"roster risks {period}".encode()).hexdigest(),
+                          status=DERIVED, arrived_at=now, loaded_at=now)
         session.add(batch)
         session.flush()
+    elif roster and batch.source_file != roster:
+        batch.source_file = roster  # a newer roster: new records name it
     return batch
 
 
@@ -179,10 +186,10 @@ def _hash(fields: dict) -> str:
 
 def _stored(session: Session, period: str, fired: list[tuple]) -> list[ScreenedRecord]:
     """One registry record per household and period on the roster batch: kept, updated or added."""
-    batch = _roster_batch(session, period)
+    batch = _period_batch(session, period)
     existing = {rec.fields.get("household_no"): rec for rec in session.scalars(
-        select(FeedRecord).where(FeedRecord.batch_id == batch.id, FeedRecord.period == period,
-                                 FeedRecord.department == ROSTER))}
+        select(FeedRecord).where(FeedRecord.batch_id == batch.id))}
+    rows = iter(range(max((r.source_row for r in existing.values()), default=0) + 1, 1 << 30))
     heads = _heads(session, [row.id for row, _ in fired])
     places = PlaceNames(session)
     stored = []
@@ -193,7 +200,7 @@ def _stored(session: Session, period: str, fired: list[tuple]) -> list[ScreenedR
         if rec is None:
             rec = FeedRecord(batch_id=batch.id, department=ROSTER, period=period,
                              source_file=f"{batch.source_file} 户编号{row.household_no}"[:255],
-                             source_row=0, role="head", raw={}, flags=[])
+                             source_row=next(rows), role="head", raw={}, flags=[])
             session.add(rec)
         if rec.record_hash != digest:
             rec.fields, rec.record_hash = fields, digest
@@ -202,7 +209,7 @@ def _stored(session: Session, period: str, fired: list[tuple]) -> list[ScreenedR
         rec.village, rec.village_id = row.village, row.village_id
         stored.append((rec, row, fields))
     session.flush()
-    return [ScreenedRecord(rec.id, ROSTER, rec.source_file, 0, batch.arrived_at, "auto",
+    return [ScreenedRecord(rec.id, ROSTER, rec.source_file, rec.source_row, batch.arrived_at, "auto",
                            {**fields, "name": rec.name},
                            household_subject(places, row.id, row.township, row.township_id,
                                              row.village, row.village_id, row.risk_status))
