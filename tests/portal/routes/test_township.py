@@ -49,7 +49,8 @@ def test_outcome_form_errors_then_saves(client, seed, ctx):
     assert r.status_code == 422 and "需要填写理由" in r.text and 'value="李四"' in r.text
     r = client.post(f"/warnings/{seed.code[w]}/outcome", data={"outcome": "不符合", "verifier1": "李四",
                                                     "verifier2": "王五", "reason": "已稳定就业"})
-    assert r.status_code == 200 and "核实结果已保存" in r.text and "该预警已销号" in r.text
+    # 不符合 is reported to the county, which closes it (销号): the township cannot close alone.
+    assert r.status_code == 200 and "核实结果已保存" in r.text and "等待县级确认销号" in r.text
     with session_scope(ctx.engine) as s:
         task = s.scalar(select(VerificationTask).where(VerificationTask.warning_id == w))
         assert (task.outcome, task.outcome_reason, task.status) == ("不符合", "已稳定就业", "done")
