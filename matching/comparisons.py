@@ -20,8 +20,9 @@ from matching.normalize import readable_alike
 __all__ = [
     "LIBRARY", "NULL", "BlindIdComparison", "ChineseNameComparison", "Comparison",
     "DamerauLevenshteinAtThresholds", "DateComparison", "ExactMatch", "JaroWinklerAtThresholds",
-    "Level", "SwappedColumns", "comparison_from_dict", "pair_scores",
+    "Level", "SwappedColumns", "TermFrequency", "comparison_from_dict", "pair_scores",
 ]
+U_SOURCES = ("em", "random_sampling", "term_frequency")
 
 def pair_scores(lc: np.ndarray, rc: np.ndarray, vocabulary: np.ndarray, scorer) -> np.ndarray:
     """``scorer`` of every pair of value codes, each distinct pair scored once (-1 reads as "")."""
@@ -40,6 +41,9 @@ class Comparison:
     """Base comparison: ``levels`` excludes null; ``grade`` returns 1..len(levels) per pair."""
 
     label_zh: ClassVar[str | None] = None  # subclasses of one field kind name it in Chinese
+    # An adjustment refines another comparison's level (term frequency): its levels are not
+    # the null/exact/…/else ladder of a field.
+    adjustment: ClassVar[bool] = False
     exact_level: ClassVar[Level] = EXACT
     between: Sequence[Level] = ()  # levels between exact and else, most alike first
 
@@ -50,8 +54,8 @@ class Comparison:
         self.column = column
         self.name = name or column
         self.label_zh = label_zh or type(self).label_zh or self.name
-        if u_from not in ("em", "random_sampling"):
-            raise ValueError(f"u_from must be 'em' or 'random_sampling', not {u_from!r}")
+        if u_from not in U_SOURCES:
+            raise ValueError(f"u_from must be one of {U_SOURCES}, not {u_from!r}")
         # "random_sampling": u stays the chance of agreeing by coincidence between random
         # records; right for fields the blocking rules do not select on, such as blind IDs.
         self.u_from = u_from
@@ -337,6 +341,119 @@ class BlindIdComparison(Comparison):
         raise NotImplementedError
 
 
+class TermFrequency(Comparison):
+    """Splink-style term-frequency adjustment of another comparison's exact level, per block.
+
+    Where both sides carry the same ``column`` value (the same cleaned name), the pair gets
+    ``log2(u_exact / u_tf)`` more bits: ``u_exact`` is the u the model learned for the exact
+    level of comparison ``of`` (an average name), ``u_tf`` the chance that a non-matching
+    candidate in the right row's block carries this very value. Name-only candidates share a
+    ``within`` key (the surname) in a ``block`` (the village), so u_tf is the value's share
+    among the block's *other* persons of that key, smoothed towards its county-wide share with
+    ``prior_persons`` pseudo-persons: a name unique in its village weighs more than a common
+    one, and two 张伟 in one village weigh less. Levels are u_tf bins (``thresholds``, each bin
+    twice the last), so pairs still pack into patterns; null where the values differ.
+    The model does not learn these levels by EM: their weights follow from u_tf (training).
+    """
+
+    label_zh = "姓名常见度"
+    adjustment = True
+
+    def __init__(self, column: str, of: str, block: str, within: str,
+                 thresholds: Sequence[float] = (0.005, 0.01, 0.02, 0.04, 0.08, 0.16),
+                 prior_persons: float = 10.0, **kw):
+        self.of, self.block, self.within = of, block, within
+        self.thresholds = tuple(sorted(float(t) for t in thresholds))
+        if not self.thresholds or self.thresholds[0] <= 0 or self.thresholds[-1] >= 1:
+            raise ValueError(f"term_frequency thresholds must lie between 0 and 1, not {thresholds}")
+        if prior_persons <= 0:
+            raise ValueError(f"term_frequency prior_persons must be above 0, not {prior_persons}")
+        self.prior_persons = float(prior_persons)
+        kw.setdefault("name", f"{column}_tf")
+        kw["u_from"] = "term_frequency"
+        super().__init__(column, **kw)
+
+    @property
+    def levels(self) -> list[Level]:
+        """One level per u_tf bin, rarest first."""
+        edges = [f"{t:.1%}" for t in self.thresholds]
+        words = [f"本村同姓中同名占比<{edges[0]}"]
+        words += [f"本村同姓中同名占比{a}–{b}" for a, b in zip(edges, edges[1:])]
+        words.append(f"本村同姓中同名占比≥{edges[-1]}")
+        return [Level(f"tf{k}", w) for k, w in enumerate(words)]
+
+    @property
+    def representative_u(self) -> np.ndarray:
+        """The u_tf a level stands for: the geometric middle of its bin (outer bins as wide)."""
+        t = np.array(self.thresholds)
+        ratio = t[1] / t[0] if len(t) > 1 else 2.0
+        edges = np.concatenate([[t[0] / ratio], t, [min(t[-1] * ratio, 1.0)]])
+        return np.sqrt(edges[:-1] * edges[1:])
+
+    def describe(self, level: int) -> str:
+        """``""`` when null (the names differ: nothing to adjust), else the bin in words."""
+        return "" if level == NULL else self.levels[level - 1].label_zh
+
+    def prepare(self, book):
+        lc, rc, _ = book(self.column)
+        bins = self.right_bins(book)
+        return lambda li, ri: self._grade(lc[li], rc[ri], bins[ri])
+
+    def right_bins(self, book: CodeBook) -> np.ndarray:
+        """Per right row, the level (1-based) of its value's u_tf in its block (0: no value)."""
+        _, values, _ = book(self.column)
+        _, blocks, _ = book(self.block)
+        _, keys, _ = book(self.within)
+        u = term_frequency_u(values, keys, blocks, self.prior_persons)
+        out = (np.searchsorted(np.array(self.thresholds), u, side="right") + 1).astype(np.int8)
+        out[values < 0] = NULL
+        return out
+
+    @staticmethod
+    def _grade(lc: np.ndarray, rc: np.ndarray, bins: np.ndarray) -> np.ndarray:
+        same = (lc >= 0) & (lc == rc)
+        return np.where(same, bins, NULL).astype(np.int8)
+
+    def grade(self, lv, rv):  # pragma: no cover - prepare() is overridden
+        raise NotImplementedError
+
+
+def term_frequency_u(values: np.ndarray, keys: np.ndarray, blocks: np.ndarray,
+                     prior_persons: float) -> np.ndarray:
+    """Per row: the share of the other rows of its block and key (same village and surname)
+    carrying its value, smoothed towards the value's share of its key over all rows.
+
+    Codes are integers, -1 missing; a row without key or block falls back to the county share.
+    """
+    n = len(values)
+    out = np.ones(n)
+    has = values >= 0
+    if not has.any():
+        return out
+    v = values[has]
+    k = np.where(keys[has] >= 0, keys[has], -1)
+    b = blocks[has]
+    county_value = _counts_of(v, k)
+    county_key = _counts_of(k)
+    share = county_value / np.maximum(county_key, 1)
+    in_block = b >= 0
+    block_value = np.where(in_block, _counts_of(v, k, b) - 1, 0)
+    block_key = np.where(in_block, _counts_of(k, b) - 1, 0)
+    out[has] = (block_value + prior_persons * share) / (block_key + prior_persons)
+    return np.clip(out, 1e-6, 1.0)
+
+
+def _counts_of(*columns: np.ndarray) -> np.ndarray:
+    """How many rows share each row's combination of ``columns`` (integer codes)."""
+    combined = np.zeros(len(columns[0]), dtype=np.int64)
+    for col in columns:
+        codes, _ = pd.factorize(col)
+        combined = combined * (int(codes.max(initial=0)) + 2) + codes + 1
+        combined, _ = pd.factorize(combined)
+        combined = combined.astype(np.int64)
+    return np.bincount(combined)[combined]
+
+
 LIBRARY: dict[str, type[Comparison]] = {
     "exact_match": ExactMatch,
     "jaro_winkler_at_thresholds": JaroWinklerAtThresholds,
@@ -345,6 +462,7 @@ LIBRARY: dict[str, type[Comparison]] = {
     "date": DateComparison,
     "chinese_name": ChineseNameComparison,
     "blind_id": BlindIdComparison,
+    "term_frequency": TermFrequency,
 }
 
 

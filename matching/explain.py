@@ -36,10 +36,10 @@ def explain(spec: LinkageSpec, params: ModelParameters, levels: np.ndarray) -> d
 
 def render_zh(explanation: dict) -> str:
     """One line for people: 身份证号一致(+18.2)；姓名完全一致(+9.1)；… 匹配概率 99.9%."""
-    parts = [
-        f"{t['text_zh']}({t['weight']:+.1f})" for t in explanation["terms"] if t["level"] != "null"
-    ]
-    missing = [t["text_zh"] for t in explanation["terms"] if t["level"] == "null"]
+    # A term with no words (a term-frequency adjustment of names that differ) says nothing.
+    terms = [t for t in explanation["terms"] if t["text_zh"]]
+    parts = [f"{t['text_zh']}({t['weight']:+.1f})" for t in terms if t["level"] != "null"]
+    missing = [t["text_zh"] for t in terms if t["level"] == "null"]
     text = "；".join(parts) or "无可比字段"
     if missing:
         text += "；" + "、".join(missing) + "(不计分)"

@@ -87,7 +87,9 @@ def resolve_arrays(
     rival = has_best & (ri != ri[mine])
     if groups is not None:
         rival &= groups != groups[mine]
-    rival &= prob >= spec.review_threshold
+    # A rival counts when it is a plausible match itself, or as likely as the best within the
+    # margin: two 张伟 of one village without an ID are both weak, and equally so.
+    rival &= (prob >= spec.review_threshold) | (weight >= weight[mine] - spec.ambiguity_margin)
     top_rival = np.maximum.reduceat(np.where(rival, weight, -np.inf), starts)
     runner_up = np.where(np.isfinite(top_rival), top_rival, np.nan)[segment[rows]]
     ambiguous = (weight[rows] - runner_up) < spec.ambiguity_margin

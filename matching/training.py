@@ -133,9 +133,12 @@ def _patterns(gamma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return unpack(uniq, gamma.shape[1]), counts
 
 
-def _log_likelihood(patterns: np.ndarray, probs: list[np.ndarray]) -> np.ndarray:
+def _log_likelihood(patterns: np.ndarray, probs: list[np.ndarray],
+                    skip: frozenset[int] = frozenset()) -> np.ndarray:
     total = np.zeros(len(patterns))
     for j, p in enumerate(probs):
+        if j in skip:
+            continue
         lv = patterns[:, j]
         logp = np.concatenate([[0.0], np.log(p)])  # null level contributes nothing
         total += logp[lv]
@@ -164,9 +167,12 @@ def em_on_patterns(
     u = [x.copy() for x in (u_start or _level_shares(patterns, spec, counts))]
     rate = spec.prior_match_rate
     params = ModelParameters(m, u, rate)
+    # Term-frequency levels are not a field of their own: they refine another comparison's
+    # exact level after EM (term_frequency_parameters), so they take no part in it.
+    skip = term_frequency_columns(spec)
     for it in range(1, spec.em_max_iterations + 1):
-        log_m = _log_likelihood(patterns, m) + np.log(rate)
-        log_u = _log_likelihood(patterns, u) + np.log1p(-rate)
+        log_m = _log_likelihood(patterns, m, skip) + np.log(rate)
+        log_u = _log_likelihood(patterns, u, skip) + np.log1p(-rate)
         post = 1.0 / (1.0 + np.exp(np.clip(log_u - log_m, -700, 700)))
         w_match = post * counts
         w_non = (1 - post) * counts
@@ -198,8 +204,30 @@ def train_on_patterns(
     u0 = _level_shares(patterns, spec, counts)
     for j, u in estimate_u_by_random_sampling(spec, left, right, fixed, book).items():
         u0[j] = u
-    return em_on_patterns(spec, patterns, counts, u_start=u0,
-                          m_start=anchored_m(spec, patterns, counts), fixed_u=fixed)
+    params = em_on_patterns(spec, patterns, counts, u_start=u0,
+                            m_start=anchored_m(spec, patterns, counts), fixed_u=fixed)
+    return term_frequency_parameters(spec, params)
+
+
+def term_frequency_columns(spec: LinkageSpec) -> frozenset[int]:
+    """Positions of the term-frequency comparisons (u_from: term_frequency)."""
+    return frozenset(j for j, c in enumerate(spec.comparisons) if c.u_from == "term_frequency")
+
+
+def term_frequency_parameters(spec: LinkageSpec, params: ModelParameters) -> ModelParameters:
+    """``params`` with each term-frequency comparison's m and u set so a level adds
+    log2(u_exact / u_tf) bits (Splink's term-frequency adjustment): u is the level's u_tf,
+    m the u the model learned for the exact level of the comparison it adjusts."""
+    names = [c.name for c in spec.comparisons]
+    for j in term_frequency_columns(spec):
+        comp = spec.comparisons[j]
+        if comp.of not in names:
+            raise ValueError(f"term_frequency {comp.name!r} adjusts {comp.of!r}, which is not a "
+                             f"comparison; use one of {names}")
+        u_exact = float(params.u[names.index(comp.of)][0])
+        params.u[j] = comp.representative_u.copy()
+        params.m[j] = np.full(len(comp.levels), u_exact)
+    return params
 
 
 def anchored_m(
