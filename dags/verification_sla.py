@@ -1,9 +1,12 @@
-"""### verification_sla: escalate township verifications past their due date
+"""### verification_sla: escalate every step past due, then mail the notifications
 
-Runs daily (`airflow.sla_cron`). Every open verification task whose due date (working days by
-level, `sla:` settings) passed before the run's day gets `escalated_at` and one
-`pipeline_events` row of kind "overdue", which the county digest lists. A task is escalated
-once, so reruns and backfills change nothing. XCom carries counts only.
+Runs daily (`airflow.sla_cron`), the same work as `shouwang sla run --today`. Every step clock
+(rules YAML `clocks:`: 初审, 全面核实, 销号确认, 录入…) still running after its due day tells the
+township's users first (a portal notification and a warning history entry), and from the next
+working day the county. Each stage happens once per clock, so reruns and backfills change
+nothing. Notifications are mailed when settings `smtp.host` is set. A deadline in a year with
+no official holiday table is listed in `calendar_gaps` (and the task log says so). XCom carries
+counts only.
 """
 from __future__ import annotations
 
@@ -28,7 +31,12 @@ def verification_sla():
         from shouwang.context import Context
         from shouwang.orchestration.schedule import run_time
 
-        return sla.escalate_overdue(Context(), run_time(get_current_context()))
+        result = sla.escalate_overdue(Context(), run_time(get_current_context()))
+        if result["calendar_gaps"]:
+            from screening.calendar import gap_warning
+
+            print(f"WARNING: {gap_warning(result['calendar_gaps'])}")
+        return result
 
     escalate_overdue()
 

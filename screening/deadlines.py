@@ -1,13 +1,19 @@
-"""Due dates of warnings: working days by level (settings `sla:`) from the local issue date."""
+"""Due dates of warnings (working days by level, settings `sla:`, from the local issue date) and
+the escalation of step clocks past due (screening.clocks)."""
 from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from screening.calendar import add_working_days
 # The county's clock (settings county.timezone) is shouwang.core.clock's; re-exported for screening.
 from shouwang.core.clock import as_utc, local_date
+from warehouse.models import RiskWarning
+from warehouse.notification_tables import WarningClock
 
-__all__ = ["as_utc", "due_date", "local_date"]
+__all__ = ["as_utc", "due_date", "local_date", "escalate"]
 
 
 def due_date(level: str, issued_at: dt.datetime, settings: dict) -> dt.date:
@@ -16,3 +22,144 @@ def due_date(level: str, issued_at: dt.datetime, settings: dict) -> dt.date:
     if level not in sla:
         raise KeyError(f"settings `sla:` has no working-day limit for level {level!r}; add one")
     return add_working_days(local_date(issued_at, settings), int(sla[level]))
+
+
+# ---- Overdue steps: the SLA run (shouwang sla run, DAG verification_sla) -----------------------
+
+ENDED = ("closed", "withdrawn")  # a clock of an ended warning is never escalated
+ACTOR = "sla"  # the history's "who" for escalations
+
+
+def _catch_up(session: Session, settings: dict) -> int:
+    """Start the clocks of published warnings that have none (published before clocks existed,
+    or by a list written outside `publish`): from the county day the list went out."""
+    from screening.clocks import on_event
+
+    have = select(WarningClock.warning_id)
+    rows = session.execute(select(RiskWarning.id, RiskWarning.published_at).where(
+        RiskWarning.published_at.is_not(None), RiskWarning.status == "open",
+        RiskWarning.id.not_in(have))).all()
+    for warning_id, published_at in rows:
+        on_event(session, warning_id, "published", local_date(published_at, settings), settings)
+    return len(rows)
+
+
+def _text(code: str, place: str, label: str, due: dt.date, late: int) -> str:
+    return f"{place} 预警 {code}「{label}」应于 {due.isoformat()} 前完成，已逾期 {late} 个工作日"
+
+
+def escalate(session: Session, today: dt.date, at: dt.datetime, settings: dict) -> dict:
+    """Escalate every running clock past due on county day ``today``: first the township's users
+    (a notification and a history entry), then, from the next working day after that
+    (``sla.county_after_working_days``), the county. Each stage happens once per clock run, so
+    reruns and backfills of a day add nothing. Returns counts and the calendar's gaps."""
+    from screening import history, notify
+    from screening.calendar import uncovered, working_days_between
+    from screening.clocks import AUDIENCES, policy
+
+    county_after = int(settings["sla"].get("county_after_working_days", 1))
+    started = _catch_up(session, settings)
+    rows = session.execute(
+        select(WarningClock, RiskWarning.code, RiskWarning.township, RiskWarning.village,
+               RiskWarning.last_period)
+        .join(RiskWarning, RiskWarning.id == WarningClock.warning_id)
+        .where(WarningClock.stopped_on.is_(None), RiskWarning.status.not_in(ENDED))
+        .order_by(WarningClock.due_on, WarningClock.id)).all()
+    counts = {"township": 0, "county": 0}
+    overdue, townships, entries = 0, set(), []
+    for clock, code, township, village, period in rows:
+        if clock.due_on >= today:
+            continue
+        overdue += 1
+        townships.add(township or "")
+        rule = policy(settings, clock.started_on.year).get(clock.clock)
+        stages = rule.escalate if rule else AUDIENCES  # a clock the policy dropped still escalates
+        label = rule.label if rule else clock.clock
+        late = working_days_between(clock.due_on, today)
+        place = f"{township or ''}{village or ''}"
+        text = _text(code, place, label, clock.due_on, late)
+        if "township" in stages and clock.escalated_township_on is None and township:
+            clock.escalated_township_on = today
+            notify.notify(session, "overdue", text + "，请尽快办理", warning_id=clock.warning_id,
+                          township=township, at=at)
+            entries.append(history.entry(clock.warning_id, "overdue", period, at,
+                                         text + "，已提醒乡镇", actor=ACTOR,
+                                         fields={"clock": clock.clock, "due_on": clock.due_on.isoformat(),
+                                                 "working_days_late": late}))
+            counts["township"] += 1
+        township_first = "township" in stages and township
+        ready = (not township_first or (clock.escalated_township_on is not None and add_working_days(
+            clock.escalated_township_on, county_after) <= today))
+        if "county" in stages and clock.escalated_county_on is None and ready:
+            clock.escalated_county_on = today
+            kind = "escalated" if township_first else "overdue"
+            notify.notify(session, kind, text + ("，乡镇已于 " + clock.escalated_township_on.isoformat()
+                                                 + " 收到提醒，现上报县级" if township_first else ""),
+                          warning_id=clock.warning_id, township=township, audience="county", at=at)
+            entries.append(history.entry(clock.warning_id, "escalated", period, at,
+                                         text + "，已上报县级", actor=ACTOR,
+                                         fields={"clock": clock.clock, "due_on": clock.due_on.isoformat(),
+                                                 "working_days_late": late}))
+            counts["county"] += 1
+    history.append(session, entries)
+    legacy = _task_due_dates(session, today, at)
+    session.flush()
+    gaps = uncovered([today] + [clock.due_on for clock, *_ in rows])
+    return {"as_of": today.isoformat(), "clocks_started": started, "overdue": overdue,
+            "townships": len(townships - {""}), "escalated_township": counts["township"],
+            "escalated_county": counts["county"], "tasks_past_due_date": legacy,
+            "calendar_gaps": gaps}
+
+
+def _task_due_dates(session: Session, today: dt.date, at: dt.datetime) -> int:
+    """Record, once, each verification task past its warning level's due date (settings `sla:`
+    by level) as a pipeline event of kind "overdue": the run log's line; people are told by the
+    step clocks above."""
+    from warehouse.models import PipelineEvent, VerificationTask
+
+    rows = session.execute(
+        select(VerificationTask, RiskWarning.code, RiskWarning.last_period)
+        .join(RiskWarning, RiskWarning.id == VerificationTask.warning_id)
+        .where(VerificationTask.status != "done", RiskWarning.status.not_in(ENDED),
+               VerificationTask.due_date.is_not(None), VerificationTask.due_date < today,
+               VerificationTask.escalated_at.is_(None))
+        .order_by(VerificationTask.id)).all()
+    for task, code, period in rows:
+        task.escalated_at = at
+        session.add(PipelineEvent(
+            at=at, kind="overdue", period=period,
+            detail=f"verification of warning {code} in {task.township or 'unknown township'} "
+                   f"was due {task.due_date.isoformat()} and is not done"))
+    return len(rows)
+
+
+def sla_run(ctx, today: dt.date | None = None, at: dt.datetime | None = None) -> dict:
+    """The SLA run on ``ctx`` (a shouwang.context.Context) as of county day ``today`` (default:
+    the county's today), recorded at ``at``: escalate, commit, then mail the notifications.
+
+    Escalation commits before any mail is sent, so a mail server that is down loses nothing:
+    the result's ``mail.error`` says so and the next run mails what is left.
+    """
+    from screening.mail import send_pending
+    from shouwang.core import clock
+    from warehouse.db import session_scope
+    from warehouse.lock import warehouse_lock
+
+    today = today or clock.today(ctx.settings)
+    at = at or _moment(today, ctx.settings)
+    with warehouse_lock(ctx):  # two runs at once would both escalate the same clock
+        with session_scope(ctx.engine) as s:
+            result = escalate(s, today, at, ctx.settings)
+        with session_scope(ctx.engine) as s:
+            result["mail"] = send_pending(s, ctx.settings)
+    return result
+
+
+def _moment(today: dt.date, settings: dict) -> dt.datetime:
+    """When a run for ``today`` happened: now for today, 08:00 county time for a backfilled day."""
+    from shouwang.core import clock
+
+    now = dt.datetime.now(dt.timezone.utc)
+    if clock.local_date(now, settings) == today:
+        return now
+    return dt.datetime.combine(today, dt.time(8), clock.zone(settings)).astimezone(dt.timezone.utc)
