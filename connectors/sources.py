@@ -289,9 +289,15 @@ def _digest(sheet: Sheet) -> str:
 
 
 def _mark_of(path: Path) -> str | None:
+    """The pull mark of a landed workbook; None for anything else (a dropped file, a broken one)."""
+    from zipfile import BadZipFile
+
     from openpyxl import load_workbook
 
-    wb = load_workbook(path, read_only=True)
+    try:
+        wb = load_workbook(path, read_only=True)
+    except (BadZipFile, OSError, KeyError, ValueError):
+        return None
     try:
         return wb.properties.keywords
     finally:
