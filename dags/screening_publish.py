@@ -5,9 +5,11 @@ feed) and daily (`airflow.publish_cron`), so warnings reach the townships within
 feed's arrival even if an event was missed. A month is *stale* when its loaded batches are not
 yet all in a publication; pass `{"period": "YYYY-MM"}` to republish one month by hand.
 
-Each stale month runs as one mapped group: `match` → `screen` → `publish`. The lists and the
-county digest are written under the out folder (`SHOUWANG_OUT`, default `$SHOUWANG_HOME/out`).
-XCom carries periods, counts and the output folder only.
+Each stale month runs as one mapped group: `match` → `screen` → `publish` →
+`department_returns`. The lists and the county digest are written under the out folder
+(`SHOUWANG_OUT`, default `$SHOUWANG_HOME/out`); each department's monthly return (newly monitored
+households and eliminated risks of that month, seed 004 §6) beside them in
+`<period>/<departments.returns_folder>/`. XCom carries periods, counts and folders only.
 """
 from __future__ import annotations
 
@@ -64,7 +66,19 @@ def screening_publish():
             result = publish_and_record(Context(), screened["period"])
             return {"period": screened["period"], "folder": result["folder"]}
 
-        return publish(screen(match(period)))
+        @task
+        def department_returns(published: dict) -> dict:
+            from shouwang.context import Context
+            from shouwang.orchestration.folders import out_dir
+            from screening.returns import export_returns
+
+            ctx = Context()
+            period = published["period"]
+            folder = out_dir(ctx) / period / ctx.settings["departments"]["returns_folder"]
+            return {"period": period, "folder": str(folder),
+                    "returns": len(export_returns(ctx, period, folder))}
+
+        return department_returns(publish(screen(match(period))))
 
     period_lists.expand(period=stale_periods())
 

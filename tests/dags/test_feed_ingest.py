@@ -79,3 +79,55 @@ def test_feeds_failures_and_sla_through_the_real_dags(ctx, airflow_env):
         "verification of warning W2026-10-00001 in 龙河镇 was due 2026-11-19 and is not done"]
     assert find_plaintext([Path(airflow_env["AIRFLOW_HOME"])], secrets) == []
     assert find_plaintext([landing], secrets), "the scan must find the IDs where they really are"
+
+
+@ON_SQLITE
+def test_a_department_pulled_from_its_database_and_the_monthly_returns(ctx, airflow_env,
+                                                                        pg_server):
+    """Settings `sources:` name the 卫健 department's PostgreSQL view: feed_ingest lands it as a
+    file and loads it (lineage file#row); screening_publish then writes every department's
+    monthly return beside the lists. Nothing personal reaches Airflow."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from connectors import catalog
+
+    ids = [make_id("500230", dt.date(1961 + i, 5, 6), 400 + i, male=i % 2 == 0) for i in range(4)]
+    url = pg_server.create_database(f"src_{uuid.uuid4().hex[:10]}")
+    source = create_engine(url)
+    with source.begin() as conn:
+        conn.execute(text('CREATE TABLE dx (period TEXT, "姓名" TEXT, "身份证号" TEXT, '
+                          '"疾病名称" TEXT, "疾病类别" TEXT, "确诊日期" TEXT, "医疗机构" TEXT, '
+                          '"乡镇" TEXT, "村" TEXT)'))
+        for i, rid in enumerate(ids):
+            conn.execute(text("INSERT INTO dx VALUES ('2026-10', :n, :r, '肺癌', '大病', "
+                              "'2026-10-03', '县人民医院', '龙河镇', '双河村')"),
+                         {"n": ["张伟", "李娜", "王芳", "刘洋"][i], "r": rid})
+        conn.execute(text("CREATE VIEW v_weijian AS SELECT * FROM dx"))
+    source.dispose()
+    config = Path(airflow_env["SHOUWANG_CONFIG"])
+    config.write_text(config.read_text(encoding="utf-8") + (
+        "sources:\n  health: {kind: sql, url_env: TEST_SOURCE_HEALTH_URL, "
+        "query: \"SELECT * FROM v_weijian WHERE period = :period\"}\n"), encoding="utf-8")
+    env = {**airflow_env, "TEST_SOURCE_HEALTH_URL": url}
+
+    run = run_airflow(env, "run", "feed_ingest", "screening_publish", *CONF)
+
+    assert run.states == [("feed_ingest", "success"), ("screening_publish", "success")], \
+        run.output[-3000:]
+    landing = Path(env["SHOUWANG_LANDING"])
+    assert (landing / "卫健_2026-10_数据接口.xlsx").exists()
+    with ctx.engine.connect() as conn:
+        loaded = conn.execute(select(FeedBatch.department, FeedBatch.source_file,
+                                     FeedBatch.rows_loaded)
+                              .where(FeedBatch.status == "loaded")).all()
+        first = conn.execute(select(FeedRecord.source_file, FeedRecord.source_row)
+                             .order_by(FeedRecord.source_row).limit(1)).one()
+    assert loaded == [("health", "卫健_2026-10_数据接口.xlsx", 4)]
+    assert tuple(first) == ("卫健_2026-10_数据接口.xlsx", 2)
+    returns = Path(env["SHOUWANG_OUT"]) / "2026-10" / ctx.settings["departments"]["returns_folder"]
+    assert sorted(p.name for p in returns.iterdir()) == sorted(
+        f"{c.label}_2026-10_监测对象反馈.xlsx" for c in catalog.all_contracts())
+    assert find_plaintext([Path(env["AIRFLOW_HOME"]), returns], ids) == []
+    assert find_plaintext([landing], ids), "the scan must find the IDs where they really are"
