@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from portal.errors import InvalidInput
 from portal.inputs import clean_text
 from portal.principal import ROLES
-from warehouse.models import Region, User
+from warehouse.grid_tables import Grid
+from warehouse.models import Household, Region, User
 
 SESSION = "session"
 TOKEN = "api-token"
@@ -137,28 +138,48 @@ def signing_secret(vault) -> str:
     return vault.blind("portal_signing", "itsdangerous")
 
 
+# The places each role is bound to (others are bound to none): --township, --village, --grid,
+# --department in `shouwang users add`.
+BINDINGS = {"township": ("township",), "village": ("township", "village"),
+            "grid": ("township", "village", "grid"), "department": ("department",)}
+_BOUND_LABELS = {"township": "乡镇", "village": "村", "grid": "网格", "department": "部门"}
+
+
 def add_user(session: Session, passwords: Passwords, name: str, role: str,
-             township: str | None, password: str, min_length: int) -> User:
-    """Create an account under its login name (see login_name); township verifiers must name
-    their township, others must not."""
+             township: str | None, password: str, min_length: int, *, village: str | None = None,
+             grid: str | None = None, department: str | None = None) -> User:
+    """Create an account under its login name (see login_name), bound to exactly the places its
+    role needs (BINDINGS), each checked against the roster, the grid ledger or the contracts."""
     clean_text(name, "name", "用户名", 64)  # a control character or overlong name: say which
     name = login_name(name)
-    township = clean_text(township, "township", "乡镇", 64)
+    bound = {"township": clean_text(township, "township", "乡镇", 64),
+             "village": clean_text(village, "village", "村", 64),
+             "grid": clean_text(grid, "grid", "网格", 64),
+             "department": clean_text(department, "department", "部门", 64)}
     if not name:
         raise InvalidInput("用户名不能为空 (--name)", "name")
     if role not in ROLES:
         raise InvalidInput(f"未知角色 {role!r}；可选: {', '.join(ROLES)}", "role")
-    if role == "township" and not township:
-        raise InvalidInput("乡镇核实员必须绑定一个乡镇 (--township)", "township")
-    if role != "township" and township:
-        raise InvalidInput(f"角色 {role} 不绑定乡镇；去掉 --township", "township")
-    if role == "township":
-        _check_township(session, township)
+    needed = BINDINGS.get(role, ())
+    for key in needed:
+        if not bound[key]:
+            raise InvalidInput(f"角色 {role} 必须绑定一个{_BOUND_LABELS[key]} (--{key})", key)
+    for key, value in bound.items():
+        if value and key not in needed:
+            raise InvalidInput(f"角色 {role} 不绑定{_BOUND_LABELS[key]}；去掉 --{key}", key)
+    if bound["township"]:
+        _check_township(session, bound["township"])
+    if bound["village"]:
+        _check_village(session, bound["township"], bound["village"])
+    if bound["grid"]:
+        _check_grid(session, bound["township"], bound["village"], bound["grid"])
+    if bound["department"]:
+        bound["department"] = _check_department(bound["department"])
     if len(password) < min_length:
         raise InvalidInput(f"密码至少 {min_length} 个字符", "password")
     if session.scalar(select(User.id).where(func.lower(User.name) == name)) is not None:
         raise InvalidInput(f"用户 {name} 已存在", "name")
-    user = User(name=name, role=role, township=township, password_hash=passwords.hash(password))
+    user = User(name=name, role=role, password_hash=passwords.hash(password), **bound)
     session.add(user)
     session.flush()
     return user
@@ -170,3 +191,34 @@ def _check_township(session: Session, township: str) -> None:
                             .order_by(Region.name)).all()
     if known and township not in known:  # no roster loaded yet: nothing to check against
         raise InvalidInput(f"花名册中没有乡镇 {township}；可选: {'、'.join(known)}", "township")
+
+
+def _check_village(session: Session, township: str, village: str) -> None:
+    """The village must be one of the township's in the roster (as its warnings name it)."""
+    known = session.scalars(select(Household.village).where(Household.township == township,
+                                                            Household.village.is_not(None))
+                            .distinct().order_by(Household.village)).all()
+    if village not in known:
+        choices = "、".join(known) if known else "（花名册中该乡镇没有村；请先导入花名册）"
+        raise InvalidInput(f"花名册中 {township} 没有村 {village}；可选: {choices}", "village")
+
+
+def _check_grid(session: Session, township: str, village: str, grid: str) -> None:
+    """The grid must be in the loaded grid ledger (shouwang grids load)."""
+    known = session.scalars(select(Grid.name).where(Grid.township == township,
+                                                    Grid.village == village)
+                            .order_by(Grid.name)).all()
+    if grid not in known:
+        choices = "、".join(known) if known else "（没有；请先运行 shouwang grids load 网格台账）"
+        raise InvalidInput(f"网格台账中 {township}{village} 没有网格 {grid}；可选: {choices}", "grid")
+
+
+def _check_department(department: str) -> str:
+    """The department's module name, from its module or Chinese name (民政, civil_affairs)."""
+    from connectors.catalog import contract_for, department_labels
+
+    try:
+        return contract_for(department).department
+    except KeyError:
+        known = "、".join(f"{label} ({name})" for name, label in department_labels().items())
+        raise InvalidInput(f"没有部门 {department}；可选: {known}", "department") from None

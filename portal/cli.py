@@ -22,7 +22,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     add = usub.add_parser("add", help="create an account; the password comes from stdin or a file")
     add.add_argument("--name", required=True)
     add.add_argument("--role", required=True, choices=ROLES)
-    add.add_argument("--township", help="the township a `township` verifier is bound to")
+    add.add_argument("--township", help="the township of a `township`, `village` or `grid` account")
+    add.add_argument("--village", help="the village of a `village` or `grid` account (as in the roster)")
+    add.add_argument("--grid", help="the grid of a `grid` account (村组网格名称 in the grid ledger)")
+    add.add_argument("--department", help="the department of a `department` account (民政 or civil_affairs)")
     add.add_argument("--password-file", type=Path, help="read the password from this file")
     add.set_defaults(func=cmd_users_add)
     lst = usub.add_parser("list", help="list accounts")
@@ -78,8 +81,10 @@ def cmd_users_add(ctx, args) -> int:
         with session_scope(ctx.engine) as s:
             user = add_user(s, Passwords.from_settings(ctx.settings), args.name, args.role,
                             args.township, password,
-                            int(ctx.settings["portal"]["min_password_length"]))
-            summary = f"{user.name} ({user.role}{', ' + user.township if user.township else ''})"
+                            int(ctx.settings["portal"]["min_password_length"]),
+                            village=args.village, grid=args.grid, department=args.department)
+            bound = [b for b in (user.township, user.village, user.grid, user.department) if b]
+            summary = f"{user.name} ({', '.join([user.role, *bound])})"
     except InvalidInput as e:
         raise UserError(str(e)) from None
     print(f"user added: {summary}")
@@ -87,7 +92,7 @@ def cmd_users_add(ctx, args) -> int:
 
 
 def cmd_users_list(ctx, args) -> int:
-    """Print every account: name, role, township."""
+    """Print every account: name, role and what it is bound to."""
     from sqlalchemy import select
 
     from warehouse.db import session_scope
@@ -95,5 +100,6 @@ def cmd_users_list(ctx, args) -> int:
 
     with session_scope(ctx.engine) as s:
         for u in s.scalars(select(User).order_by(User.name)):
-            print(f"{u.name}\t{u.role}\t{u.township or ''}")
+            bound = "/".join(b for b in (u.township, u.village, u.grid, u.department) if b)
+            print(f"{u.name}\t{u.role}\t{bound}")
     return 0

@@ -1,5 +1,6 @@
 """Household detail for one warning: members (IDs masked), evidence and match explanations
-(in sentences), indicators by their Chinese names."""
+(in sentences), indicators by their Chinese names, and the household's 组, grid and grid worker
+(the worker's whole phone only when the page asks for it with the vault: docs/grids.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from portal.explanations import explanation_sentences
 from portal.labels import Labels
 from portal.principal import Principal
 from portal.queue import get_warning
+from screening.grid_lookup import GridInfo, grid_columns, worker_phone
 from warehouse.audit import record as audit
 from warehouse.models import (FeedRecord, Household, Link, Person, VerificationTask, RiskWarning,
                               WarningEvidence)
@@ -44,11 +46,16 @@ class HouseholdDetail:
     members: list[dict] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
     other_warnings: list[RiskWarning] = field(default_factory=list)
+    grid: GridInfo = field(default_factory=GridInfo)  # 组, grid, worker; phones masked
+    grid_worker_phone: str | None = None  # the whole number: only for the authenticated page
 
 
 def household_detail(session: Session, principal: Principal, code: str,
-                     labels: Labels) -> HouseholdDetail:
-    """The household detail of the warning ``code``; the view is written to the audit log."""
+                     labels: Labels, vault=None) -> HouseholdDetail:
+    """The household detail of the warning ``code``; the view is written to the audit log.
+
+    With ``vault`` (the warning page: a cadre calls the grid worker from the doorstep) the grid
+    worker's phone is opened whole; the API and exports keep it masked."""
     w = get_warning(session, principal, code)
     task = session.scalar(select(VerificationTask).where(VerificationTask.warning_id == w.id))
     hh = session.get(Household, w.household_id) if w.household_id else None
@@ -61,8 +68,11 @@ def household_detail(session: Session, principal: Principal, code: str,
                            "labour_capacity": p.labour_capacity} for p in people]
         detail.other_warnings = list(session.scalars(
             select(RiskWarning).where(RiskWarning.household_id == hh.id, RiskWarning.id != w.id,
-                                  principal.township_filter(RiskWarning.township))
+                                      principal.warning_scope())
             .order_by(RiskWarning.id)))
+        detail.grid = grid_columns(session, [hh.id]).get(hh.id, GridInfo())
+        if vault is not None and detail.grid.grid_id is not None:
+            detail.grid_worker_phone = worker_phone(session, vault, detail.grid.grid_id)
     rows = session.execute(
         select(WarningEvidence, FeedRecord, Link)
         .join(FeedRecord, FeedRecord.id == WarningEvidence.record_id)
@@ -82,5 +92,6 @@ def household_detail(session: Session, principal: Principal, code: str,
                                                       link.probability) if link else [])
         for ev, rec, link in rows]
     audit(session, principal.name, "view_household", "warning", w.code, w.township,
-          {"household_no": hh.household_no if hh else None, "role": principal.role})
+          {"household_no": hh.household_no if hh else None, "role": principal.role,
+           "grid_phone_shown": detail.grid_worker_phone is not None})
     return detail

@@ -1,4 +1,6 @@
-"""The verification queue: the caller's warnings, filtered, overdue first."""
+"""The verification queue: the caller's warnings, filtered, overdue first; each with its 组, grid
+and grid worker, and the unfinished ones of earlier periods marked as the backlog (往期未办结)
+with their original due date and the working days they are overdue."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,6 +12,8 @@ from sqlalchemy.orm import Session
 from portal.errors import InvalidInput, NotFound
 from portal.inputs import clean_text
 from portal.principal import Principal
+from screening.calendar import working_days_between
+from screening.grid_lookup import GridInfo, grid_columns
 from screening.warning_store import ENDED
 from warehouse.models import Household, Person, VerificationTask, RiskWarning
 
@@ -56,6 +60,13 @@ class QueueItem:
     outcome: str | None
     due_date: dt.date | None
     overdue: bool
+    opened_period: str = ""
+    backlog: bool = False  # opened before the newest period and not finished: 往期未办结
+    days_overdue: int | None = None  # working days past due_date (screening/calendar.py)
+    group: str | None = None  # the roster's 组
+    grid: str | None = None  # 村组网格名称 (grid ledger)
+    grid_worker: str | None = None
+    grid_worker_phone: str | None = None  # masked, 138****5678: the whole one only on the warning page
 
 
 def due_column():
@@ -87,7 +98,7 @@ def queue(session: Session, principal: Principal, filters: QueueFilters, today: 
                 case((overdue, True), else_=False).label("overdue"))
          .outerjoin(VerificationTask, VerificationTask.warning_id == RiskWarning.id)
          .outerjoin(Household, Household.id == RiskWarning.household_id)
-         .where(principal.township_filter(RiskWarning.township)))
+         .where(principal.warning_scope()))
     if filters.township and principal.is_county:
         q = q.where(RiskWarning.township == filters.township)
     if filters.level:
@@ -104,34 +115,51 @@ def queue(session: Session, principal: Principal, filters: QueueFilters, today: 
         q = q.where(overdue)
     q = q.order_by(case((overdue, 0), else_=1), due.is_(None), due, _level_rank(levels),
                    RiskWarning.id).limit(limit)
-    return [_item(w, t, no, head_name, bool(late)) for w, t, no, head_name, late in session.execute(q)]
+    rows = session.execute(q).all()
+    grids = grid_columns(session, (w.household_id for w, *_ in rows))
+    newest = current_period(session, principal)
+    return [_item(w, t, no, head_name, bool(late), grids.get(w.household_id), newest, today)
+            for w, t, no, head_name, late in rows]
+
+
+def current_period(session: Session, principal: Principal) -> str | None:
+    """The newest period screened among the caller's warnings: earlier ones are the backlog."""
+    return session.scalar(select(func.max(RiskWarning.last_period))
+                          .where(principal.warning_scope()))
 
 
 def _item(w: RiskWarning, t: VerificationTask | None, household_no: str | None, head: str | None,
-          overdue: bool) -> QueueItem:
+          overdue: bool, grid: GridInfo | None, newest: str | None, today: dt.date) -> QueueItem:
     subject = f"{w.lead_name or ''} {w.lead_id_masked or ''}".strip() if w.is_lead else (head or "")
+    due = t.due_date if t and t.due_date else w.due_date
+    grid = grid or GridInfo()
     return QueueItem(
         warning_id=w.code, code=w.code, township=w.township, village=w.village,
         household_no=household_no, subject=subject, risk_type=w.risk_type, level=w.level,
         reason=w.reason, status=w.status, task_status=t.status if t else "pending",
-        outcome=t.outcome if t else None,
-        due_date=(t.due_date if t and t.due_date else w.due_date), overdue=overdue,
+        outcome=t.outcome if t else None, due_date=due, overdue=overdue,
+        opened_period=w.opened_period,
+        backlog=bool(newest) and w.opened_period < newest and w.status not in ENDED,
+        days_overdue=working_days_between(due, today) if overdue and due else None,
+        group=grid.group, grid=grid.grid, grid_worker=grid.worker_name,
+        grid_worker_phone=grid.worker_phone_masked,
     )
 
 
 def villages(session: Session, principal: Principal) -> list[str]:
     """The villages in the caller's warnings, for the filter menu."""
-    q = (select(RiskWarning.village).where(principal.township_filter(RiskWarning.township),
-                                       RiskWarning.village.is_not(None))
+    q = (select(RiskWarning.village).where(principal.warning_scope(),
+                                           RiskWarning.village.is_not(None))
          .distinct().order_by(RiskWarning.village))
     return list(session.scalars(q))
 
 
 def get_warning(session: Session, principal: Principal, code: str) -> RiskWarning:
-    """The warning with ``code`` in the caller's scope; another township's is reported as absent (404)."""
+    """The warning with ``code`` in the caller's scope; one outside it (another township, village
+    or grid) is reported as absent (404)."""
     principal.require("warnings")
     w = session.scalar(select(RiskWarning).where(RiskWarning.code == code,
-                                             principal.township_filter(RiskWarning.township)))
+                                                 principal.warning_scope()))
     if w is None:
         raise NotFound(ABSENT)
     return w
@@ -141,7 +169,7 @@ def code_of_row(session: Session, principal: Principal, row_id: int) -> str:
     """The code of the warning an old integer URL named, in the caller's scope (else 404)."""
     principal.require("warnings")
     code = session.scalar(select(RiskWarning.code).where(
-        RiskWarning.id == row_id, principal.township_filter(RiskWarning.township)))
+        RiskWarning.id == row_id, principal.warning_scope()))
     if code is None:
         raise NotFound(ABSENT)
     return code

@@ -1,7 +1,9 @@
-"""A township user can never read or change another township's households, via any route.
+"""A township user can never read or change another township's households, via any route; a
+village user sees only its village, a grid worker only its grid's households, and a department
+user nothing of these routes.
 
-One probe per route of the app (a test fails when a route is added without one), each run on
-SQLite and PostgreSQL against one seeded warehouse per database.
+One probe per route of the app and per role (a test fails when a route is added without one),
+each run on SQLite and PostgreSQL against one seeded warehouse per database.
 """
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import base64
 import io
 import os
 import uuid
+from contextlib import ExitStack
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,8 +20,11 @@ from sqlalchemy import select
 
 from tests.portal.conftest import (ORIGIN, TOWN_A, TOWN_B, login, seed_warehouse, token_for,
                                    write_test_settings)
+from connectors.grids import load_grids
+from portal.auth import Passwords, add_user
+from tests.portal.conftest import PASSWORD
 from warehouse.db import session_scope
-from warehouse.models import Link, MatchDecision, VerificationTask, RiskWarning
+from warehouse.models import Household, Link, MatchDecision, VerificationTask, RiskWarning
 
 OUTCOME = {"outcome": "不符合", "verifier1": "李四", "verifier2": "王五", "reason": "越权尝试"}
 
@@ -44,12 +50,78 @@ def env(request, tmp_path_factory):
         migrate(url)
         ctx = Context(warehouse=url, home=tmp)
         seed = seed_warehouse(ctx)
+        local = seed_local(ctx, seed, tmp)
         with TestClient(create_app(ctx), base_url=ORIGIN) as api, \
-                TestClient(create_app(ctx), base_url=ORIGIN, headers={"Origin": ORIGIN}) as pages:
+                TestClient(create_app(ctx), base_url=ORIGIN, headers={"Origin": ORIGIN}) as pages, \
+                ExitStack() as stack:
             login(pages, "town_a")
+            for name in LOCAL_USERS:
+                client = stack.enter_context(
+                    TestClient(create_app(ctx), base_url=ORIGIN, headers={"Origin": ORIGIN}))
+                local_login(client, name)
+                local[name]["pages"], local[name]["h"] = client, token_for(api, name)
             yield {"ctx": ctx, "seed": seed, "api": api, "pages": pages,
-                   "h": token_for(api, "town_a"), "key": key}
+                   "h": token_for(api, "town_a"), "key": key, "local": local}
         ctx.engine.dispose()
+
+
+# The narrower roles: name -> (role, what add_user binds). Villages of the seed: TOWN_A's
+# households 1 and 3 live in 龙河村2, household 2 in 龙河村1 (tests/portal/conftest.py).
+LOCAL_USERS = {
+    "village_a": ("village", {"township": TOWN_A, "village": "龙河村2"}),
+    "grid_a": ("grid", {"township": TOWN_A, "village": "龙河村2", "grid": "一网格"}),
+    "dept": ("department", {"department": "民政"}),
+}
+
+
+def local_login(client: TestClient, name: str) -> None:
+    """Log in through the form and send the session's CSRF token with later requests. The
+    token is the portal's own for this session (a department user has no page with a form)."""
+    r = client.post("/login", data={"username": name, "password": PASSWORD},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
+    portal = client.app.state.portal
+    cookie = client.cookies.get(portal.cfg["session_cookie"])
+    _, session_id = portal.signer.read_session(cookie, int(portal.cfg["session_max_age_seconds"]))
+    client.headers["X-CSRF-Token"] = portal.signer.csrf_token(session_id)
+
+
+def seed_local(ctx, seed, tmp) -> dict[str, dict]:
+    """A grid ledger for every seeded household (龙河村2 split in 一网格 / 二网格, loaded with
+    `grids load`) and the LOCAL_USERS accounts; name -> {"allowed": codes it may see}."""
+    from openpyxl import Workbook
+
+    with session_scope(ctx.engine) as s:
+        households = s.execute(select(Household.id, Household.household_no, Household.township,
+                                      Household.village).order_by(Household.id)).all()
+    grid_of = {}
+    for hid, no, town, village in households:
+        grid_of[hid] = "二网格" if (town, village) == (TOWN_A, "龙河村2") and \
+            hid != seed.households[TOWN_A] else "一网格"
+    wb = Workbook()
+    ledger = wb.active
+    ledger.append(["乡镇", "村", "村组网格名称", "网格员姓名", "网格员联系电话"])
+    for town, village, grid in sorted({(t, v, grid_of[h]) for h, _, t, v in households}):
+        ledger.append([town, village, grid, f"{village}{grid}员", "13700000001"])
+    members = wb.create_sheet("网格农户")
+    members.append(["户编号", "村组网格名称"])
+    for hid, no, _, _ in households:
+        members.append([no, grid_of[hid]])
+    wb.save(tmp / "网格台账.xlsx")
+    load_grids(ctx, tmp / "网格台账.xlsx")
+    with session_scope(ctx.engine) as s:
+        for name, (role, bound) in LOCAL_USERS.items():
+            add_user(s, Passwords.from_settings(ctx.settings), name, role, bound.get("township"),
+                     PASSWORD, 8, village=bound.get("village"), grid=bound.get("grid"),
+                     department=bound.get("department"))
+        in_village = [w.code for w in s.scalars(select(RiskWarning).where(
+            RiskWarning.township == TOWN_A, RiskWarning.village == "龙河村2"))]
+        first = seed.households[TOWN_A]
+        in_grid = [w.code for w in s.scalars(select(RiskWarning).where(
+            RiskWarning.household_id == first))]
+    assert len(in_village) == 2 and len(in_grid) == 1
+    return {"village_a": {"allowed": set(in_village)}, "grid_a": {"allowed": set(in_grid)},
+            "dept": {"allowed": set()}}
 
 
 def _b_codes(env) -> list[str]:
@@ -251,3 +323,205 @@ def test_township_cannot_reach_another_township(env, route, monkeypatch):
     monkeypatch.setenv("SHOUWANG_HOME", str(env["ctx"].home))
     monkeypatch.setenv("SHOUWANG_MASTER_KEY", env["key"])
     PROBES[route](env)
+
+
+# --- village, grid and department users ----------------------------------------------------
+
+def _all_codes(env) -> set[str]:
+    with session_scope(env["ctx"].engine) as s:
+        return set(s.scalars(select(RiskWarning.code)))
+
+
+def _only_own(env, name: str, text: str) -> None:
+    """Nothing outside ``name``'s village or grid: no other warning's code, no other township,
+    no plain ID."""
+    outside = _all_codes(env) - env["local"][name]["allowed"]
+    assert not [c for c in outside if c in text], f"{name} sees warnings outside its scope"
+    assert TOWN_B not in text
+    assert not any(pid in text for pid in env["seed"].plain_ids)
+
+
+def _nothing_changed(env) -> None:
+    """No outcome was recorded anywhere; B as seeded."""
+    _b_untouched(env)
+    with session_scope(env["ctx"].engine) as s:
+        assert [t.recorded_by for t in s.scalars(select(VerificationTask))
+                if t.recorded_by] == []
+
+
+def _is_department(name: str) -> bool:
+    return LOCAL_USERS[name][0] == "department"
+
+
+def local_login_page(env, name):
+    r = env["local"][name]["pages"].get("/login")
+    assert r.status_code == 200
+    _only_own(env, name, r.text)
+
+
+def local_login_post(env, name):
+    r = env["local"][name]["pages"].post("/login", data={"username": name, "password": "x" * 12})
+    assert r.status_code == 401
+    _only_own(env, name, r.text)
+
+
+def local_logout(env, name):
+    with TestClient(env["pages"].app, base_url=ORIGIN, headers={"Origin": ORIGIN}) as other:
+        local_login(other, name)
+        assert other.post("/logout", follow_redirects=False).status_code == 303
+        assert other.get("/queue", follow_redirects=False).status_code == 303
+
+
+def local_home(env, name):
+    r = env["local"][name]["pages"].get("/", follow_redirects=False)
+    assert r.status_code == 303
+    _only_own(env, name, r.text)
+
+
+def local_queue_page(env, name):
+    pages = env["local"][name]["pages"]
+    for params in ({}, {"township": TOWN_B}, {"status": "all"}, {"village": "龙河村1"}):
+        r = pages.get("/queue", params=params)
+        if _is_department(name):
+            assert r.status_code == 403
+            continue
+        assert r.status_code == 200
+        _only_own(env, name, r.text)
+    if not _is_department(name):
+        r = pages.get("/queue", params={"status": "all"})
+        assert all(code in r.text for code in env["local"][name]["allowed"])
+
+
+def local_queue_xlsx(env, name):
+    r = env["local"][name]["pages"].get("/queue.xlsx", params={"status": "all", "township": TOWN_B})
+    if _is_department(name):
+        assert r.status_code == 403
+        return
+    assert r.status_code == 200
+    rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
+    assert {row[0] for row in rows[1:]} == env["local"][name]["allowed"]
+    _only_own(env, name, repr(rows))
+
+
+def local_warning_page(env, name):
+    pages, allowed = env["local"][name]["pages"], env["local"][name]["allowed"]
+    for code in sorted(_all_codes(env)):
+        r = pages.get(f"/warnings/{code}")
+        if _is_department(name):
+            assert r.status_code == 403
+        elif code in allowed:
+            assert r.status_code == 200 and code in r.text
+        else:
+            assert r.status_code == 404
+        _only_own(env, name, r.text)
+
+
+def local_outcome_form(env, name):
+    # Village cadres and grid workers see their households; recording 核实结果 stays the
+    # township's (两人同行 by township staff) and the county admin's.
+    for code in sorted(_all_codes(env)):
+        r = env["local"][name]["pages"].post(f"/warnings/{code}/outcome", data=OUTCOME)
+        assert r.status_code in (403, 404)
+        _only_own(env, name, r.text)
+    _nothing_changed(env)
+
+
+def local_forbidden_page(path: str):
+    def probe(env, name):
+        r = env["local"][name]["pages"].get(path)
+        assert r.status_code == 403
+        _only_own(env, name, r.text)
+    return probe
+
+
+def local_review_decide(env, name):
+    for link in env["seed"].review_links.values():
+        r = env["local"][name]["pages"].post(f"/review/{link}", data={"decision": "accept"})
+        assert r.status_code == 403
+    _nothing_changed(env)
+
+
+def local_api_token(env, name):
+    r = env["api"].post("/api/token", data={"username": name, "password": PASSWORD})
+    assert r.status_code == 200 and "access_token" in r.json()
+
+
+def local_api_queue(env, name):
+    for params in ({}, {"township": TOWN_B}, {"status": "all"}, {"village": "龙河村1"}):
+        r = env["api"].get("/api/queue", params=params, headers=env["local"][name]["h"])
+        if _is_department(name):
+            assert r.status_code == 403
+            continue
+        assert r.status_code == 200
+        assert {i["warning_id"] for i in r.json()} <= env["local"][name]["allowed"]
+        _only_own(env, name, r.text)
+
+
+def local_api_warning(env, name):
+    allowed = env["local"][name]["allowed"]
+    for code in sorted(_all_codes(env)):
+        r = env["api"].get(f"/api/warnings/{code}", headers=env["local"][name]["h"])
+        if _is_department(name):
+            assert r.status_code == 403
+        elif code in allowed:
+            assert r.status_code == 200 and r.json()["warning_id"] == code
+        else:
+            assert r.status_code == 404
+        _only_own(env, name, r.text)
+
+
+def local_api_outcome(env, name):
+    for code in sorted(_all_codes(env)):
+        r = env["api"].post(f"/api/warnings/{code}/outcome", json=OUTCOME,
+                            headers=env["local"][name]["h"])
+        assert r.status_code in (403, 404)
+    _nothing_changed(env)
+
+
+def local_api_feeds(env, name):
+    r = env["api"].get("/api/feeds?period=2026-10", headers=env["local"][name]["h"])
+    assert r.status_code == 403
+
+
+def local_public(probe):
+    def run(env, name):
+        probe(env)  # no account needed: the same for everyone
+    return run
+
+
+LOCAL_PROBES = {
+    ("GET", "/login"): local_login_page,
+    ("POST", "/login"): local_login_post,
+    ("POST", "/logout"): local_logout,
+    ("GET", "/"): local_home,
+    ("GET", "/queue"): local_queue_page,
+    ("GET", "/queue.xlsx"): local_queue_xlsx,
+    ("GET", "/warnings/{warning_id}"): local_warning_page,
+    ("POST", "/warnings/{warning_id}/outcome"): local_outcome_form,
+    ("GET", "/county"): local_forbidden_page("/county"),
+    ("GET", "/feeds"): local_forbidden_page("/feeds"),
+    ("GET", "/review"): local_forbidden_page("/review"),
+    ("POST", "/review/{link_id}"): local_review_decide,
+    ("POST", "/api/token"): local_api_token,
+    ("GET", "/api/queue"): local_api_queue,
+    ("GET", "/api/warnings/{warning_id}"): local_api_warning,
+    ("POST", "/api/warnings/{warning_id}/outcome"): local_api_outcome,
+    ("GET", "/api/feeds"): local_api_feeds,
+    ("GET", "/openapi.json"): local_public(probe_openapi),
+    ("GET", "/docs"): local_public(probe_docs),
+    ("GET", "/docs/oauth2-redirect"): local_public(probe_docs),
+    ("GET", "/redoc"): local_public(probe_docs),
+    ("MOUNT", "/static"): local_public(probe_static),
+}
+
+
+def test_every_route_has_a_probe_for_the_narrower_roles():
+    assert set(LOCAL_PROBES) == set(PROBES)
+
+
+@pytest.mark.parametrize("name", list(LOCAL_USERS))
+@pytest.mark.parametrize("route", list(LOCAL_PROBES), ids=[f"{m} {p}" for m, p in LOCAL_PROBES])
+def test_village_grid_and_department_see_only_their_own(env, route, name, monkeypatch):
+    monkeypatch.setenv("SHOUWANG_HOME", str(env["ctx"].home))
+    monkeypatch.setenv("SHOUWANG_MASTER_KEY", env["key"])
+    LOCAL_PROBES[route](env, name)
