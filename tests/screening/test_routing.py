@@ -156,3 +156,22 @@ def test_department_owns_reads_the_county_overlay(ctx, county):
     path.write_text(text + "department_owns:\n  health: [illness, disability]\n", encoding="utf-8")
     owns = routing.department_owns(ctx.settings, DAY.year, ctx.home)
     assert owns["health"] == ("illness", "disability") and owns["education"] == ("schooling",)
+
+
+def test_an_unanswered_check_escalates_to_the_township_then_the_county(ctx, county):
+    from screening.deadlines import escalate
+
+    with session_scope(ctx.engine) as s:
+        routing.route(s, _warning(s, county["illness"]), "health", None, "龙河核查员", DAY,
+                      ctx.settings, ctx.home)
+    at = dt.datetime(2026, 11, 10, 1, tzinfo=dt.timezone.utc)
+    with session_scope(ctx.engine) as s:  # due 11-09: the next day the township hears of it
+        assert escalate(s, dt.date(2026, 11, 9), at, ctx.settings)["escalated_township"] == 0
+        counts = escalate(s, dt.date(2026, 11, 10), at, ctx.settings)
+        assert (counts["escalated_township"], counts["escalated_county"]) == (1, 0)
+        counts = escalate(s, dt.date(2026, 11, 11), at, ctx.settings)
+        assert (counts["escalated_township"], counts["escalated_county"]) == (0, 1)
+        notes = s.execute(select(Notification.kind, Notification.audience, Notification.text)
+                          .where(Notification.kind != "routed").order_by(Notification.id)).all()
+        assert [(k, a) for k, a, _ in notes] == [("overdue", "township"), ("escalated", "county")]
+        assert all("W2026-10-00001" in t and "部门答复" in t for _, _, t in notes)
