@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-BENCHMARKS = ("shouwang_tools.bench.match", "shouwang_tools.bench.e2e")
+BENCHMARKS = ("shouwang_tools.bench.match", "shouwang_tools.bench.e2e", "shouwang_tools.bench.daily")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
