@@ -4,7 +4,8 @@ JSON: ``POST /api/warnings/{code}/route`` (a township for its own warnings, or t
 ``GET /api/department/checks``, ``GET /api/department/checks/{code}``,
 ``POST /api/warnings/{code}/department-reply`` and ``GET /api/department/returns`` (XLSX).
 Pages for a department user on a phone: ``/department`` (its queue), ``/department/checks/{code}``
-(the warning and the reply form) and ``/department/returns.xlsx``.
+(the warning and the reply form) and ``/department/returns.xlsx``; for a township or the county,
+``/warnings/{code}/route`` (choose the owning department).
 """
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ from pydantic import BaseModel, Field
 
 from connectors import catalog
 from portal import department_checks as checks
-from portal.errors import InvalidInput
+from portal.errors import Conflict, Forbidden, InvalidInput
 from portal.pages import render
 from portal.principal import Principal
+from portal.queue import get_warning
 from portal.security import csrf_protected
 from portal.warning_ref import WarningRef, moved
 from portal.web import PERIOD_PATTERN, api_principal, page_principal, portal_of
+from screening import routing
 from screening.returns import file_name, return_bytes
 from warehouse.audit import record as audit
 from warehouse.db import session_scope
@@ -285,3 +288,49 @@ def returns_download(request: Request, period: str = Query(pattern=PERIOD_PATTER
                      principal: Principal = Depends(page_principal)) -> Response:
     """The department's monthly return from its page."""
     return _returns(request, principal, period)
+
+
+@router.get("/warnings/{warning_id}/route", include_in_schema=False)
+def route_page(request: Request, warning_id: WarningRef,
+               principal: Principal = Depends(page_principal)):
+    """The routing form: the departments owning the warning's risk type, and its earlier routings."""
+    return _route_page(request, principal, warning_id, {}, None, None)
+
+
+def _route_page(request: Request, principal: Principal, code: str, form: dict,
+                error: str | None, error_field: str | None, status_code: int = 200):
+    portal = portal_of(request)
+    if principal.role not in checks.ROUTERS:
+        raise Forbidden(f"角色 {principal.role} 无权归口交办预警")
+    with portal.session(principal) as s:
+        redirect = moved(request, s, principal, code)
+        if redirect is not None:
+            return redirect
+        w = get_warning(s, principal, code)
+        owns = routing.department_owns(portal.settings, portal.today().year, portal.ctx.home)
+        choices = [(d, _label(d)) for d in routing.owners(owns, w.risk_type)
+                   if routing.department_key(d)]
+        earlier = routing.checks_of(s, w.id)
+    return render(request, "department_route.html", principal, status_code=status_code, w=w,
+                  choices=choices, earlier=earlier, form=form, error=error,
+                  error_field=error_field, saved=bool(request.query_params.get("saved")))
+
+
+@router.post("/warnings/{warning_id}/route", include_in_schema=False)
+def route_form(request: Request, warning_id: WarningRef,
+               principal: Principal = Depends(csrf_protected), department: str = Form(""),
+               note: str = Form("")):
+    """Route from the form; a refused route shows the form again with the reason."""
+    portal = portal_of(request)
+    try:
+        with portal.session(principal) as s:
+            redirect = moved(request, s, principal, warning_id)
+            if redirect is not None:
+                return redirect
+            checks.route_warning(s, principal, warning_id, department, note or None,
+                                 portal.today(), portal.settings, portal.ctx.home)
+    except (InvalidInput, Conflict) as e:
+        return _route_page(request, principal, warning_id, {"department": department,
+                                                            "note": note}, str(e),
+                           getattr(e, "field", None) or "department", status_code=e.status)
+    return RedirectResponse(f"/warnings/{warning_id}/route?saved=1", status_code=303)

@@ -242,3 +242,33 @@ def test_on_postgres_the_policies_hold_without_the_querys_filter(client, depts, 
         assert list(s.scalars(select(RiskWarning.code))) == []
         assert list(s.scalars(select(DepartmentCheck.id))) == []
         assert list(s.scalars(select(Notification.id))) == []
+
+
+def test_a_township_routes_from_its_phone_page(client, depts, ctx):
+    from tests.portal.conftest import login
+
+    code = depts.code[depts.overdue[TOWN_A]]
+    login(client, "town_a")
+    page = client.get(f"/warnings/{code}/route")
+    assert page.status_code == 200 and 'value="health"' in page.text and "医保" in page.text
+    assert "教育" not in page.text  # only the owners of 因病
+    other = depts.code[depts.overdue[TOWN_B]]
+    assert client.get(f"/warnings/{other}/route").status_code == 404
+    ok = client.post(f"/warnings/{code}/route", data={"department": "health", "note": "请核实"})
+    assert ok.status_code == 200 and "已交办" in ok.text and "待答复" in ok.text
+    again = client.post(f"/warnings/{code}/route", data={"department": "health"})
+    assert again.status_code == 409 and "尚未答复" in again.text
+    wrong = client.post(f"/warnings/{code}/route", data={"department": "education"})
+    assert wrong.status_code == 422 and "不负责此类风险" in wrong.text
+    with session_scope(ctx.engine) as s:
+        assert s.scalar(select(AuditLog.object_id).where(AuditLog.action == "route_warning")) \
+            == code
+
+
+@pytest.mark.parametrize("who", ["analyst", "engineer", "dept_health"])
+def test_the_routing_page_is_closed_to_other_roles(client, depts, who):
+    code = depts.code[depts.overdue[TOWN_A]]
+    r = client.post("/login", data={"username": who, "password": PASSWORD},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    assert client.get(f"/warnings/{code}/route").status_code == 403
