@@ -136,24 +136,42 @@ def on_event(session: Session, warning_id: int, event: str, day: dt.date,
     ``day`` is the county-local day the event happened. Idempotent per (warning, clock): a
     running clock is not started twice, and the same event on the same day changes nothing.
     """
+    on_events(session, [warning_id], event, day, settings)
+
+
+def on_events(session: Session, warning_ids: list[int], event: str, day: dt.date,
+              settings: dict) -> None:
+    """``on_event`` for many warnings at once (publishing a list): one query per chunk."""
+    from warehouse.db import in_chunks
+
     if event not in EVENTS:
         raise ValueError(f"unknown clock event {event!r}; one of {EVENTS}")
     rules = policy(settings, day.year)
     starting = [r for r in rules.values() if event in r.starts_on]
-    rows = session.scalars(select(WarningClock).where(
-        WarningClock.warning_id == warning_id)).all()
+    for part in in_chunks(sorted(set(warning_ids))):
+        rows: dict[int, list[WarningClock]] = {wid: [] for wid in part}
+        for row in session.scalars(select(WarningClock).where(WarningClock.warning_id.in_(part))):
+            rows[row.warning_id].append(row)
+        for warning_id, mine in rows.items():
+            _apply(session, warning_id, mine, event, day, settings, rules, starting)
+    session.flush()
+
+
+def _apply(session: Session, warning_id: int, mine: list[WarningClock], event: str,
+           day: dt.date, settings: dict, rules: dict[str, ClockRule],
+           starting: list[ClockRule]) -> None:
     stopped_now: set[str] = set()
-    for row in rows:
+    for row in mine:
         # A run stops by the policy of the year it started in (a December start, a January stop).
         rule = policy(settings, row.started_on.year).get(row.clock) or rules.get(row.clock)
         if row.stopped_on is None and rule is not None and event in rule.stops_on:
             row.stopped_on = max(day, row.started_on)  # a paper date before the start is the start
             stopped_now.add(row.clock)
     for rule in starting:
-        mine = [r for r in rows if r.clock == rule.name]
-        if any(r.stopped_on is None for r in mine):
+        runs = [r for r in mine if r.clock == rule.name]
+        if any(r.stopped_on is None for r in runs):
             continue  # already running
-        same_day = next((r for r in mine if r.started_on == day), None)
+        same_day = next((r for r in runs if r.started_on == day), None)
         if same_day is not None:
             # Stopped and started again the same day (a second 无法联系 attempt): run again.
             if rule.name in stopped_now:
@@ -161,7 +179,6 @@ def on_event(session: Session, warning_id: int, event: str, day: dt.date,
             continue
         session.add(WarningClock(warning_id=warning_id, clock=rule.name, started_on=day,
                                  due_on=rule.due(day)))
-    session.flush()
 
 
 def clocks_of(session: Session, warning_id: int) -> list[WarningClock]:

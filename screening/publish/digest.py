@@ -30,6 +30,9 @@ def write_xlsx(figures: dict, path: Path) -> Path:
                 ["应纳未纳线索", t["leads"]], ["涉及户（含线索）", t["households"]],
                 ["更正撤回", t["withdrawn"]]]
     overview += [[lv["label"], lv["count"]] for lv in t["by_level"]]
+    if f["calendar_gaps"]:  # never silent: a deadline counted without the official holidays
+        overview.append(["注意", f"{'、'.join(map(str, f['calendar_gaps']))} 年节假日安排未录入，"
+                                 "期限暂按周一至周五计算"])
     overview += [[f"{tl['hours']:g} 小时内下发", tl["within"]], ["计入下发时效的预警", tl["warnings"]],
                  ["一日内下发率", tl["share"] if tl["share"] is not None else ""]]
     write_table(wb.create_sheet("概览"), ["指标", "数值"], overview, [22, 12], title)
@@ -44,6 +47,13 @@ def write_xlsx(figures: dict, path: Path) -> Path:
     write_table(wb.create_sheet("逾期"), ["预警编号", "乡镇", "村", "户编号", "风险类型", "等级", "截止日期", "逾期工作日",
                                       "上报县级日期"],
                 [list(o.values()) for o in f["overdue"]], [17, 12, 12, 20, 14, 12, 12, 10, 12], title)
+    write_table(wb.create_sheet("乡镇环节逾期"), ["乡镇", "逾期环节", "涉及预警", "最长逾期工作日", "已上报县级"],
+                [[t["township"], t["steps"], t["warnings"], t["max_late"], t["to_county"]]
+                 for t in f["overdue_townships"]], [14, 10, 10, 14, 12], title)
+    write_table(wb.create_sheet("环节逾期明细"), ["预警编号", "乡镇", "村", "户编号", "风险类型", "环节", "截止日期",
+                                            "逾期工作日", "提醒乡镇", "上报县级"],
+                [list(o.values()) for o in f["overdue_steps"]],
+                [17, 12, 12, 20, 14, 14, 12, 10, 12, 12], title)
     write_table(wb.create_sheet("规模性预警"), ["乡镇", "村", "风险类型", "户数", "预警原因"],
                 [list(a.values()) for a in f["alerts"]], [14, 14, 16, 8, 60], title)
     write_table(wb.create_sheet("部门报送"),

@@ -33,6 +33,7 @@ def digest_figures(session: Session, period: str, rules: RuleSet, settings: dict
         "matrix": _matrix(current, rules),
         "trend": _trend(current, active_warnings(session, periods.previous(period)), rules),
         "overdue": _overdue(session, rules, settings, today),
+        **_overdue_steps(session, rules, settings, today),
         "alerts": _alerts(session, period, rules),
         "feeds": _feeds(session, period, rules, settings),
         "held": held_rows(session, period),  # corrected feeds waiting for `feeds accept`
@@ -91,6 +92,49 @@ def _overdue(session: Session, rules: RuleSet, settings: dict, today: dt.date) -
         # Set by the verification_sla DAG (shouwang.sla): blank until its daily run has seen it.
         "escalated_on": local_date(escalated, settings).isoformat() if escalated else "",
     } for w, no, escalated in rows]
+
+
+def _overdue_steps(session: Session, rules: RuleSet, settings: dict, today: dt.date) -> dict:
+    """Steps past due by the county's clocks (screening.clocks): each one, and per township how
+    many, how late at most, and how far each was escalated; plus the calendar's gaps."""
+    from screening.calendar import uncovered
+    from screening.clocks import policy
+    from warehouse.notification_tables import WarningClock
+
+    rows = session.execute(
+        select(WarningClock, RiskWarning, Household.household_no)
+        .join(RiskWarning, RiskWarning.id == WarningClock.warning_id)
+        .outerjoin(Household, Household.id == RiskWarning.household_id)
+        .where(WarningClock.stopped_on.is_(None), RiskWarning.status.not_in(ENDED))
+        .order_by(WarningClock.due_on, RiskWarning.code)).all()
+    steps = []
+    for clock, w, no in rows:
+        if clock.due_on >= today:
+            continue
+        rule = policy(settings, clock.started_on.year).get(clock.clock)
+        steps.append({
+            "code": w.code, "township": w.township or "未注明乡镇", "village": w.village or "",
+            "household_no": no or "线索", "risk_type": rules.risk_types.get(w.risk_type, w.risk_type),
+            "step": rule.label if rule else clock.clock, "due_date": clock.due_on.isoformat(),
+            "working_days_late": working_days_between(clock.due_on, today),
+            "township_told_on": (clock.escalated_township_on.isoformat()
+                                 if clock.escalated_township_on else ""),
+            "county_told_on": (clock.escalated_county_on.isoformat()
+                               if clock.escalated_county_on else ""),
+        })
+    by_township: dict[str, dict] = {}
+    for s in steps:
+        t = by_township.setdefault(s["township"], {"township": s["township"], "steps": 0,
+                                                   "warnings": set(), "max_late": 0,
+                                                   "to_county": 0})
+        t["steps"] += 1
+        t["warnings"].add(s["code"])
+        t["max_late"] = max(t["max_late"], s["working_days_late"])
+        t["to_county"] += bool(s["county_told_on"])
+    townships = [{**t, "warnings": len(t["warnings"])} for t in
+                 sorted(by_township.values(), key=lambda t: (-t["max_late"], t["township"]))]
+    gaps = uncovered([today] + [clock.due_on for clock, *_ in rows])
+    return {"overdue_steps": steps, "overdue_townships": townships, "calendar_gaps": gaps}
 
 
 def _alerts(session: Session, period: str, rules: RuleSet) -> list[dict]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from screening import clocks
+from screening.backlog import backlog
 from screening.deadlines import as_utc, local_date
 from screening.publish.digest import render_html, write_xlsx
 from screening.publish.figures import digest_figures
@@ -28,19 +30,25 @@ def publish_period(ctx: Context, period: str, out_dir: Path) -> Path:
     rules = load_rules(ctx.settings, period, ctx.home)
     now = utcnow()
     folder = Path(out_dir) / period
+    today = local_date(now, ctx.settings)
     with session_scope(ctx.engine) as session:
         listed = listed_warnings(session, period, rules)
-        fresh = 0
+        fresh, first = 0, []
         for item in listed:
             w = item.warning
+            if w.published_at is None:
+                first.append(w.id)
             # Published again only when new data arrived since the last list (an ongoing event).
             if w.published_at is None or (w.batch_arrived_at is not None
                                           and as_utc(w.published_at) < as_utc(w.batch_arrived_at)):
                 w.published_at = now
                 fresh += 1
+        # The steps' clocks count from the county day the township first received the list.
+        clocks.on_events(session, first, "published", today, ctx.settings)
         session.flush()
-        figures = digest_figures(session, period, rules, ctx.settings, local_date(now, ctx.settings))
-        lists = write_township_lists(listed, rules, period, folder, figures["alerts"])
+        figures = digest_figures(session, period, rules, ctx.settings, today)
+        lists = write_township_lists(listed, rules, period, folder, figures["alerts"],
+                                     backlog(session, period, today, ctx.settings))
         html_name, xlsx_name = digest_file_names(period)
         atomic_write_text(folder / html_name, render_html(figures))
         write_xlsx(figures, folder / xlsx_name)

@@ -101,7 +101,8 @@ def test_digest_html_and_xlsx_carry_the_same_figures(ctx, county, tmp_path):
                   "2026-10-09", "W2026-09-00001"):
         assert words in html, words
     wb = load_workbook(folder / xlsx_name)
-    assert wb.sheetnames == ["概览", "乡镇×风险类型", "环比", "逾期", "规模性预警", "部门报送"]
+    assert wb.sheetnames == ["概览", "乡镇×风险类型", "环比", "逾期", "乡镇环节逾期", "环节逾期明细",
+                             "规模性预警", "部门报送"]
     overview = dict(wb["概览"].iter_rows(min_row=2, values_only=True))
     assert overview["预警总数"] == 8 and overview["应纳未纳线索"] == 1 and overview["红色预警"] == 6
     assert overview["一日内下发率"] == pytest.approx(7 / 8, abs=1e-4)
@@ -151,7 +152,7 @@ def test_overdue_items_escalated_by_the_sla_run_show_in_the_digest(ctx, county, 
         s.execute(select(VerificationTask).join(RiskWarning, RiskWarning.id == VerificationTask.warning_id)
                   .where(RiskWarning.code == "W2026-09-00001")).scalar_one().due_date = dt.date(2026, 10, 9)
     as_of = dt.datetime.now(dt.timezone.utc)
-    assert escalate_overdue(ctx, as_of)["escalated"] == 1
+    assert escalate_overdue(ctx, as_of)["tasks_past_due_date"] == 1
     folder = publish_period(ctx, PERIOD, tmp_path / "after")
     (row,) = list(load_workbook(folder / xlsx_name)["逾期"].iter_rows(min_row=2, values_only=True))
     assert row[8] == local_date(as_of, ctx.settings).isoformat()  # the county's day, not UTC's
