@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from screening import routing
 from tests.portal.conftest import PASSWORD, TOWN_A, TOWN_B, _password_hash, token_for
+from tests.portal.test_browser import browser  # noqa: F401 - the real-browser fixture
 from tests.support.pii import find_plaintext
 from tests.support.warehouse import building
 from warehouse.audit import record as audit
@@ -272,3 +273,41 @@ def test_the_routing_page_is_closed_to_other_roles(client, depts, who):
                     follow_redirects=False)
     assert r.status_code == 303
     assert client.get(f"/warnings/{code}/route").status_code == 403
+
+
+def test_a_department_answers_on_a_phone_in_a_real_browser(ctx, depts, browser):
+    """Chromium at 390 px against `shouwang serve`: the queue is cards, the reply form fits."""
+    from tests.portal.conftest import serving
+    from tests.portal.test_browser import PHONE
+
+    code = depts.code[depts.overdue[TOWN_A]]
+    with session_scope(ctx.engine) as s:
+        w = s.scalar(select(RiskWarning).where(RiskWarning.code == code))
+        routing.route(s, w, "health", "请入户核实病情", "town_a", dt.date.today(), ctx.settings,
+                      ctx.home)
+    with serving(ctx) as server:
+        page = browser.new_page(viewport=PHONE)
+        page.set_default_timeout(15000)
+        blocked: list[str] = []
+        page.on("console", lambda m: blocked.append(m.text)
+                if "Content Security Policy" in m.text else None)
+        page.goto(f"{server}/department")
+        assert "/login" in page.url
+        page.fill("input[name=username]", "dept_health")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server}/department")
+        assert code in page.inner_text("#department-queue")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        page.click(f"text={code}")
+        page.wait_for_url(f"{server}/department/checks/{code}")
+        assert "********" in page.content()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        page.fill("textarea[name=finding]", "已入户，病情属实")
+        page.fill("textarea[name=measure]", "申请医疗救助")
+        form = page.locator("form.outcome").bounding_box()
+        assert form["x"] >= 0 and form["x"] + form["width"] <= PHONE["width"]
+        page.click("text=提交答复")
+        page.wait_for_url(f"{server}/department/checks/{code}?saved=1")
+        assert "已入户，病情属实；措施：申请医疗救助" in page.inner_text("#reply")
+        assert blocked == []
