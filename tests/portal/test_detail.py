@@ -52,3 +52,29 @@ def test_the_api_keeps_the_structured_explanation_and_adds_the_sentences(client,
     assert illness["indicator_label"] == "疾病类别"
     assert illness["explanation_zh"] == SENTENCES
     assert illness["explanation"]["prior_weight"] == -4.7
+
+
+def test_the_detail_names_grid_and_worker_and_opens_the_phone_only_with_the_vault(
+        seed, ctx, tmp_path):
+    from sqlalchemy import select
+
+    from portal.detail import household_detail
+    from portal.labels import labels
+    from portal.principal import Principal
+    from tests.portal.grids_support import WORKER_PHONE, load_seed_grids
+    from warehouse.db import session_scope
+    from warehouse.models import AuditLog, User
+
+    load_seed_grids(ctx, tmp_path)
+    code = seed.code[seed.overdue[TOWN_A]]
+    lab = labels(ctx.settings, PERIOD[:4], ctx.home)
+    with session_scope(ctx.engine) as s:
+        who = Principal.of(s.scalar(select(User).where(User.name == "town_a")))
+        masked = household_detail(s, who, code, lab)
+        whole = household_detail(s, who, code, lab, vault=ctx.vault())
+        shown = [a.detail["grid_phone_shown"] for a in s.scalars(
+            select(AuditLog).where(AuditLog.action == "view_household").order_by(AuditLog.id))]
+    assert (masked.grid.grid, masked.grid.worker_name, masked.grid.worker_phone_masked) == \
+        ("一网格", "龙河村2一网格员", "137****0001")
+    assert masked.grid_worker_phone is None and whole.grid_worker_phone == WORKER_PHONE
+    assert shown == [False, True]  # the audit trail says when the whole number was shown

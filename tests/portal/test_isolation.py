@@ -20,11 +20,11 @@ from sqlalchemy import select
 
 from tests.portal.conftest import (ORIGIN, TOWN_A, TOWN_B, login, seed_warehouse, token_for,
                                    write_test_settings)
-from connectors.grids import load_grids
 from portal.auth import Passwords, add_user
 from tests.portal.conftest import PASSWORD
+from tests.portal.grids_support import load_seed_grids
 from warehouse.db import session_scope
-from warehouse.models import Household, Link, MatchDecision, VerificationTask, RiskWarning
+from warehouse.models import Link, MatchDecision, VerificationTask, RiskWarning
 
 OUTCOME = {"outcome": "不符合", "verifier1": "李四", "verifier2": "王五", "reason": "越权尝试"}
 
@@ -89,26 +89,9 @@ def local_login(client: TestClient, name: str) -> None:
 def seed_local(ctx, seed, tmp) -> dict[str, dict]:
     """A grid ledger for every seeded household (龙河村2 split in 一网格 / 二网格, loaded with
     `grids load`) and the LOCAL_USERS accounts; name -> {"allowed": codes it may see}."""
-    from openpyxl import Workbook
-
-    with session_scope(ctx.engine) as s:
-        households = s.execute(select(Household.id, Household.household_no, Household.township,
-                                      Household.village).order_by(Household.id)).all()
-    grid_of = {}
-    for hid, no, town, village in households:
-        grid_of[hid] = "二网格" if (town, village) == (TOWN_A, "龙河村2") and \
-            hid != seed.households[TOWN_A] else "一网格"
-    wb = Workbook()
-    ledger = wb.active
-    ledger.append(["乡镇", "村", "村组网格名称", "网格员姓名", "网格员联系电话"])
-    for town, village, grid in sorted({(t, v, grid_of[h]) for h, _, t, v in households}):
-        ledger.append([town, village, grid, f"{village}{grid}员", "13700000001"])
-    members = wb.create_sheet("网格农户")
-    members.append(["户编号", "村组网格名称"])
-    for hid, no, _, _ in households:
-        members.append([no, grid_of[hid]])
-    wb.save(tmp / "网格台账.xlsx")
-    load_grids(ctx, tmp / "网格台账.xlsx")
+    first = seed.households[TOWN_A]
+    load_seed_grids(ctx, tmp, lambda hid, town, village: "二网格" if (town, village) == (
+        TOWN_A, "龙河村2") and hid != first else "一网格")
     with session_scope(ctx.engine) as s:
         for name, (role, bound) in LOCAL_USERS.items():
             add_user(s, Passwords.from_settings(ctx.settings), name, role, bound.get("township"),
@@ -116,7 +99,6 @@ def seed_local(ctx, seed, tmp) -> dict[str, dict]:
                      department=bound.get("department"))
         in_village = [w.code for w in s.scalars(select(RiskWarning).where(
             RiskWarning.township == TOWN_A, RiskWarning.village == "龙河村2"))]
-        first = seed.households[TOWN_A]
         in_grid = [w.code for w in s.scalars(select(RiskWarning).where(
             RiskWarning.household_id == first))]
     assert len(in_village) == 2 and len(in_grid) == 1

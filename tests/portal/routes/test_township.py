@@ -1,14 +1,16 @@
 """Township pages: queue (filters, overdue first), household detail, outcome form, XLSX list."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 
+import chinese_calendar
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from tests.portal.conftest import TOWN_A, login
+from tests.portal.conftest import TOWN_A, login, token_for
 from warehouse.db import session_scope
-from warehouse.models import AuditLog, VerificationTask, RiskWarning
+from warehouse.models import AuditLog, Household, VerificationTask, RiskWarning
 
 
 def _codes(ctx, ids):
@@ -66,3 +68,71 @@ def test_xlsx_list_matches_queue(client, seed, ctx):
     assert [row[0] for row in rows[1:]] == _codes(ctx, seed.warnings[TOWN_A])
     assert rows[1][9] == "是" and rows[2][9] == "否"  # overdue column
     assert not any(pid in repr(rows) for pid in seed.plain_ids)
+
+
+def _add_backlog(ctx, seed, days_ago: int) -> tuple[str, dt.date]:
+    """A warning handed to TOWN_A's first household in the previous period, still open and
+    past its due date; returns its code and due date."""
+    from tests.support.warehouse import building
+
+    due = seed.today - dt.timedelta(days=days_ago)
+    with building(ctx, seal=False) as b:
+        w = b.warning("W2026-09-00042", f"hh:{seed.households[TOWN_A]}:backlog", "education",
+                      "orange", "2026-09", household_id=seed.households[TOWN_A], township=TOWN_A,
+                      village="龙河村2", reason="教育：辍学", sources=["教育_2026-09.csv#5"],
+                      due_date=due)
+        b.task(w, due_date=due)
+    return w.code, due
+
+
+def test_the_queue_carries_the_backlog_with_original_due_date_and_working_days(client, seed, ctx):
+    code, due = _add_backlog(ctx, seed, days_ago=40)
+    working = sum(chinese_calendar.is_workday(due + dt.timedelta(days=i))
+                  for i in range(1, (seed.today - due).days + 1))
+    login(client, "town_a")
+    page = client.get("/queue").text
+    backlog = page[page.index("往期未办结（1 条）"):]
+    assert code in backlog and f"{due}" in backlog and f"逾期 {working} 个工作日" in backlog
+    assert "2026-09" in backlog
+    this_period = page[:page.index("往期未办结（1 条）")]
+    assert code not in this_period and _codes(ctx, [seed.overdue[TOWN_A]])[0] in this_period
+    items = {i["warning_id"]: i for i in client.get(
+        "/api/queue", headers=token_for(client, "town_a")).json()}
+    assert (items[code]["backlog"], items[code]["days_overdue"], items[code]["opened_period"]) == \
+        (True, working, "2026-09")
+    current = items[_codes(ctx, [seed.overdue[TOWN_A]])[0]]
+    assert current["backlog"] is False and current["days_overdue"] is not None
+    # Finished, it leaves the backlog.
+    with session_scope(ctx.engine) as s:
+        s.scalar(select(RiskWarning).where(RiskWarning.code == code)).status = "closed"
+    assert "往期未办结" not in client.get("/queue").text
+
+
+def test_the_queue_shows_group_grid_and_worker_with_the_phone_masked(client, seed, ctx, tmp_path):
+    from tests.portal.grids_support import WORKER_PHONE, load_seed_grids
+
+    with session_scope(ctx.engine) as s:
+        s.get(Household, seed.households[TOWN_A]).group_name = "2组"
+    load_seed_grids(ctx, tmp_path)
+    login(client, "town_a")
+    page = client.get("/queue").text
+    assert "一网格 · 龙河村2一网格员 137****0001" in page and "2组" in page
+    assert WORKER_PHONE not in page
+    item = next(i for i in client.get("/api/queue", headers=token_for(client, "town_a")).json()
+                if i["warning_id"] == _codes(ctx, [seed.overdue[TOWN_A]])[0])
+    assert (item["group"], item["grid"], item["grid_worker"], item["grid_worker_phone"]) == \
+        ("2组", "一网格", "龙河村2一网格员", "137****0001")
+
+
+def test_a_grid_worker_sees_only_the_grids_households_in_the_queue(client, seed, ctx, tmp_path):
+    from portal.auth import Passwords, add_user
+    from tests.portal.conftest import PASSWORD
+    from tests.portal.grids_support import load_seed_grids
+
+    first = seed.households[TOWN_A]
+    load_seed_grids(ctx, tmp_path, lambda hid, town, village: "一网格" if hid == first else "二网格")
+    with session_scope(ctx.engine) as s:
+        add_user(s, Passwords.from_settings(ctx.settings), "grid_a", "grid", TOWN_A, PASSWORD, 8,
+                 village="龙河村2", grid="一网格")
+    items = client.get("/api/queue?status=all", headers=token_for(client, "grid_a")).json()
+    assert [i["warning_id"] for i in items] == _codes(ctx, [seed.overdue[TOWN_A]])
