@@ -8,9 +8,10 @@ Two jobs, both before the rules run (screening/screen.py):
   (缺劳动力). Only departments whose rules read such a fact pay for the lookup.
 - ``roster_records``: each active roster household is one ``registry`` record of the period
   with its roster fields and derived ones — ``members``, ``able_members``, ``labour_detail``,
-  ``expenses`` (this period's costs of its members named by ``$roster.deductions``, e.g.
-  医保 个人自付 and 教育支出: seed 001 二(一) 扣除合规大额支出), ``expense_detail`` and
-  ``income_after_expenses`` (人均纯收入 less the expenses per member). The rules YAML's
+  ``expenses`` (this period's large costs of its members named by ``$roster.deductions``, e.g.
+  医保 个人自付 and 教育支出: seed 001 二(一) 扣除合规大额支出), ``expense_detail``,
+  ``expense_risk`` (the risk type of the largest) and ``income_after_expenses`` (人均纯收入
+  less the expenses per member). The rules YAML's
   ``department: registry`` rules judge it. A household some rule fires on keeps that record
   in ``feed_records`` (on the period's ``derived`` registry batch, never a feed: matching,
   corrections and the roster loader do not see it; source "<roster file> 户编号<no>"), so its
@@ -113,11 +114,20 @@ def _amount(value: object) -> float | None:
         return None
 
 
-def household_fields(row, members: list[tuple[int, str | None]], expenses: dict[str, float],
+def large_expenses(costs: dict[str, float], deductions: list[dict]) -> dict[str, float]:
+    """The costs a household may deduct: each kind whose total reaches its `min` (大额支出)."""
+    floor = {d["label"]: float(d.get("min", 0)) for d in deductions}
+    return {label: amount for label, amount in costs.items() if amount >= floor.get(label, 0.0)}
+
+
+def household_fields(row, members: list[tuple[int, str | None]], costs: dict[str, float],
                      params: dict, unable: set[str]) -> dict:
     """The registry record of one household: roster fields plus the derived ones (see module)."""
+    deductions = params.get("deductions") or []
+    expenses = large_expenses(costs, deductions)
     size = row.size or len(members) or 1
     total = sum(expenses.values())
+    risk_of = {d["label"]: d.get("risk_type") for d in deductions}
     income = row.income_per_capita
     after = None if income is None else round(income - total / size, 2)
     unable_counts = Counter(c for _, c in members if c in unable)
@@ -127,7 +137,8 @@ def household_fields(row, members: list[tuple[int, str | None]], expenses: dict[
         "members": len(members), "able_members": sum(1 for _, c in members if c not in unable),
         "labour_detail": "、".join(format_reason(params["labour_item"], {"capacity": c, "count": n})
                                   for c, n in sorted(unable_counts.items())),
-        "expenses": round(total, 2), "income_after_expenses": after, "expense_detail": "", "age": None,
+        "expenses": round(total, 2), "income_after_expenses": after, "expense_detail": "",
+        "expense_risk": risk_of.get(max(expenses, key=expenses.get)) if expenses else None, "age": None,
     }
     if total > 0 and after is not None:
         items = "、".join(format_reason(params["expense_item"], {"label": label, "amount": amount})
@@ -175,6 +186,8 @@ def _period_batch(session: Session, period: str) -> FeedBatch:
                           status=DERIVED, arrived_at=now, loaded_at=now)
         session.add(batch)
         session.flush()
+        # read back as the database gives it, as the feed records' arrival times are compared with it
+        session.expire(batch, ["arrived_at"])
     elif roster and batch.source_file != roster:
         batch.source_file = roster  # a newer roster: new records name it
     return batch

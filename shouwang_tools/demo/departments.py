@@ -267,6 +267,95 @@ def flood_cluster(
     return frame, village
 
 
+def disability(
+    frame: pd.DataFrame, pop: Population, spec: dict, info: PeriodInfo, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Certificate changes; risks are new (or re-issued) 一级/二级 certificates (orange 因残)."""
+    n = len(frame)
+    benign = spec["benign"]
+    grade = np.array(benign["grades"], dtype=object)[rng.integers(0, len(benign["grades"]), n)]
+    change = np.array(benign["changes"], dtype=object)[rng.integers(0, len(benign["changes"]), n)]
+    # a cancelled certificate of any grade is no new risk (the holder died or recovered)
+    cancelled = rng.random(n) < benign["cancelled_share"]
+    change[cancelled] = "注销"
+    grade[cancelled] = np.array(["一级", "二级", "三级", "四级"], dtype=object)[rng.integers(0, 4, int(cancelled.sum()))]
+    for mask, risk in _by_variant(frame, spec["risks"]):
+        grade[mask], change[mask] = risk["disability_grade"], risk["change_type"]
+    categories = np.array(spec["categories"], dtype=object)
+    frame["disability_category"] = categories[rng.integers(0, len(categories), n)]
+    frame["disability_grade"], frame["change_type"] = grade, change
+    frame["change_date"] = _dates(info, rng, n)
+    frame["two_subsidies"] = np.where(np.isin(grade, ["一级", "二级"]) & (rng.random(n) < 0.7), "是", "否")
+    return frame
+
+
+def police(
+    frame: pd.DataFrame, pop: Population, spec: dict, info: PeriodInfo, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Registration changes and accidents; risks are working-age deaths and disabling injuries."""
+    n = len(frame)
+    kinds = np.array(spec["benign"]["event_types"], dtype=object)
+    event = kinds[rng.integers(0, len(kinds), n)]
+    for mask, risk in _by_variant(frame, spec["risks"]):
+        event[mask] = risk["event_type"]
+    notes = spec["notes"]
+    frame["event_type"] = event
+    frame["event_date"] = _dates(info, rng, n)
+    frame["event_note"] = [notes[e][int(k) % len(notes[e])] for e, k in zip(event, rng.integers(0, 100, n))]
+    return frame
+
+
+def agriculture(
+    frame: pd.DataFrame, pop: Population, spec: dict, info: PeriodInfo, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Farm-project losses; risks are 绝收 or 经营失败 over the loss threshold (orange 因产业项目失败)."""
+    n = len(frame)
+    projects = spec["projects"]
+    industry = np.array(list(projects), dtype=object)[rng.integers(0, len(projects), n)]
+    benign = spec["benign"]
+    loss_type = np.array(benign["loss_types"], dtype=object)[rng.integers(0, len(benign["loss_types"]), n)]
+    loss = _uniform(rng, benign["loss"], n, 0)
+    for mask, risk in _by_variant(frame, spec["risks"]):
+        loss_type[mask] = risk["loss_type"]
+        loss[mask] = _uniform(rng, risk["loss"], mask.sum(), 0)
+    frame["industry_type"] = industry
+    frame["project"] = [projects[t][int(k) % len(projects[t])] for t, k in zip(industry, rng.integers(0, 100, n))]
+    frame["loss_type"], frame["loss"] = loss_type, loss
+    claimed = rng.random(n) < benign["claim_share"]
+    frame["claim_paid"] = np.where(claimed, np.round(loss * rng.uniform(0.1, 0.5, n), 0), np.nan)
+    frame["loss_date"] = _dates(info, rng, n)
+    frame["shock"] = ""
+    cluster = project_failure_cluster(pop, spec["cluster_households"], spec, info, rng)
+    kept = frame[~frame["pid"].isin(cluster["pid"])]
+    return pd.concat([kept, cluster], ignore_index=True)
+
+
+def project_failure_cluster(
+    pop: Population, size: int, spec: dict, info: PeriodInfo, rng: np.random.Generator
+) -> pd.DataFrame:
+    """≥ `size` roster households of one village whose one project fails on one day (绝收):
+    the regional shock of seed 004 §3 (乡村产业项目失败); truth/alerts.csv lists it."""
+    heads = pop.households[pop.households["on_roster"]]
+    counts = heads["village_idx"].value_counts()
+    villages = counts.index[counts >= size].to_numpy()
+    village = int(rng.choice(villages)) if len(villages) else int(counts.idxmax())
+    hit = heads[heads["village_idx"] == village]["head_pid"].to_numpy()
+    pids = np.sort(rng.choice(hit, min(size, len(hit)), replace=False))
+    failed = next(r for r in spec["risks"] if r["loss_type"] == "绝收")
+    industry = next(iter(spec["projects"]))
+    frame = pd.DataFrame({"pid": pids})
+    frame["risk_type"], frame["level"] = failed["risk_type"], failed["level"]
+    frame["variant"] = spec["risks"].index(failed)
+    frame["lead"], frame["ongoing_from"] = False, ""
+    frame["shock"] = "project_failure"
+    frame["industry_type"], frame["project"] = industry, spec["projects"][industry][0]
+    frame["loss_type"] = failed["loss_type"]
+    frame["loss"] = _uniform(rng, failed["loss"], len(pids), 0)
+    frame["claim_paid"] = np.nan
+    frame["loss_date"] = [_dates(info, rng, 1)[0]] * len(pids)
+    return frame
+
+
 BUILDERS = {
     "medical_insurance": medical_insurance,
     "education": education,
@@ -276,4 +365,7 @@ BUILDERS = {
     "civil_affairs": civil_affairs,
     "hr": hr,
     "emergency": emergency,
+    "disability": disability,
+    "police": police,
+    "agriculture": agriculture,
 }

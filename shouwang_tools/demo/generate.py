@@ -13,12 +13,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from screening.rules import load_rules
 from shouwang import config
 from shouwang_tools.demo import mess
 from shouwang_tools.demo.layout import arrange
 from shouwang_tools.demo.plan import plan_period
 from shouwang_tools.demo.population import build_population
 from shouwang_tools.demo.roster import write_roster
+from shouwang_tools.demo.roster_truth import with_roster_risks
 from shouwang_tools.demo.settings import demo_settings, stream
 from shouwang_tools.demo.table import build_table
 from shouwang_tools.demo.truth import build_truth
@@ -122,7 +124,8 @@ def generate_county(
     roster = out / cfg["roster"]["file"]
     write_roster(pop, county["name"], roster, cfg["roster"]["encoding"])
     feeds = {table.department: write_feed(feed, landing) for table, feed in pairs}
-    truth = build_truth(pairs)
+    rules = load_rules(config.settings(), period)  # the roster's own risks follow its thresholds
+    truth = with_roster_risks(build_truth(pairs), pop, pairs, rules.parameters, roster.name)
     truth_paths = truth.write(out / "truth")
     roster_persons = pop.persons["on_roster"]
     return GeneratedCounty(

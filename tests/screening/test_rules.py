@@ -58,9 +58,16 @@ PLANTED = [
     ("registry", {"risk_status": "风险已消除", "income_per_capita": 8400.0, "income_after_expenses": 8400.0,
                   "expense_detail": "", "members": 3, "able_members": 2}, "other", "yellow",
      "人均纯收入 8,400 元，低于预警线 9,000 元"),
+    ("registry", {"risk_status": None, "income_per_capita": 6500.0, "income_after_expenses": 6500.0,
+                  "expense_detail": "", "members": 4, "able_members": 2}, "other", "red",
+     "人均纯收入 6,500 元，低于监测线 7,000 元"),
+    # costs push a household over the band under it: the risk is what the costs are for
     ("registry", {"risk_status": None, "income_per_capita": 15000.0, "income_after_expenses": 3000.0,
-                  "expense_detail": "，扣除个人自付医疗费用 36,000 元后人均 3,000 元", "members": 3,
-                  "able_members": 2}, "other", "red", "扣除个人自付医疗费用 36,000 元后人均 3,000 元，低于监测线 7,000 元"),
+                  "expense_detail": "，扣除个人自付医疗费用 36,000 元后人均 3,000 元", "expense_risk": "illness",
+                  "members": 3, "able_members": 2}, "illness", "red", "扣除个人自付医疗费用 36,000 元后人均 3,000 元，低于监测线 7,000 元"),
+    ("registry", {"risk_status": "风险已消除", "income_per_capita": 12000.0, "income_after_expenses": 8000.0,
+                  "expense_detail": "，扣除教育支出 12,000 元后人均 8,000 元", "expense_risk": "schooling",
+                  "members": 3, "able_members": 2}, "schooling", "yellow", "后人均 8,000 元，低于预警线 9,000 元"),
     ("registry", {"risk_status": "风险已消除", "income_per_capita": 15000.0, "income_after_expenses": 15000.0,
                   "members": 2, "able_members": 0, "labour_detail": "丧失劳动力 1 人、无劳动力 1 人"},
      "labour", "yellow", "家庭 2 人均无劳动能力（丧失劳动力 1 人、无劳动力 1 人）"),
@@ -94,6 +101,8 @@ BENIGN = [
     ("registry", {"risk_status": "风险未消除", "income_after_expenses": 5000.0, "members": 2, "able_members": 0}),
     ("registry", {"risk_status": "风险已消除", "income_after_expenses": None, "members": 2, "able_members": 1}),
     ("registry", {"risk_status": "风险已消除", "income_after_expenses": 12000.0, "members": 0, "able_members": 0}),
+    ("registry", {"risk_status": None, "income_per_capita": 15000.0, "income_after_expenses": 12000.0,
+                  "expense_risk": "illness", "members": 3, "able_members": 3}),
 ]
 
 
@@ -270,3 +279,10 @@ def test_the_low_assistance_watch_counts_twelve_months_back_from_the_period_end(
     assert watch.evaluate({**exit_, "change_date": "2026-04-01"}) is not None
     assert watch.evaluate({**exit_, "change_date": "2026-03-31"}) is None  # 12 months are over
     assert watch.evaluate({**exit_, "change_date": "2027-04-02"}) is None  # a date in the future
+
+
+def test_a_low_income_household_with_large_costs_is_both_low_income_and_at_risk_of_the_costs(rules):
+    both = {"risk_status": None, "income_per_capita": 8800.0, "income_after_expenses": 5800.0,
+            "expense_detail": "，扣除教育支出 12,000 元后人均 5,800 元", "expense_risk": "schooling",
+            "members": 4, "able_members": 2}
+    assert [(h.risk_type, h.level) for h in _hits(rules, "registry", both)] == [("other", "red"), ("schooling", "red")]
