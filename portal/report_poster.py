@@ -48,7 +48,7 @@ def poster_lines(settings: dict, township: str, village: str) -> tuple[list[Line
     qr_top = 250.0
     return [
         Line("遇到困难，告诉我们", 40, 70, bold=True),
-        Line(f"{county}{township}{village} · 农户自主申报", 20, 130),
+        Line(f"{county}{township}{village}\u3000农户自主申报", 20, 130),
         Line("家里有人生大病、孩子不上学、房子危险、遭了灾……", 15, 180),
         Line("用手机扫一扫下面的二维码，填好就行，不收任何费用", 15, 205),
         Line("乡镇干部会联系您、上门了解情况", 15, 228),

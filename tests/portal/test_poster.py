@@ -51,7 +51,7 @@ def test_the_pdf_poster_needs_no_font_file(places, tmp_path, capsys):
     stream = re.search(rb"stream\n(.*?)\nendstream", data, re.S).group(1)
     ops = zlib.decompress(stream).decode("ascii")
     texts = [bytes.fromhex(h).decode("utf-16-be") for h in re.findall(r"<([0-9A-F]+)> Tj", ops)]
-    assert "遇到困难，告诉我们" in texts and "示范县龙河镇龙河村2 · 农户自主申报" in texts
+    assert "遇到困难，告诉我们" in texts and "示范县龙河镇龙河村2\u3000农户自主申报" in texts
     assert "也可以拨打防返贫热线 12317" in texts
 
     # The squares drawn are the code's dark modules, no more and no fewer.
