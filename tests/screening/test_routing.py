@@ -17,21 +17,12 @@ from warehouse.models import RiskWarning, WarningHistory
 from warehouse.notification_tables import Notification
 
 DAY = dt.date(2026, 11, 2)  # a Monday
-REPLY_CLOCK = """clocks:
-  department_reply: {label: 部门答复, working_days: 5, starts_on: [routed],
-                     stops_on: [department_replied], escalate: [township, county], seed: "000 step 3"}
-"""
 
 
 @pytest.fixture
 def county(ctx):
-    """The reply clock as the county's policy (an overlay, as a county configures it), and
-    two warnings of 龙河镇: an illness one and a schooling one."""
-    if "department_reply" not in routing.clocks.policy(ctx.settings, DAY.year, ctx.home):
-        rules = ctx.home / "rules"
-        rules.mkdir(exist_ok=True)
-        (rules / f"{ctx.settings['county']['code']}.yaml").write_text(REPLY_CLOCK,
-                                                                      encoding="utf-8")
+    """Two warnings of 龙河镇 (the default policy's department_reply clock runs on them): an
+    illness one and a schooling one."""
     with building(ctx, create_key=True) as b:
         hh = b.household("500230100100000001", township="龙河镇", village="双河村")
         b.person(hh, "张三", b.ids.new(), relation="户主")

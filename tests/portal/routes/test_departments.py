@@ -22,24 +22,13 @@ from warehouse.department_tables import DepartmentCheck
 from warehouse.models import AuditLog, RiskWarning, User, WarningHistory
 from warehouse.notification_tables import Notification
 
-REPLY_CLOCK = """clocks:
-  department_reply: {label: 部门答复, working_days: 5, starts_on: [routed],
-                     stops_on: [department_replied], escalate: [township, county]}
-"""
 DEPARTMENTS = {"dept_health": "health", "dept_edu": "education"}
 OTHER_ROLES = ("town_a", "town_b", "admin", "analyst", "engineer")
 
 
 @pytest.fixture
 def depts(ctx, seed):
-    """Two department accounts, and the reply clock as the county's policy if the default
-    rules do not carry it yet."""
-    if "department_reply" not in routing.clocks.policy(ctx.settings, dt.date.today().year,
-                                                       ctx.home):
-        rules = ctx.home / "rules"
-        rules.mkdir(exist_ok=True)
-        (rules / f"{ctx.settings['county']['code']}.yaml").write_text(REPLY_CLOCK,
-                                                                      encoding="utf-8")
+    """Two department accounts (health, education) beside the seeded townships' users."""
     with building(ctx, seal=False) as b:
         for name, department in DEPARTMENTS.items():
             b.add(User(name=name, role="department", department=department,
