@@ -2,10 +2,14 @@
 (regions, as the roster load writes them), village and grid accounts, and test settings."""
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import json
 import uuid
 
 import yaml
+from sqlalchemy import select
 
 from connectors.regions import region_suffixes, short_name
 from tests.portal.conftest import FAST_ARGON2, TOWN_A, TOWN_B, _password_hash
@@ -32,20 +36,43 @@ def use_settings(ctx, monkeypatch, **sections) -> None:
     ctx.__dict__.pop("settings", None)  # a cached_property: read the new file
 
 
-def seed_places(ctx) -> None:
-    """The county, its two townships and their villages; village and grid accounts."""
+def add_places(ctx) -> None:
+    """The county, its two townships and their villages, as the roster load writes them; only
+    those not there yet."""
     suffixes = region_suffixes(ctx.settings)
     with building(ctx, seal=False) as b:
-        county = b.add(Region(level="county", name="示范县", short_name="示范", code="500230"))
+        have = {(r.level, r.name): r for r in b.session.scalars(select(Region))}
+
+        def place(level: str, name: str, parent: Region | None) -> Region:
+            found = have.get((level, name))
+            return found or b.add(Region(level=level, name=name,
+                                         parent_id=parent.id if parent else None,
+                                         short_name=short_name(name, suffixes[level])))
+
+        county = place("county", "示范县", None)
         for town, villages in VILLAGES.items():
-            t = b.add(Region(level="township", name=town, parent_id=county.id,
-                             short_name=short_name(town, suffixes["township"])))
+            t = place("township", town, county)
             for v in villages:
-                b.add(Region(level="village", name=v, parent_id=t.id,
-                             short_name=short_name(v, suffixes["village"])))
+                place("village", v, t)
+
+
+def seed_places(ctx) -> None:
+    """The county's places and the village and grid accounts."""
+    add_places(ctx)
+    with building(ctx, seal=False) as b:
         for name, (role, town, village, grid) in LOCAL_USERS.items():
             b.add(User(name=name, role=role, township=town, village=village, grid=grid,
                        password_hash=_password_hash()))
+
+
+def solve(challenge: dict, **override) -> str:
+    """The number the client must find, searched as the browser searches it; the payload."""
+    salt = challenge["salt"]
+    number = next(n for n in range(challenge["maxnumber"] + 1)
+                  if hashlib.sha256(f"{salt}{n}".encode()).hexdigest() == challenge["challenge"])
+    data = {"algorithm": challenge["algorithm"], "challenge": challenge["challenge"],
+            "number": number, "salt": salt, "signature": challenge["signature"], **override}
+    return base64.b64encode(json.dumps(data).encode()).decode()
 
 
 def new_person(ids: SyntheticIds, seq: int) -> str:

@@ -3,7 +3,6 @@ force here, as the page's script does; tampered, expired and replayed solutions 
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 
 import pytest
@@ -12,20 +11,10 @@ from sqlalchemy import func, select
 
 from portal.report_challenge import Challenges
 from tests.portal.conftest import ORIGIN
-from tests.portal.reports_seed import new_person, report_body, seed_places, use_settings
+from tests.portal.reports_seed import new_person, report_body, seed_places, solve, use_settings
 from tests.support.warehouse import SyntheticIds
 from warehouse.channel_tables import ChannelInput
 from warehouse.db import session_scope
-
-
-def solve(challenge: dict, **override) -> str:
-    """The number the client must find, searched as the browser searches it; the payload."""
-    salt = challenge["salt"]
-    number = next(n for n in range(challenge["maxnumber"] + 1)
-                  if hashlib.sha256(f"{salt}{n}".encode()).hexdigest() == challenge["challenge"])
-    data = {"algorithm": challenge["algorithm"], "challenge": challenge["challenge"],
-            "number": number, "salt": salt, "signature": challenge["signature"], **override}
-    return base64.b64encode(json.dumps(data).encode()).decode()
 
 
 class Clock:
