@@ -25,6 +25,7 @@ ROOMS = (
     "screening.cli",
     "screening.loop_cli",
     "screening.returns_cli",
+    "screening.help_cli",
     "portal.cli",
     "portal.reports_cli",
 )

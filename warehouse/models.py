@@ -400,6 +400,7 @@ from warehouse import (  # noqa: E402,F401
     channel_tables,
     department_tables,
     grid_tables,
+    help_tables,
     notification_tables,
     verification_tables,
 )
