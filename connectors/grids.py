@@ -349,13 +349,15 @@ def plan_ties(ctx: Context, path: Path) -> tuple[dict[tuple, LedgerGrid], dict[i
         problems.add(f"{place} 的户 {sample} 不在任何网格：在台账「村组网格名称」列"
                      f"添加该组的网格，或在户编号表中列出这些户")
     problems.raise_if_any()
-    declared = {key: g.households for key, g in grids.items() if g.households is not None}
+    # 农户数 counts every farm household of the grid; the roster holds only monitored ones,
+    # so only a roster count above it says the ledger is out of date.
     counted = defaultdict(int)
     for key, _ in ties.values():
         counted[key] += 1
-    for key, n in declared.items():
-        if counted[key] != n:
-            result.notes.append(f"{key[0]}{key[1]}「{key[2]}」：台账农户数 {n}，花名册中 {counted[key]} 户")
+    for key, g in grids.items():
+        if g.households is not None and counted[key] > g.households:
+            result.notes.append(f"{key[0]}{key[1]}「{key[2]}」：台账农户数 {g.households}，"
+                                f"花名册中已有 {counted[key]} 户；请更新台账")
     return grids, ties, result
 
 
