@@ -7,8 +7,8 @@ birth date, the same village, or the same name in the same township. A day's few
 inputs then read a few thousand persons, not the county's roster.
 
 The model: parameters saved by the last full run (``save_model``, in
-``$SHOUWANG_HOME/matching/model.json``) when there are any, else the spec's EM on the day's
-candidate pairs (the configured defaults and the same training as a full run).
+``$SHOUWANG_HOME/matching/model.json``) when there are any, else the configured defaults
+(``default_model``: the spec's starting m, u from random pairs, no EM on a day's few pairs).
 """
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ from matching import linker
 from matching.decisions import load_decisions, signatures
 from matching.person_frames import person_frame, person_spec, record_frame
 from matching.settings import LinkageSpec
-from matching.training import ModelParameters
+from matching.engine import link_frames
+from matching.training import (ModelParameters, default_m, estimate_u_by_random_sampling,
+                               term_frequency_columns, term_frequency_parameters)
 from matching.warehouse_frames import _IDENTITY, _frame
 from warehouse.db import in_chunks
 from warehouse.models import Household, Person
@@ -34,7 +36,7 @@ from warehouse.models import Household, Person
 log = logging.getLogger(__name__)
 MODEL_FILE = Path("matching") / "model.json"  # under SHOUWANG_HOME
 _TYPO_KEYS = ("id_key0", "id_key1", "id_key2", "id_key3")
-SAMPLE_PERSONS = 5000  # roster persons beside the candidates when the day's pairs train the model
+SAMPLE_PERSONS = 5000  # roster persons beside the candidates when u comes from random pairs
 
 
 def model_path(home: Path) -> Path:
@@ -122,8 +124,8 @@ def link_records(ctx, conn: Connection, period: str, rows: pd.DataFrame) -> dict
     spec = person_spec(ctx.settings)
     records = record_frame(rows.reset_index(drop=True))
     model = load_model(ctx.home, spec)
-    # Without a saved model the day's pairs train one: persons from all over the roster make
-    # its random pairs (u) those of the county, not of the few villages the inputs come from.
+    # Without a saved model, u comes from random pairs: persons from all over the roster make
+    # them the county's, not those of the few villages the inputs come from.
     persons = candidate_persons(conn, records, 0 if model else int(
         ctx.settings["matching"].get("incremental_sample_persons", SAMPLE_PERSONS)))
     records["signature"] = signatures(ctx.vault(), records)
@@ -141,14 +143,38 @@ def link_records(ctx, conn: Connection, period: str, rows: pd.DataFrame) -> dict
     return out
 
 
-def _rows(records, persons, spec, decided, stats, model):
-    """linker's link rows, scored with ``model`` when one was saved."""
-    if model is None or persons.empty:
-        return linker._link_rows(records, persons, spec, decided, stats)
-    from matching.engine import link_frames
+def default_model(spec: LinkageSpec, records: pd.DataFrame, persons: pd.DataFrame,
+                  candidate_pairs: int | None = None) -> ModelParameters:
+    """The configured defaults as a model: the spec's starting m (most matches agree fully), u
+    of every comparison from random record x person pairs (the chance of agreeing by
+    coincidence), and a prior of one match per record among its candidate pairs.
 
-    result = link_frames(records, persons, spec, group="household_id", params=model,
-                         exclude=linker._rejected_pairs(records, persons, decided))
+    Expectation maximisation needs thousands of pairs; a day's few hundred inputs do not give
+    it enough to learn m from (a lone name-and-village report would score like a stranger).
+    """
+    adjusting = term_frequency_columns(spec)  # their m and u follow from the names' exact level
+    own = frozenset(range(len(spec.comparisons))) - adjusting
+    sampled = estimate_u_by_random_sampling(spec, records, persons, own)
+    u = [sampled.get(j, np.full(len(c.levels), 1.0 / len(c.levels)))
+         for j, c in enumerate(spec.comparisons)]
+    pairs = candidate_pairs or max(len(records), 1) * 100
+    rate = float(min(0.5, max(spec.prior_match_rate, len(records) / max(pairs, 1))))
+    return term_frequency_parameters(spec, ModelParameters(default_m(spec), u, rate))
+
+
+def _rows(records, persons, spec, decided, stats, model):
+    """linker's link rows, scored with the saved model, else with the configured defaults."""
+    if persons.empty:
+        return linker._link_rows(records, persons, spec, decided, stats)
+    exclude = linker._rejected_pairs(records, persons, decided)
+    if model is None:
+        # First pass counts the day's candidate pairs (the prior); the second scores with it.
+        trial = link_frames(records, persons, spec, group="household_id",
+                            params=default_model(spec, records, persons), exclude=exclude)
+        pairs = trial.timings["candidate_pairs"]
+        trial.release()
+        model = default_model(spec, records, persons, pairs)
+    result = link_frames(records, persons, spec, group="household_id", params=model, exclude=exclude)
     stats["candidate_pairs"] = result.timings["candidate_pairs"]
     picks = result.best.set_index("li").reindex(range(len(records)))
     result.release()
