@@ -22,5 +22,5 @@ def test_demo_generates_a_county_and_runs_the_three_dags(ctx, airflow_env, tmp_p
     lists = Path(run.result["lists"])
     assert lists == Path(airflow_env["SHOUWANG_OUT"]) / PERIOD
     assert any(name.endswith(".xlsx") for name in run.result["files"]), run.result["files"]
-    assert (county / "roster.csv").exists() and len(list((county / "landing").iterdir())) == 8
+    assert (county / "roster.csv").exists() and len(list((county / "landing").iterdir())) == 11
     assert f"township lists and the county digest: {lists}" in run.output

@@ -12,7 +12,7 @@ def test_generate_command_writes_the_county(tmp_path, capsys):
     assert code == 0
     printed = capsys.readouterr().out
     assert "generated 120 households" in printed and "2 townships" in printed
-    assert (out / "roster.csv").exists() and len(list((out / "landing").iterdir())) == 8
+    assert (out / "roster.csv").exists() and len(list((out / "landing").iterdir())) == 11  # a file per department
     assert not re.search(r"\d{17}[\dX]|1[3-9]\d0000\d{4}", printed)  # counts and paths only
 
 

@@ -21,9 +21,9 @@ def _path(county, info):
     return county.landing / info["source_file"]
 
 
-def test_eight_feeds_in_mixed_formats(county):
+def test_eleven_feeds_in_mixed_formats(county):
     files = truth(county, "files")
-    assert len(files) == 8 and set(files["department"]) == set(LAYOUTS)
+    assert len(files) == 11 and set(files["department"]) == set(LAYOUTS)
     assert set(files["format"]) == {"csv", "xlsx", "xls"}
     assert set(files.loc[files["format"] == "csv", "encoding"]) == {"utf-8", "utf-8-sig", "gbk", "gb18030"}
     names = set(files["source_file"])

@@ -21,7 +21,7 @@ def _digests(folder) -> dict[str, str]:
 def test_same_seed_gives_the_same_bytes(county, tmp_path):
     again = generate_county(HOUSEHOLDS, "2026-10", tmp_path / "again", seed=11)
     assert _digests(again.out) == _digests(county.out)
-    assert len(_digests(county.out)) == 1 + 8 + 7  # roster, eight feeds, seven truth files
+    assert len(_digests(county.out)) == 1 + 11 + 7  # roster, eleven feeds, seven truth files
 
 
 def test_another_seed_gives_another_county(county, tmp_path):

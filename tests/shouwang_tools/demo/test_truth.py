@@ -57,6 +57,12 @@ def expected_risk(dept: str, r: dict) -> tuple[str, str] | None:
             r["救助类型"] == "临时救助" and amount(r["救助金额"]) >= 3000
         ):
             return "other", "yellow"
+    if dept == "disability" and r["残疾等级"] in ("一级", "二级") and r["变动类型"] in ("新办", "换证"):
+        return "disability", "orange"
+    if dept == "police" and r["事件类型"] in ("死亡", "意外伤残"):  # the feed names working-age people
+        return "accident", "red"
+    if dept == "agriculture" and r["事件类型"] in ("绝收", "经营失败") and amount(r["损失金额"]) >= 10000:
+        return "industry", "orange"
     return None
 
 
@@ -72,15 +78,18 @@ def texts(records):
 def test_warnings_are_exactly_the_rows_the_default_rules_fire_on(county, texts):
     links = truth(county, "links")
     warnings = truth(county, "warnings")
-    planted = {(f, int(r)): (t, lv) for f, r, t, lv in zip(
-        warnings["source_file"], warnings["source_row"], warnings["risk_type"], warnings["level"])}
+    planted = {}  # a row's own risk; a 公安 death leaving no labour adds a second row after it
+    for f, r, t, lv in zip(warnings["source_file"], warnings["source_row"], warnings["risk_type"],
+                           warnings["level"]):
+        planted.setdefault((f, int(r)), (t, lv))
     for file, row, kind in zip(links["source_file"], links["source_row"].astype(int), links["kind"]):
         if kind == "bad":
             continue
         dept, cells = texts[(file, row)]
         assert expected_risk(dept, cells) == planted.get((file, row)), (file, row, cells)
     assert {t for t, _ in planted.values()} >= {
-        "illness", "schooling", "housing", "water", "disaster", "accident", "employment", "other"
+        "illness", "schooling", "housing", "water", "disaster", "accident", "employment", "other",
+        "disability", "industry",
     }
 
 
@@ -110,10 +119,13 @@ def test_leads_are_off_roster_with_their_place(county):
     assert (on_roster["lead_township"] == "").all()
 
 
-def test_the_alerts_are_the_planted_flood_only(county, texts):
+def test_the_alerts_are_the_planted_flood_and_failed_project_only(county, texts):
     alerts = truth(county, "alerts")
     size = demo_settings()["alerts"]["flood_cluster_households"]
-    assert len(alerts) == 1  # the ordinary monthly counts of a township are no shock
+    assert len(alerts) == 2  # the ordinary monthly counts of a township are no shock
+    project = alerts[alerts["risk_type"] == "industry"]
+    assert len(project) == 1 and project["village"].iloc[0] != ""
+    assert int(project["households"].iloc[0]) == demo_settings()["values"]["agriculture"]["cluster_households"]
     flood = alerts[(alerts["risk_type"] == "disaster") & (alerts["village"] != "")]
     assert len(flood) == 1 and 8 <= int(flood["households"].iloc[0]) <= size
     village = flood["village"].iloc[0]
