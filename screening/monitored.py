@@ -31,6 +31,7 @@ def rows(session: Session, since: dt.date, settings: dict, township: str | None 
                .where(WarningHistory.to_status == "monitored")
                .group_by(WarningHistory.warning_id).subquery())
     query = (select(RiskWarning, reached.c.at).join(reached, reached.c.warning_id == RiskWarning.id)
+             .where(RiskWarning.status.not_in(("closed", "withdrawn")))  # a later correction
              .order_by(RiskWarning.township, RiskWarning.village, RiskWarning.code))
     if township:
         query = query.where(RiskWarning.township == township)
