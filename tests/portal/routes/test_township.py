@@ -136,3 +136,39 @@ def test_a_grid_worker_sees_only_the_grids_households_in_the_queue(client, seed,
                  village="龙河村2", grid="一网格")
     items = client.get("/api/queue?status=all", headers=token_for(client, "grid_a")).json()
     assert [i["warning_id"] for i in items] == _codes(ctx, [seed.overdue[TOWN_A]])
+
+
+def test_a_grid_worker_reads_the_backlog_as_cards_on_a_phone(ctx, seed, tmp_path):
+    """Real chromium at 390 px against `shouwang serve`: the grid worker's queue has this
+    period's line and the 往期未办结 card, and nothing scrolls sideways."""
+    from portal.auth import Passwords, add_user
+    from tests.portal.conftest import PASSWORD, serving
+    from tests.portal.grids_support import load_seed_grids
+    from tests.portal.test_browser import CHROMIUM, CHROMIUM_ARGS, PHONE
+    from playwright.sync_api import sync_playwright
+
+    code, due = _add_backlog(ctx, seed, days_ago=40)
+    first = seed.households[TOWN_A]
+    load_seed_grids(ctx, tmp_path, lambda hid, town, village: "一网格" if hid == first else "二网格")
+    with session_scope(ctx.engine) as s:
+        add_user(s, Passwords.from_settings(ctx.settings), "grid_a", "grid", TOWN_A, PASSWORD, 8,
+                 village="龙河村2", grid="一网格")
+    with serving(ctx) as server, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport=PHONE)
+        page.set_default_timeout(15000)
+        page.goto(f"{server}/queue")
+        page.fill("input[name=username]", "grid_a")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server}/queue")
+        assert "一网格" in page.inner_text("h1")
+        cards = page.locator("#backlog table.backlog tbody tr")
+        assert cards.count() == 1
+        card = cards.first.inner_text()
+        assert code in card and str(due) in card and "个工作日" in card and "2026-09" in card
+        box = cards.first.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        assert page.locator("table.queue").first.locator("tbody tr").count() == 1  # this period's
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        browser.close()
