@@ -8,6 +8,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from portal.department_checks import department_of
 from portal.principal import Principal
 from warehouse.db import session_scope
 
@@ -21,8 +22,8 @@ def restrict(session: Session, engine: Engine, settings: dict, principal: Princi
     cfg = settings["portal"]
     role = engine.dialect.identifier_preparer.quote(cfg["db_role"])
     township = principal.rls_township if principal else ""
-    department = (principal.department or "") if principal and principal.role == "department" \
-        else ""
+    # The contract's module name, as department_checks rows store it (a user bound by label: 卫健).
+    department = (department_of(principal) or "") if principal else ""
     department_setting = settings["departments"]["rls_setting"]
 
     @event.listens_for(session, "after_begin")
