@@ -228,6 +228,9 @@ def test_on_postgres_the_policies_hold_without_the_querys_filter(client, depts, 
         assert s.scalar(select(DepartmentCheck.department)) == "health"
         audit(s, "dept_health", "view_household", "warning", code, TOWN_A,
               {"department": "health"})
+    by_label = Principal(user_id=0, name="卫健用户", role="department", department="卫健")
+    with portal_session(ctx.engine, ctx.settings, by_label) as s:  # bound by the Chinese name
+        assert list(s.scalars(select(RiskWarning.code))) == [code]
     with portal_session(ctx.engine, ctx.settings, edu) as s:
         assert list(s.scalars(select(RiskWarning.code))) == []
         assert list(s.scalars(select(DepartmentCheck.id))) == []
