@@ -95,6 +95,11 @@ def _write(session: Session, warning: RiskWarning, kind: str, reason: str, befor
                                            fields=fields)])
 
 
+def _label(warning: RiskWarning) -> str:
+    """The warning's status in words."""
+    return STATUS_LABELS.get(warning.status, warning.status)
+
+
 def _ended(warning: RiskWarning) -> None:
     """Refuse a change on a warning that no longer takes one."""
     if warning.status == CLOSED:
@@ -116,7 +121,8 @@ def apply_outcome(session: Session, warning: RiskWarning, *, outcome: str, reaso
     rule = rules[outcome]
     task = _task(session, warning)
     session.flush()
-    if warning.status == IDENTIFYING and current_steps(session, warning.id, task.identification_round):
+    started = current_steps(session, warning.id, task.identification_round)
+    if warning.status == IDENTIFYING and started:
         raise Refused(f"预警 {warning.code} 的识别认定已开始，不能再更改核实结果", "conflict")
     previous = task.outcome
     decided = previous is not None and rules.get(previous, {}).get("task_status") == "done"
@@ -151,8 +157,8 @@ def apply_outcome(session: Session, warning: RiskWarning, *, outcome: str, reaso
     elif retry:
         words += f"，第 {task.attempts} 次未联系上，下次走访 {task.next_attempt.isoformat()}"
     _write(session, warning, kind, words, before, actor, now, fields)
-    clocks.on_event(session, warning.id, "outcome:unreachable" if retry else f"outcome:{new_status}",
-                    today, settings)
+    event = "outcome:unreachable" if retry else f"outcome:{new_status}"
+    clocks.on_event(session, warning.id, event, today, settings)
     if retry and task.attempts == int(cfg["unreachable_escalate_after"]):
         text = f"预警 {warning.code}（{warning.township or ''}）已 {task.attempts} 次无法联系，请县级协调"
         _write(session, warning, "escalated", text, warning.status, actor, now,
@@ -176,7 +182,7 @@ def decide_closure(session: Session, warning: RiskWarning, *, decision: str, rea
         raise Refused(f"decision 必须是 confirm（确认销号）或 return（退回乡镇），不是 {decision!r}",
                       "invalid", "decision")
     if warning.status != PENDING_CLOSURE:
-        raise Refused(f"预警 {warning.code} 不在待县级确认销号状态（当前：{STATUS_LABELS.get(warning.status, warning.status)}）",
+        raise Refused(f"预警 {warning.code} 不在待县级确认销号状态（当前：{_label(warning)}）",
                       "conflict")
     if decision == "return" and not reason:
         raise Refused("退回乡镇需要填写理由", "invalid", "reason")
@@ -266,7 +272,7 @@ def record_step(session: Session, warning: RiskWarning, data: StepInput, *, acto
         raise Refused("县级确认只能由县级管理员记录", "forbidden")
     _ended(warning)
     if warning.status != IDENTIFYING:
-        raise Refused(f"预警 {warning.code} 不在识别认定中（当前：{STATUS_LABELS.get(warning.status, warning.status)}），"
+        raise Refused(f"预警 {warning.code} 不在识别认定中（当前：{_label(warning)}），"
                       "请先记录核实结果“纳入监测”", "conflict")
     task = _task(session, warning)
     session.flush()
