@@ -36,7 +36,6 @@ from warehouse.models import Household, Person
 log = logging.getLogger(__name__)
 MODEL_FILE = Path("matching") / "model.json"  # under SHOUWANG_HOME
 _TYPO_KEYS = ("id_key0", "id_key1", "id_key2", "id_key3")
-SAMPLE_PERSONS = 5000  # roster persons beside the candidates when u comes from random pairs
 
 
 def model_path(home: Path) -> Path:
@@ -111,9 +110,11 @@ def candidate_persons(conn: Connection, records: pd.DataFrame, sample: int = 0) 
     return person_frame(_frame(conn, stmt, cols))
 
 
-def link_records(ctx, conn: Connection, period: str, rows: pd.DataFrame) -> dict[int, dict]:
+def link_records(ctx, conn: Connection, period: str, rows: pd.DataFrame,
+                 sample_persons: int = 5000) -> dict[int, dict]:
     """Link the new records ``rows`` (record_id, name, township, village, role, identity
-    columns; already stored as feed records of ``period``) and store their links.
+    columns; already stored as feed records of ``period``) and store their links;
+    ``sample_persons`` roster persons join the candidates when u comes from random pairs.
 
     Returns per record id: ``status`` (auto | review | none | accepted | rejected),
     ``person_id``, ``household_id`` and ``probability``; plus the counts in ``log``.
@@ -126,8 +127,7 @@ def link_records(ctx, conn: Connection, period: str, rows: pd.DataFrame) -> dict
     model = load_model(ctx.home, spec)
     # Without a saved model, u comes from random pairs: persons from all over the roster make
     # them the county's, not those of the few villages the inputs come from.
-    persons = candidate_persons(conn, records, 0 if model else int(
-        ctx.settings["matching"].get("incremental_sample_persons", SAMPLE_PERSONS)))
+    persons = candidate_persons(conn, records, 0 if model else sample_persons)
     records["signature"] = signatures(ctx.vault(), records)
     decided = load_decisions(conn, records["signature"])
     stats = {"auto": 0, "review": 0, "none": 0, linker.ACCEPTED: 0, linker.REJECTED: 0,

@@ -63,7 +63,8 @@ def merge_day(ctx, session: Session, day: dt.date, now: dt.datetime) -> Counter:
         by_period[ci.period].append(ci)
     for period, group in by_period.items():
         frame = pd.DataFrame([match_row(records[ci.id]) for ci in group])
-        links.update(link_records(ctx, session.connection(), period, frame))
+        links.update(link_records(ctx, session.connection(), period, frame,
+                                  int(settings["daily"]["sample_persons"])))
     settled = records_of(session, waiting)
     links.update(_current_links(session, [r.id for r in settled.values()]))
     records.update(settled)
