@@ -15,7 +15,7 @@ from portal.queue import get_warning
 from screening import verification as loop
 from shouwang.core.clock import today as county_today
 from warehouse.audit import record as audit
-from warehouse.models import Household, RiskWarning, VerificationTask
+from warehouse.models import Household, RiskWarning, VerificationTask, WarningHistory
 from warehouse.verification_tables import IdentificationStep
 
 NAME_MAX = 64  # verification_tasks.verifier1/2 column width
@@ -194,8 +194,12 @@ def awaiting_county(session: Session, principal: Principal, limit: int) -> list[
     items = []
     for w, t, no in session.execute(q):
         if w.status == loop.PENDING_CLOSURE:
+            # Why: the 不符合's reason, or the rejecting review's words, from the history.
+            why = session.scalar(select(WarningHistory.reason).where(
+                WarningHistory.warning_id == w.id, WarningHistory.to_status == loop.PENDING_CLOSURE)
+                .order_by(WarningHistory.id.desc()).limit(1))
             items.append(AwaitingItem(w.code, w.township, w.village, no, w.risk_type, "closure",
-                                      t.outcome_reason, None, w.status))
+                                      why, None, w.status))
             continue
         steps = loop.current_steps(session, w.id, t.identification_round)
         if loop.next_step(w, steps) == "confirm":

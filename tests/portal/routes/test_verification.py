@@ -272,6 +272,15 @@ def test_pages_show_status_history_and_the_next_steps_form(client, seed, paper):
     assert r.status_code == 303 and r.headers["location"] == f"/warnings/{code}?saved=pledge"
     page = client.get(f"/warnings/{code}?saved=pledge").text
     assert 'name="step" value="review"' in page and "已保存" in page
+    assert "更正「承诺授权」" in page  # the latest step can be corrected from the page too
+    fixed = paper["pledge"] + dt.timedelta(days=1)
+    r = client.post(f"/warnings/{code}/identification",
+                    data={"step": "pledge", "date": fixed.isoformat(), "note": "日期抄错"},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    history = _history(client, code, "town_a")
+    assert [h["action"] for h in history] == ["outcome", "identification", "correction"]
+    assert history[-1]["fields"] == {"step": "pledge", "date": fixed.isoformat(), "note": "日期抄错"}
     assert client.get("/verification").status_code == 403  # the county's desk
 
 
