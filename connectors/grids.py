@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select, update
 
 from connectors.contract import Contract, column, optional, required
 from connectors.errors import FeedError
@@ -30,7 +30,7 @@ from connectors.reader import Located, Sheet, locate, read_sheet
 from connectors.regions import region_suffixes, short_name
 from shouwang.context import Context
 from shouwang.core.errors import UserError
-from warehouse.db import session_scope
+from warehouse.db import bulk_insert
 from warehouse.grid_tables import Grid, HouseholdGrid
 from warehouse.masking import mask_phone
 from warehouse.models import Household, new_uids, utcnow
@@ -308,10 +308,11 @@ def plan_ties(ctx: Context, path: Path) -> tuple[dict[tuple, LedgerGrid], dict[i
     ledger, members = _sheets(path, cfg)
     problems = _Problems(path.name)
     result = GridLoadResult(path.name)
-    with session_scope(ctx.engine) as s:
-        households = s.scalars(select(Household).where(Household.active.is_(True))
-                               .order_by(Household.id)).all()
-        s.expunge_all()
+    with ctx.engine.connect() as conn:  # plain rows: a county has a few hundred thousand
+        households = conn.execute(
+            select(Household.id, Household.household_no, Household.township, Household.village,
+                   Household.group_name)
+            .where(Household.active.is_(True)).order_by(Household.id)).all()
     if not households:
         raise UserError("花名册还没有导入，网格无从对应；请先运行 shouwang registry load 花名册文件")
     places = _Places(households, suffixes)
@@ -328,9 +329,12 @@ def plan_ties(ctx: Context, path: Path) -> tuple[dict[tuple, LedgerGrid], dict[i
     ties: dict[int, tuple] = {}
     row_of = {key: g.row for key, g in grids.items()}
     unplaced: dict[str, list[str]] = defaultdict(list)
+    keys: dict[str | None, str] = {}  # a county has a few dozen group spellings
     for h in households:
         named = listed.get(h.id, [])
-        gk = (h.township, h.village, group_key(h.group_name, suffixes["group"]))
+        if h.group_name not in keys:
+            keys[h.group_name] = group_key(h.group_name, suffixes["group"])
+        gk = (h.township, h.village, keys[h.group_name])
         grouped = [(key, f"台账第 {row_of[key]} 行（按{h.group_name}）")
                    for key in by_group.get(gk, []) if h.group_name]
         found = named + grouped
@@ -367,38 +371,45 @@ def load_grids(ctx: Context, path: Path) -> GridLoadResult:
     vault = ctx.vault()
     source = Path(path).name
     now = utcnow()
-    with session_scope(ctx.engine) as s:
-        old = {(g.township, g.village, g.name): g for g in s.scalars(select(Grid))}
-        s.execute(delete(HouseholdGrid))
-        ids: dict[tuple, int] = {}
+    table = Grid.__table__
+    with ctx.engine.begin() as conn:  # one transaction: readers see the old ties or the new
+        old = {(r.township, r.village, r.name): (r.id, r.uid)
+               for r in conn.execute(select(Grid.id, Grid.uid, Grid.township, Grid.village, Grid.name))}
+        conn.execute(delete(HouseholdGrid))
+        kept, new = [], []
         for key, g in grids.items():
+            gid, uid = old.pop(key, (None, None))
             # The uid is part of the phones' AAD: a new grid's is set before sealing.
-            row = old.pop(key, None) or Grid(uid=new_uids(1)[0], township=key[0],
-                                             village=key[1], name=key[2])
-            _fill(row, g, vault, source, now)
-            s.add(row)
-            s.flush()
-            ids[key] = row.id
-        for gone in old.values():
-            s.delete(gone)
-        result.removed_grids = len(old)
-        s.flush()
-        s.add_all(HouseholdGrid(household_id=hid, grid_id=ids[key], township=town)
-                  for hid, (key, town) in ties.items())
+            values = _values(g, uid or new_uids(1)[0], vault, source, now)
+            if gid is None:
+                new.append({**values, "township": key[0], "village": key[1], "name": key[2]})
+            else:
+                kept.append({**values, "gid": gid})
+        if kept:
+            conn.execute(update(table).where(table.c.id == bindparam("gid")),
+                         [{k: v for k, v in row.items() if k != "uid"} for row in kept])
+        if old:
+            conn.execute(delete(Grid).where(Grid.id.in_([gid for gid, _ in old.values()])))
+        bulk_insert(conn, table, new)
+        ids = {(r.township, r.village, r.name): r.id
+               for r in conn.execute(select(Grid.id, Grid.township, Grid.village, Grid.name))}
+        bulk_insert(conn, HouseholdGrid.__table__,
+                    [{"household_id": hid, "grid_id": ids[key], "township": town}
+                     for hid, (key, town) in ties.items()])
+    result.removed_grids = len(old)
     result.grids, result.households = len(grids), len(ties)
     log.info("grid ledger %s: %s", source, {k: v for k, v in result.summary().items()
                                             if k != "notes"})
     return result
 
 
-def _fill(row: Grid, g: LedgerGrid, vault, source: str, now) -> None:
-    """The grid's columns from its ledger row; phones sealed, indexed and masked."""
-    row.group_name = grid_group(g.name)
-    row.households_declared = g.households
-    row.worker_name, row.worker_role = g.worker_name, g.worker_role
-    row.cadre_name, row.cadre_title = g.cadre_name, g.cadre_title
+def _values(g: LedgerGrid, uid: str, vault, source: str, now) -> dict:
+    """A grid's columns from its ledger row; phones sealed (bound to ``uid``), indexed, masked."""
+    out = {"uid": uid, "group_name": grid_group(g.name), "households_declared": g.households,
+           "worker_name": g.worker_name, "worker_role": g.worker_role,
+           "cadre_name": g.cadre_name, "cadre_title": g.cadre_title,
+           "source_file": source, "source_row": g.row, "loaded_at": now}
     for prefix, phone in (("worker_phone", g.worker_phone), ("cadre_phone", g.cadre_phone)):
-        for k, v in sealed_pair(vault, PHONE, "grids", f"{prefix}_cipher", row.uid, phone).items():
-            setattr(row, k, v)
-        setattr(row, f"{prefix}_masked", mask_phone(phone) or None)
-    row.source_file, row.source_row, row.loaded_at = source, g.row, now
+        out.update(sealed_pair(vault, PHONE, "grids", f"{prefix}_cipher", uid, phone))
+        out[f"{prefix}_masked"] = mask_phone(phone) or None
+    return out
