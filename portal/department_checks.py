@@ -21,6 +21,7 @@ from portal.inputs import clean_text
 from portal.principal import Principal
 from portal.queue import ABSENT, get_warning
 from screening import routing
+from shouwang.core.clock import local_date
 from warehouse.audit import record as audit
 from warehouse.department_tables import DepartmentCheck
 from warehouse.models import FeedRecord, Household, Person, RiskWarning, WarningEvidence
@@ -81,7 +82,7 @@ def _routed(key: str):
 
 
 def queue(session: Session, principal: Principal, status: str, today: dt.date,
-          limit: int) -> list[CheckItem]:
+          limit: int, settings: dict) -> list[CheckItem]:
     """The department's routed checks: unanswered first, overdue first, then by due day."""
     key = require_department(principal)
     if status not in CHECK_STATUSES:
@@ -97,7 +98,8 @@ def queue(session: Session, principal: Principal, status: str, today: dt.date,
                                       DepartmentCheck.id).limit(limit))
     items = [CheckItem(warning_id=w.code, township=w.township, village=w.village,
                        household_no=no, risk_type=w.risk_type, level=w.level, reason=w.reason,
-                       note=c.note, routed_by=c.routed_by, routed_on=c.routed_at.date(),
+                       note=c.note, routed_by=c.routed_by,
+                       routed_on=local_date(c.routed_at, settings),
                        due_on=c.due_on, status=c.status,
                        overdue=c.status == routing.ROUTED and c.due_on < today)
              for c, w, no in rows]

@@ -173,7 +173,7 @@ def api_checks(request: Request, principal: Principal = Depends(api_principal),
     lab = portal.labels()
     with portal.session(principal) as s:
         items = checks.queue(s, principal, status, portal.today(),
-                             int(portal.cfg["queue_page_size"]))
+                             int(portal.cfg["queue_page_size"]), portal.settings)
     return [QueueItemOut(**vars(i), risk_label=lab.risk_types.get(i.risk_type, i.risk_type))
             for i in items]
 
@@ -246,7 +246,7 @@ def queue_page(request: Request, principal: Principal = Depends(page_principal),
     portal = portal_of(request)
     with portal.session(principal) as s:
         items = checks.queue(s, principal, status, portal.today(),
-                             int(portal.cfg["queue_page_size"]))
+                             int(portal.cfg["queue_page_size"]), portal.settings)
     last_month = (portal.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     return render(request, "department.html", principal, items=items, status=status,
                   department=_label(checks.require_department(principal)),
