@@ -235,3 +235,24 @@ def test_cli_loads_and_reports_in_one_line(ctx, tmp_path, capsys):
 def test_no_roster_yet_says_what_to_do(ctx, tmp_path):
     with pytest.raises(UserError, match="registry load"):
         load_grids(ctx, write_csv(tmp_path / "g.csv", ledger_rows()))
+
+
+def test_key_rotation_reseals_and_reindexes_the_grid_phones(ctx, tmp_path, monkeypatch):
+    from warehouse import keys
+    from warehouse.crypto import ENV_KEY
+    from warehouse.sensitive import blind_index
+
+    monkeypatch.delenv(ENV_KEY)  # the key in $SHOUWANG_HOME/keys: rotation writes the new one there
+    ctx.vault(create=True)
+    seed_roster(ctx)
+    load_grids(ctx, write_csv(tmp_path / "网格台账.csv", ledger_rows()))
+    old = ctx.vault()
+    keys.rotate(ctx.engine, ctx.home, batch_size=2)
+    new = ctx.vault()
+    assert new.key_id != old.key_id
+    with session_scope(ctx.engine) as s:
+        g = s.scalar(select(Grid).where(Grid.name == "一组"))
+        assert f".{new.key_id}." in g.worker_phone_cipher
+        assert new.open(PHONE, g.cadre_phone_cipher, aad("grids", "cadre_phone_cipher", g.uid)) == \
+            PHONES["cadre"]
+        assert g.worker_phone_index == blind_index(new, PHONE, PHONES["一组"])
