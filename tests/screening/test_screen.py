@@ -221,3 +221,26 @@ def test_small_fetch_and_lookup_chunks_give_the_same_warnings(ctx, monkeypatch):
     again = screen_period(ctx, "2026-11")
     assert (again["warnings_new"], again["warnings_updated"], again["warnings_unchanged"]) == (0, 0, 5)
     assert len(_table(ctx, WarningEvidence)) == evidence == 16
+
+
+AGRICULTURE_EVENT = ("alerts:\n  events:\n    agriculture: {key: [project, loss_date], dated_by: loss_date, "
+                     "reason: \"{place} {households} 户 {project} 同日{loss_date}项目失败\"}\n")
+
+
+def test_a_project_failing_for_five_households_on_one_day_is_one_regional_event(ctx):
+    # The one line docs/departments.md gives for the rules YAML's alerts.events (a county overlay here).
+    (ctx.home / "rules").mkdir(exist_ok=True)
+    (ctx.home / "rules" / "500230.yaml").write_text(AGRICULTURE_EVENT, encoding="utf-8")
+    county = County(ctx)
+    batch = county.batch("agriculture")
+    failed = {"industry_type": "种植", "project": "脐橙种植", "loss_type": "绝收", "loss": 26000.0,
+              "loss_date": "2026-10-14"}
+    for k in range(5):
+        county.record(batch, failed, person=(county.household(f"50023007{k:02d}"), 0))
+    other_day = county.household("5002300799")
+    county.record(batch, {**failed, "loss_date": "2026-10-20"}, person=(other_day, 0))
+    summary = screen_period(ctx, PERIOD)
+    assert summary["warnings_new"] == 6
+    (alert,) = _table(ctx, Alert)
+    assert (alert["risk_type"], alert["households"], alert["village"]) == ("industry", 5, "双河村")
+    assert "event" in alert["kind"] and "5 户 脐橙种植 同日2026-10-14项目失败" in alert["reason"]
