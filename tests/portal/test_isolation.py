@@ -507,3 +507,39 @@ def test_village_grid_and_department_see_only_their_own(env, route, name, monkey
     monkeypatch.setenv("SHOUWANG_HOME", str(env["ctx"].home))
     monkeypatch.setenv("SHOUWANG_MASTER_KEY", env["key"])
     LOCAL_PROBES[route](env, name)
+
+
+def test_household_scope_narrows_like_warning_scope(ctx, seed, tmp_path):
+    """The household filter other routes use (leads, notifications): a village user gets its
+    village's households, a grid worker its grid's, a department user none."""
+    from portal.principal import Principal
+    from warehouse.models import Household
+
+    first = seed.households[TOWN_A]
+    load_seed_grids(ctx, tmp_path, lambda hid, town, village: "二网格" if (town, village) == (
+        TOWN_A, "龙河村2") and hid != first else "一网格")
+    people = {
+        "county": Principal(1, "c", "county_admin"),
+        "township": Principal(2, "t", "township", TOWN_A),
+        "village": Principal(3, "v", "village", TOWN_A, village="龙河村2"),
+        "grid": Principal(4, "g", "grid", TOWN_A, village="龙河村2", grid="一网格"),
+        "grid_elsewhere": Principal(5, "g2", "grid", TOWN_A, village="龙河村1", grid="二网格"),
+        "department": Principal(6, "d", "department", department="civil_affairs"),
+        "unbound_village": Principal(7, "u", "village", TOWN_A),
+    }
+    with session_scope(ctx.engine) as s:
+        everyone = dict(s.execute(select(Household.id, Household.village)).all())
+        seen = {who: set(s.scalars(select(Household.id).where(p.household_scope(Household.id))))
+                for who, p in people.items()}
+        warned = {who: {w.household_id for w in s.scalars(select(RiskWarning).where(p.warning_scope()))}
+                  for who, p in people.items()}
+    town_a = {h for h, v in everyone.items() if v.startswith(TOWN_A[:2])}  # 龙河村1, 龙河村2
+    assert seen["county"] == set(everyone) and seen["township"] == town_a
+    assert seen["village"] == {h for h in town_a if everyone[h] == "龙河村2"}
+    assert seen["grid"] == {first}
+    assert seen["grid_elsewhere"] == seen["department"] == seen["unbound_village"] == set()
+    for who in people:  # no warning of a household outside the scope
+        assert warned[who] <= seen[who]
+    assert warned["grid"] == {first} and warned["village"] == seen["village"]
+    assert people["village"].rls_township == TOWN_A and people["department"].rls_township == ""
+    assert people["grid"].scope_label == f"{TOWN_A}龙河村2一网格"
