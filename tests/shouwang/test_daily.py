@@ -16,6 +16,7 @@ from tests.support.warehouse import plaintext_columns
 from warehouse.channel_tables import ChannelInput
 from warehouse.db import session_scope
 from warehouse.models import PipelineEvent, RiskWarning, WarningEvidence
+from warehouse.notification_tables import WarningClock
 
 NEXT_DAY = DAY + dt.timedelta(days=1)
 
@@ -60,6 +61,10 @@ def test_a_roster_self_report_reaches_its_township_list_the_next_day(ctx, tmp_pa
         assert w.household_id == hh["household_id"] and w.level == "orange"
         assert w.sources == [f"self_report:{r['receipt']}"] and w.opened_period == "2026-10"
         assert w.published_at is not None
+        # The steps' clocks start the day the township receives the list: the next day.
+        started = s.execute(select(WarningClock.clock, WarningClock.started_on)
+                            .where(WarningClock.warning_id == w.id)).all()
+        assert started and {day for _, day in started} == {NEXT_DAY}
     folder = tmp_path / "daily" / DAY.isoformat()
     rows = _list_rows(folder)
     assert len(rows) == 1
