@@ -5,7 +5,7 @@ challenge, status by receipt). Staff: POST /api/leads (Bearer) and the form /lea
 """
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -146,7 +146,9 @@ async def file_report(request: Request):
 
 @router.get("/api/reports/{receipt}", tags=["reports"], response_model=ReportStatusOut,
             responses={404: {"description": "没有这个回执号"}, 429: {"description": "过于频繁"}})
-def report_status_api(request: Request, receipt: str) -> ReportStatusOut:
+def report_status_api(request: Request, receipt: str = Path(
+        max_length=32, pattern=r"^[0-9A-Za-z\- ]+$", description="回执号，如 R8K2QH7M3A")
+        ) -> ReportStatusOut:
     """The status of a report by its receipt, in words."""
     portal = portal_of(request)
     guard(request).spend("lookup", client_of(request))

@@ -143,9 +143,11 @@ def test_a_body_beyond_the_cap_is_refused_before_it_is_read(client, ids, seed):
 
 
 def test_receipts_that_are_not_ours_are_404_without_echo(client):
-    for code in ("ABCDEFGHJK", "short", "x" * 30, "<script>"):
+    for code in ("ABCDEFGHJK", "short", "x" * 30, "OIL0OIL0OI"):
         r = client.get(f"/api/reports/{code}")
         assert r.status_code == 404 and code not in r.text
+    assert client.get("/api/reports/<script>").status_code == 422  # not even shaped like one
+    assert client.get(f"/api/reports/{'A' * 33}").status_code == 422
     page = client.get("/report/status", params={"receipt": "ABCDEFGHJK"})
     assert page.status_code == 404 and "没有这个回执号" in page.text
 
