@@ -497,6 +497,125 @@ LOCAL_PROBES = {
 }
 
 
+# --- the loop's, the channels' and the departments' routes (issues 16, 17, 19) -------------
+# One generic probe per route, for the township user and the three narrower roles alike: a
+# warning outside the caller's scope answers 403 or 404 and changes nothing; a list or page
+# names no warning, township or ID outside it. What each role may do inside its scope is
+# tested beside each route's own tests.
+
+def _caller(env, who: str):
+    """(page client, API headers, codes outside the scope) of ``who``."""
+    if who == "town_a":
+        return env["pages"], env["h"], set(_b_codes(env))
+    return (env["local"][who]["pages"], env["local"][who]["h"],
+            _all_codes(env) - env["local"][who]["allowed"])
+
+
+def _no_leak(env, who: str, outside: set[str], text: str) -> None:
+    assert not [c for c in outside if c in text], f"{who} sees warnings outside its scope"
+    assert TOWN_B not in text
+    assert not any(pid in text for pid in env["seed"].plain_ids)
+
+
+def _state(env) -> tuple[dict, dict]:
+    """Row counts of every table but the audit log and every warning's status: what a refused
+    request must leave as it was."""
+    from sqlalchemy import func
+
+    from warehouse.models import Base
+
+    with env["ctx"].engine.connect() as conn:
+        counts = {t.name: conn.execute(select(func.count()).select_from(t)).scalar()
+                  for t in Base.metadata.sorted_tables if t.name != "audit_log"}
+        statuses = dict(conn.execute(select(RiskWarning.code, RiskWarning.status)).all())
+    return counts, statuses
+
+
+def _text(r) -> str:
+    """What an answer shows: its text, or the cells of a workbook."""
+    if r.headers.get("content-type", "").startswith("application/vnd.openxmlformats"):
+        book = load_workbook(io.BytesIO(r.content))
+        return repr([list(ws.iter_rows(values_only=True)) for ws in book.worksheets])
+    return r.text
+
+
+TODAY = "2026-10-20"
+# route -> (how the body is sent, the body) for the routes that name a warning.
+ON_A_WARNING = {
+    ("POST", "/api/warnings/{warning_id}/closure"): ("json", {"decision": "confirm", "reason": "越权尝试"}),
+    ("POST", "/warnings/{warning_id}/closure"): ("data", {"decision": "confirm", "reason": "越权尝试"}),
+    ("POST", "/api/warnings/{warning_id}/identification"): ("json", {"step": "pledge", "date": TODAY}),
+    ("POST", "/warnings/{warning_id}/identification"): ("data", {"step": "pledge", "date": TODAY}),
+    ("POST", "/api/warnings/{warning_id}/route"): ("json", {"department": "health", "note": "越权尝试"}),
+    ("POST", "/warnings/{warning_id}/route"): ("data", {"department": "health", "note": "越权尝试"}),
+    ("GET", "/warnings/{warning_id}/route"): (None, None),
+    ("POST", "/api/warnings/{warning_id}/department-reply"): ("json", {"finding": "越权尝试"}),
+    ("POST", "/department/checks/{warning_id}/reply"): ("data", {"finding": "越权尝试"}),
+    ("GET", "/api/department/checks/{warning_id}"): (None, None),
+    ("GET", "/department/checks/{warning_id}"): (None, None),
+}
+# Lists and pages that name no warning in their path, with their query.
+LISTS = {
+    ("GET", "/api/department/checks"): {"status": "all"},
+    ("GET", "/api/department/returns"): {"period": "2026-10"},
+    ("GET", "/department"): {"status": "all"},
+    ("GET", "/department/returns.xlsx"): {"period": "2026-10"},
+    ("GET", "/api/notifications"): {},
+    ("GET", "/notifications"): {},
+    ("GET", "/verification"): {},
+    ("GET", "/leads/new"): {},
+    ("GET", "/report"): {"township": TOWN_B},
+    ("GET", "/report/status"): {"receipt": "R0000000000"},
+    ("GET", "/api/reports/challenge"): {},
+    ("GET", "/api/reports/{receipt}"): {},
+}
+LEAD = {"channel": "hotline", "name": "越权", "township": TOWN_B, "village": "三合村1",
+        "risk_type": "illness", "description": "越权尝试"}
+# Filing for a place outside the scope is refused and stores nothing.
+FILINGS = {("POST", "/api/leads"): "json", ("POST", "/leads"): "data"}
+
+
+def scope_probe(route):
+    """The generic probe of ``route`` for caller ``who``."""
+    method, path = route
+
+    def probe(env, who="town_a"):
+        pages, h, outside = _caller(env, who)
+        api = path.startswith("/api/")
+        client, headers = (env["api"], h) if api else (pages, {})
+        if route in ON_A_WARNING:
+            how, body = ON_A_WARNING[route]
+            before = _state(env)
+            for code in sorted(outside):
+                kw = {how: body} if how else {}
+                r = client.request(method, path.replace("{warning_id}", code), headers=headers,
+                                   follow_redirects=False, **kw)
+                assert r.status_code in (403, 404), (who, code, r.status_code, r.text[:200])
+                _no_leak(env, who, outside, r.text)
+            assert _state(env) == before
+        elif route in LISTS:
+            url = path.replace("{receipt}", "R0000000000")
+            r = client.get(url, params=LISTS[route], headers=headers, follow_redirects=False)
+            assert r.status_code < 500
+            _no_leak(env, who, outside, _text(r))
+        elif route in FILINGS:
+            before = _state(env)
+            r = client.request(method, path, headers=headers, follow_redirects=False,
+                               **{FILINGS[route]: LEAD})
+            assert r.status_code in (403, 404, 422), (who, r.status_code, r.text[:200])
+            assert _state(env) == before
+        else:  # POST /api/reports: public, the self-report of anyone
+            r = env["api"].post(path, json={**LEAD, "resident_id": "", "phone": ""})
+            assert r.status_code < 500
+            _no_leak(env, who, outside, r.text)
+    return probe
+
+
+for _route in (*ON_A_WARNING, *LISTS, *FILINGS, ("POST", "/api/reports")):
+    PROBES.setdefault(_route, scope_probe(_route))
+    LOCAL_PROBES.setdefault(_route, scope_probe(_route))
+
+
 def test_every_route_has_a_probe_for_the_narrower_roles():
     assert set(LOCAL_PROBES) == set(PROBES)
 
