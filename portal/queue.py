@@ -1,6 +1,7 @@
 """The verification queue: the caller's warnings, filtered, overdue first; each with its 组, grid
-and grid worker, and the unfinished ones of earlier periods marked as the backlog (往期未办结)
-with their original due date and the working days they are overdue."""
+and grid worker, and the unfinished ones of earlier periods marked as the backlog (往期未办结,
+as the township lists' sheet: screening.backlog) with their original due date and the working
+days they are overdue."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from portal.errors import InvalidInput, NotFound
 from portal.inputs import clean_text
 from portal.principal import Principal
+from screening.backlog import UNFINISHED
 from screening.calendar import working_days_between
 from screening.grid_lookup import GridInfo, grid_columns
 from screening.warning_store import ENDED
@@ -61,7 +63,7 @@ class QueueItem:
     due_date: dt.date | None
     overdue: bool
     opened_period: str = ""
-    backlog: bool = False  # opened before the newest period and not finished: 往期未办结
+    backlog: bool = False  # 往期未办结: not on the newest list and not finished (screening.backlog)
     days_overdue: int | None = None  # working days past due_date (screening/calendar.py)
     group: str | None = None  # the roster's 组
     grid: str | None = None  # 村组网格名称 (grid ledger)
@@ -131,16 +133,19 @@ def current_period(session: Session, principal: Principal) -> str | None:
 def _item(w: RiskWarning, t: VerificationTask | None, household_no: str | None, head: str | None,
           overdue: bool, grid: GridInfo | None, newest: str | None, today: dt.date) -> QueueItem:
     subject = f"{w.lead_name or ''} {w.lead_id_masked or ''}".strip() if w.is_lead else (head or "")
-    due = t.due_date if t and t.due_date else w.due_date
+    # The backlog as the township lists' sheet 往期未办结 reads it (screening.backlog): not on
+    # the newest list, still waiting on the township or the county, late from its list's date.
+    backlog = bool(newest) and w.last_period < newest and w.status in UNFINISHED
+    due = w.due_date if backlog else (t.due_date if t and t.due_date else w.due_date)
+    late = due is not None and due < today and (overdue or backlog)
     grid = grid or GridInfo()
     return QueueItem(
         warning_id=w.code, code=w.code, township=w.township, village=w.village,
         household_no=household_no, subject=subject, risk_type=w.risk_type, level=w.level,
         reason=w.reason, status=w.status, task_status=t.status if t else "pending",
         outcome=t.outcome if t else None, due_date=due, overdue=overdue,
-        opened_period=w.opened_period,
-        backlog=bool(newest) and w.opened_period < newest and w.status not in ENDED,
-        days_overdue=working_days_between(due, today) if overdue and due else None,
+        opened_period=w.opened_period, backlog=backlog,
+        days_overdue=working_days_between(due, today) if late else None,
         group=grid.group, grid=grid.grid, grid_worker=grid.worker_name,
         grid_worker_phone=grid.worker_phone_masked,
     )
