@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Row, bindparam, delete, select, update
 
 from connectors.contract import Contract, column, optional, required
 from connectors.errors import FeedError
@@ -146,9 +146,11 @@ class _Problems:
         self.items: list[str] = []
 
     def add(self, text: str) -> None:
+        """Note one problem (its text names where it is)."""
         self.items.append(text)
 
     def raise_if_any(self) -> None:
+        """UserError listing the problems, if there are any: nothing has been written yet."""
         if not self.items:
             return
         shown = "；".join(self.items[:SHOWN_PROBLEMS])
@@ -272,7 +274,7 @@ def _resolve_grids(loc: Located, rows: list[LedgerGrid], places: _Places,
     return by_key
 
 
-def _listed(members: list[Located], grids: dict, by_no: dict[str, Household],
+def _listed(members: list[Located], grids: dict, by_no: dict[str, Row],
             problems: _Problems) -> dict[int, list[tuple[tuple, str]]]:
     """Household id → the grids the 户编号 sheets put it in, each with where it was said."""
     names = defaultdict(list)  # (village-free) grid name → keys, to find a grid by its name
