@@ -3,7 +3,7 @@
 The same matcher as ``linker.link_period`` (person spec, blocking rules, comparisons, reviewers'
 decisions, link rows with their explanation), but the right side is only the roster persons a
 blocking rule could pair with the new records, read by SQL: equal blind ID or typo key, equal
-birth date, the same village, or the same name in the same township. A day's few hundred
+birth date, the same village and surname character, or the same name in the same township. A day's few hundred
 inputs then read a few thousand persons, not the county's roster.
 
 The model: parameters saved by the last full run (``save_model``, in
@@ -90,15 +90,18 @@ def candidate_persons(conn: Connection, records: pd.DataFrame, sample: int = 0) 
     births = _values(records["birth_date"].map(_as_date))
     for part in in_chunks(births):
         conditions.append(Person.birth_date.in_(part))
-    places: dict[str, set[str]] = {}
-    for town, village in zip(records["township"], records["village"]):
-        if isinstance(town, str) and isinstance(village, str):
-            places.setdefault(town, set()).add(village)
-    for town, villages in places.items():
-        conditions.append(and_(Household.township == town, Household.village.in_(sorted(villages))))
+    # The village-and-surname rule: persons of the record's village whose name starts with its
+    # surname's character (a surname written with another character of the same sound is missed).
+    places: dict[tuple[str, str], set[str]] = {}
+    for town, village, name in zip(records["township"], records["village"], records["name_clean"]):
+        if isinstance(town, str) and isinstance(village, str) and isinstance(name, str) and name:
+            places.setdefault((town, village), set()).add(name[0])
+    for (town, village), initials in places.items():
+        surnames = or_(*(Person.name.startswith(c, autoescape=True) for c in sorted(initials)))
+        conditions.append(and_(Household.township == town, Household.village == village, surnames))
     names = _values(records["name"])
-    towns = sorted(places)
-    if names and towns:
+    towns = sorted({town for town, _ in places})
+    if names and towns:  # the township-and-name rule (the village written differently)
         for part in in_chunks(names):
             conditions.append(and_(Household.township.in_(towns), Person.name.in_(part)))
     cols = [Person.id.label("person_id"), Person.household_id, Person.name, Person.relation,
@@ -111,10 +114,11 @@ def candidate_persons(conn: Connection, records: pd.DataFrame, sample: int = 0) 
 
 
 def link_records(ctx, conn: Connection, period: str, rows: pd.DataFrame,
-                 sample_persons: int = 5000) -> dict[int, dict]:
+                 sample_persons: int = 5000, on_roster: float = 0.5) -> dict[int, dict]:
     """Link the new records ``rows`` (record_id, name, township, village, role, identity
     columns; already stored as feed records of ``period``) and store their links;
-    ``sample_persons`` roster persons join the candidates when u comes from random pairs.
+    ``sample_persons`` roster persons join the candidates when u comes from random pairs, and
+    ``on_roster`` is the default model's prior share of records with a roster person.
 
     Returns per record id: ``status`` (auto | review | none | accepted | rejected),
     ``person_id``, ``household_id`` and ``probability``; plus the counts in ``log``.
@@ -132,7 +136,7 @@ def link_records(ctx, conn: Connection, period: str, rows: pd.DataFrame,
     decided = load_decisions(conn, records["signature"])
     stats = {"auto": 0, "review": 0, "none": 0, linker.ACCEPTED: 0, linker.REJECTED: 0,
              "candidate_pairs": 0}
-    link_rows = list(_rows(records, persons, spec, decided, stats, model))
+    link_rows = list(_rows(records, persons, spec, decided, stats, model, on_roster))
     out = {row["record_id"]: {"status": row["status"], "person_id": row["person_id"],
                               "household_id": row["household_id"],
                               "probability": row["probability"]} for row in link_rows}
@@ -144,10 +148,11 @@ def link_records(ctx, conn: Connection, period: str, rows: pd.DataFrame,
 
 
 def default_model(spec: LinkageSpec, records: pd.DataFrame, persons: pd.DataFrame,
-                  candidate_pairs: int | None = None) -> ModelParameters:
+                  candidate_pairs: int | None = None, on_roster: float = 0.5) -> ModelParameters:
     """The configured defaults as a model: the spec's starting m (most matches agree fully), u
     of every comparison from random record x person pairs (the chance of agreeing by
-    coincidence), and a prior of one match per record among its candidate pairs.
+    coincidence), and a prior that a share ``on_roster`` of the records has its person among
+    its candidate pairs (the record posterior's pi).
 
     Expectation maximisation needs thousands of pairs; a day's few hundred inputs do not give
     it enough to learn m from (a lone name-and-village report would score like a stranger).
@@ -158,11 +163,11 @@ def default_model(spec: LinkageSpec, records: pd.DataFrame, persons: pd.DataFram
     u = [sampled.get(j, np.full(len(c.levels), 1.0 / len(c.levels)))
          for j, c in enumerate(spec.comparisons)]
     pairs = candidate_pairs or max(len(records), 1) * 100
-    rate = float(min(0.5, max(spec.prior_match_rate, len(records) / max(pairs, 1))))
+    rate = float(min(0.5, max(1e-6, on_roster * len(records) / max(pairs, 1))))
     return term_frequency_parameters(spec, ModelParameters(default_m(spec), u, rate))
 
 
-def _rows(records, persons, spec, decided, stats, model):
+def _rows(records, persons, spec, decided, stats, model, on_roster):
     """linker's link rows, scored with the saved model, else with the configured defaults."""
     if persons.empty:
         return linker._link_rows(records, persons, spec, decided, stats)
@@ -170,10 +175,11 @@ def _rows(records, persons, spec, decided, stats, model):
     if model is None:
         # First pass counts the day's candidate pairs (the prior); the second scores with it.
         trial = link_frames(records, persons, spec, group="household_id",
-                            params=default_model(spec, records, persons), exclude=exclude)
+                            params=default_model(spec, records, persons, None, on_roster),
+                            exclude=exclude)
         pairs = trial.timings["candidate_pairs"]
         trial.release()
-        model = default_model(spec, records, persons, pairs)
+        model = default_model(spec, records, persons, pairs, on_roster)
     result = link_frames(records, persons, spec, group="household_id", params=model, exclude=exclude)
     stats["candidate_pairs"] = result.timings["candidate_pairs"]
     picks = result.best.set_index("li").reindex(range(len(records)))

@@ -64,7 +64,8 @@ def merge_day(ctx, session: Session, day: dt.date, now: dt.datetime) -> Counter:
     for period, group in by_period.items():
         frame = pd.DataFrame([match_row(records[ci.id]) for ci in group])
         links.update(link_records(ctx, session.connection(), period, frame,
-                                  int(settings["daily"]["sample_persons"])))
+                                  int(settings["daily"]["sample_persons"]),
+                                  float(settings["daily"]["on_roster"])))
     settled = records_of(session, waiting)
     links.update(_current_links(session, [r.id for r in settled.values()]))
     records.update(settled)

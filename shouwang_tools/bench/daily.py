@@ -87,14 +87,19 @@ def _file_inputs(ctx, planned: list[dict], day: dt.date) -> int:
             uid = uuid.uuid4().hex
             ident = identity_columns(vault, "channel_inputs", uid, p["resident_id"]) if p["resident_id"] else {}
             s.add(ChannelInput(
-                uid=uid, receipt=f"B{k:07d}", channel=p["channel"], received_at=p["received_at"],
+                uid=uid, receipt=receipt_of(day, k), channel=p["channel"], received_at=p["received_at"],
                 period=period, name=p["name"], township=p["township"], village=p["village"],
                 risk_type=p["risk_type"], description="基准测试", phone_masked=mask_phone(p["phone"]),
                 **sealed_pair(vault, PHONE, "channel_inputs", "phone_cipher", uid, p["phone"]), **ident))
     return len(planned)
 
 
-def _truth_check(ctx, planned: list[dict]) -> dict:
+def receipt_of(day: dt.date, k: int) -> str:
+    """The benchmark's receipt of input ``k`` of ``day`` (unique across days)."""
+    return f"B{day:%m%d}{k:05d}"
+
+
+def _truth_check(ctx, planned: list[dict], day: dt.date) -> dict:
     """Roster-sourced inputs that reached their own household; others that became leads."""
     from sqlalchemy import select
 
@@ -104,9 +109,9 @@ def _truth_check(ctx, planned: list[dict]) -> dict:
     with ctx.engine.connect() as conn:
         got = dict(conn.execute(select(ChannelInput.receipt, Household.household_no)
                                 .outerjoin(Household, Household.id == ChannelInput.household_id)).all())
-    right = sum(1 for k, p in enumerate(planned) if p["household_no"] and got.get(f"B{k:07d}") == p["household_no"])
+    right = sum(1 for k, p in enumerate(planned) if p["household_no"] and got.get(receipt_of(day, k)) == p["household_no"])
     wrong = sum(1 for k, p in enumerate(planned)
-                if got.get(f"B{k:07d}") and got.get(f"B{k:07d}") != p["household_no"])
+                if got.get(receipt_of(day, k)) and got.get(receipt_of(day, k)) != p["household_no"])
     roster = sum(1 for p in planned if p["household_no"])
     return {"roster_inputs": roster, "reached_own_household": right, "reached_other_household": wrong,
             "not_on_roster": len(planned) - roster}
@@ -141,7 +146,7 @@ def run_stage(job: dict) -> tuple[dict, dict]:
     seconds = time.perf_counter() - started
     counts = {"rows": len(planned), "merged": result["merged"], "lines": result["lines"],
               "lists": result["lists"], "channels": result["channels"], "link": seen,
-              **_truth_check(ctx, planned)}
+              **_truth_check(ctx, planned, day)}
     return counts, {"seconds": seconds}
 
 
