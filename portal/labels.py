@@ -8,13 +8,15 @@ from functools import lru_cache
 from pathlib import Path
 
 from screening.rules import load_rules
+from screening.verification import STATUS_LABELS
 
-WARNING_STATUS = {"open": "待核实", "verifying": "已核实", "closed": "已销号", "withdrawn": "已撤回"}
+WARNING_STATUS = STATUS_LABELS  # the verification loop's words (screening/verification.py)
 TASK_STATUS = {"pending": "待办", "done": "已完成"}
 LINK_STATUS = {"auto": "自动匹配", "review": "待人工复核", "accepted": "已确认", "rejected": "已否决",
                "none": "未匹配"}
 ROLE_LABELS = {"county_admin": "县级管理员", "county_analyst": "县级分析员",
-               "township": "乡镇核实员", "engineer": "数据工程师"}
+               "township": "乡镇核实员", "village": "村级核实员", "grid": "网格员",
+               "department": "行业部门", "engineer": "数据工程师"}
 
 
 @dataclass(frozen=True)
