@@ -88,7 +88,10 @@ def _history(ctx, warning_id: int) -> list[tuple]:
 @pytest.fixture
 def corrected(ctx, tmp_path):
     """The county after a first 医保 feed (published, one warning verified) and its correction."""
-    roster = f.write_csv(tmp_path / "roster.csv", f.roster_rows(PERSONS), "gb18030")
+    # Well-off households: the corrected amounts alone decide the levels (a 9,000-yuan household
+    # paying 30,000 out of pocket is also red by the roster's cost-burden rule, issue 19).
+    rows = [{**r, "人均纯收入": "30000"} for r in f.roster_rows(PERSONS)]
+    roster = f.write_csv(tmp_path / "roster.csv", rows, "gb18030")
     assert load_roster(ctx, roster).status == "loaded"
     out = tmp_path / "out"
     first, summary = _cycle(ctx, _land(tmp_path / "landing1", "医保_2026-10.xlsx", FIRST), out)
@@ -139,11 +142,11 @@ def test_a_withdrawn_warning_leaves_lists_queue_and_alerts_and_the_digest_counts
 
 def test_a_verified_warning_keeps_its_status_and_is_told_its_evidence_was_withdrawn(ctx, corrected):
     w = _warning_of(ctx, VERIFIED)
-    assert w.status == "verifying"
+    assert w.status == "identifying"  # 纳入监测: the identification steps are under way
     history = _history(ctx, w.id)
     assert [h[0] for h in history] == ["opened", "outcome", "evidence_withdrawn"]
-    assert history[1][1:3] == ("open", "verifying")  # the cadre's outcome, then the correction
-    assert history[-1][1:3] == ("verifying", "verifying")
+    assert history[1][1:3] == ("open", "identifying")  # the cadre's outcome, then the correction
+    assert history[-1][1:3] == ("identifying", "identifying")
     assert "no record supports this risk now" in history[-1][3]
 
 
