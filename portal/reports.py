@@ -22,7 +22,7 @@ from shouwang.core.clock import local_date
 from warehouse import identity
 from warehouse.channel_tables import CHANNELS, ChannelInput
 from warehouse.crypto import Vault
-from warehouse.masking import mask_phone, mask_text
+from warehouse.masking import mask_id, mask_phone, mask_text
 from warehouse.models import Region, RiskWarning, new_uids, utcnow
 from warehouse.sensitive import PHONE, clean_phone, identity_columns, sealed_pair
 
@@ -51,6 +51,10 @@ ID_PROBLEMS = {
 }
 _MOBILE_OR_LANDLINE = re.compile(r"1[3-9]\d{9}|0\d{9,11}|\d{7,8}")
 _DIGIT = re.compile(r"\d")
+# Ten or more digits, maybe in groups, maybe ending in an ID's X: a number someone typed.
+_GROUPED_NUMBER = re.compile(
+    r"(?<![0-9A-Za-z])\d(?:[ \t\u3000\-]*\d){9,}(?:[ \t\u3000\-]*[Xx])?(?![0-9A-Za-z])")
+_SEPARATORS = re.compile(r"[ \t\u3000\-]")
 
 
 @dataclass(frozen=True)
@@ -125,8 +129,22 @@ def check_input(data: object, settings: dict, index: RegionIndex, risk_types: di
     return Intake(channel=channel, name=name, resident_id=resident_id, phone=phone,
                   township=township, village=village,
                   risk_type=_risk_type(values["risk_type"], settings, risk_types),
-                  description=mask_text(values["description"]) if values["description"]
-                  else None)
+                  description=_masked(values["description"]))
+
+
+def _masked(text: str | None) -> str | None:
+    """Free text with any ID or phone inside masked, also one typed in groups with spaces or
+    dashes (500230 19850607 0182, 139-1234-0001)."""
+    if not text:
+        return None
+
+    def grouped(m: re.Match) -> str:
+        digits = _SEPARATORS.sub("", m.group())
+        if len(digits) >= 15:
+            return mask_id(digits)
+        return mask_phone(digits) if len(digits) == 11 else m.group()
+
+    return mask_text(_GROUPED_NUMBER.sub(grouped, text))
 
 
 def _text(data: dict, field: str, max_length: int) -> str | None:
@@ -208,7 +226,7 @@ def new_receipt(length: int) -> str:
 
 
 def normalize_receipt(value: str, length: int) -> str | None:
-    """A receipt as typed (lower case, spaces or dashes) in stored form; None if it cannot be one."""
+    """A receipt as typed (lower case, spaces, dashes) in stored form; None if it cannot be one."""
     code = re.sub(r"[\s\-]", "", value or "").upper()
     if len(code) != length or any(c not in RECEIPT_ALPHABET for c in code):
         return None
@@ -251,17 +269,18 @@ def report_status(session: Session, settings: dict, receipt: str) -> ReportStatu
     """The status of the input with this receipt, in words; None when there is none."""
     allow_receipt(session, settings, receipt)
     found = session.execute(
-        select(ChannelInput.received_at, ChannelInput.merged_at, RiskWarning.status)
+        select(ChannelInput.received_at, ChannelInput.merged_at, ChannelInput.merge_result,
+               RiskWarning.status)
         .outerjoin(RiskWarning, RiskWarning.id == ChannelInput.warning_id)
         .where(ChannelInput.receipt == receipt)).first()
     if found is None:
         return None
-    received_at, merged_at, warning_status = found
+    received_at, merged_at, merge_result, warning_status = found
     cfg = settings["reports"]
     if merged_at is None:
         stage = "received"
-    elif warning_status is None:
-        stage = "handed"
+    elif warning_status is None:  # e.g. a match a reviewer must still confirm: not handed yet
+        stage = cfg["merge_stage"].get(merge_result, "handed")
     else:
         stage = cfg["warning_stage"].get(warning_status, "verifying")
     return ReportStatus(receipt=receipt, stage=stage, status=cfg["status_words"][stage],

@@ -26,8 +26,8 @@ def server(ctx, seed, monkeypatch):
         yield url
 
 
-def test_a_villager_files_a_report_on_a_phone_and_reads_its_status(server, browser, ctx,  # noqa: F811
-                                                                   seed):
+def test_a_villager_files_a_report_on_a_phone_and_reads_its_status(  # noqa: F811
+        server, browser, ctx, seed):
     ids = SyntheticIds(plain=seed.plain_ids)
     rid, phone = new_person(ids, 80), "13912340080"
     page = browser.new_page(viewport=PHONE)

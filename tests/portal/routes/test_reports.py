@@ -68,6 +68,10 @@ def test_a_self_report_is_sealed_stored_and_read_back_in_words(client, ctx, ids,
     assert row.phone_index == vault.blind("phone", phone)
     assert (row.id_masked, row.phone_masked) == (rid[:6] + "********" + rid[-4:], "139****0001")
     assert rid not in row.description and phone not in row.description
+    spaced = client.post("/api/reports", json=report_body(
+        rid, phone, description=f"身份证 {rid[:6]} {rid[6:14]} {rid[14:]}，电话 {phone}"))
+    assert stored(ctx, spaced.json()["receipt"]).description == (
+        f"身份证 {rid[:6]}********{rid[-4:]}，电话 139****0001")
     assert "139****0001" in row.description and row.township_id and row.village_id
     assert re.fullmatch(r"20\d\d-\d\d", row.period) and row.merged_at is None
 
@@ -80,11 +84,12 @@ def test_a_self_report_is_sealed_stored_and_read_back_in_words(client, ctx, ids,
     assert plaintext_columns(ctx.engine, [rid, phone]) == []
 
 
-@pytest.mark.parametrize("merged, warning_status, words", [
-    (False, None, "已收到"), (True, None, "已交乡镇"), (True, "open", "已交乡镇"),
-    (True, "verifying", "核实中"), (True, "identifying", "核实中"), (True, "closed", "已办结"),
-    (True, "withdrawn", "已办结")])
-def test_the_status_follows_the_merge_and_the_warning(client, ctx, ids, seed, merged,
+@pytest.mark.parametrize("merged, result, warning_status, words", [
+    (False, None, None, "已收到"), (True, "unmatched", None, "已收到"),
+    (True, "lead", None, "已交乡镇"), (True, "duplicate", "open", "已交乡镇"),
+    (True, "warning", "verifying", "核实中"), (True, "warning", "identifying", "核实中"),
+    (True, "warning", "closed", "已办结"), (True, "duplicate", "withdrawn", "已办结")])
+def test_the_status_follows_the_merge_and_the_warning(client, ctx, ids, seed, merged, result,
                                                       warning_status, words):
     receipt = client.post("/api/reports", json=report_body(new_person(ids, 2),
                                                             "13912340002")).json()["receipt"]
@@ -95,7 +100,7 @@ def test_the_status_follows_the_merge_and_the_warning(client, ctx, ids, seed, me
                       .values(status=warning_status))
         if merged:
             s.execute(update(ChannelInput).where(ChannelInput.receipt == receipt).values(
-                merged_at=ChannelInput.received_at, merge_result="duplicate",
+                merged_at=ChannelInput.received_at, merge_result=result,
                 warning_id=warning_id if warning_status else None))
     answer = client.get(f"/api/reports/{receipt}")
     assert answer.status_code == 200 and answer.json()["status"] == words
@@ -130,7 +135,8 @@ def test_wrong_fields_answer_422_in_chinese_naming_the_field(client, ctx, ids, s
     for body in (["not", "an", "object"], "x"):
         r = client.post("/api/reports", json=body)
         assert r.status_code == 422 and "JSON" in r.json()["detail"]
-    r = client.post("/api/reports", content=b"{not json", headers={"Content-Type": "application/json"})
+    r = client.post("/api/reports", content=b"{not json",
+                    headers={"Content-Type": "application/json"})
     assert r.status_code == 422 and "JSON" in r.json()["detail"]
     with session_scope(ctx.engine) as s:
         assert s.scalar(select(ChannelInput.id)) is None  # nothing refused was stored
