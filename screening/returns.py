@@ -55,7 +55,7 @@ class ReturnHousehold:
     household_no: str
     township: str | None
     village: str | None
-    day: str  # the county day it happened (identified) or the roster month (eliminated)
+    day: str  # the county day it happened (identified, or the roster showing it loaded)
     why: str  # risk types identified, or the status change
     members: list[Member] = field(default_factory=list)
 
@@ -111,24 +111,25 @@ def _monitored(session: Session, period: str, settings: dict, risk_labels: dict
 
 
 def _eliminated(session: Session, period: str, settings: dict) -> list[ReturnHousehold]:
+    """Households whose roster version of this month (the county day it was loaded) turned the
+    eliminated status from another one; a household so on its first roster is no change."""
     done = settings["departments"]["eliminated_risk_status"]
     rows = session.execute(
-        select(HouseholdHistory, FeedBatch.period, Household)
+        select(HouseholdHistory, Household)
         .join(Household, Household.id == HouseholdHistory.household_id)
-        .outerjoin(FeedBatch, FeedBatch.id == HouseholdHistory.roster_batch_id)
         .where(HouseholdHistory.household_id.in_(
             select(HouseholdHistory.household_id).where(HouseholdHistory.risk_status == done)))
         .order_by(HouseholdHistory.household_id, HouseholdHistory.valid_from,
                   HouseholdHistory.id))
     out: dict[int, ReturnHousehold] = {}
     before: dict[int, str | None] = {}
-    for version, batch_period, hh in rows:
-        month = batch_period or f"{local_date(version.valid_from, settings):%Y-%m}"
+    for version, hh in rows:
         had = before.get(hh.id, "")  # "" = no earlier roster version: not a change
         before[hh.id] = version.risk_status
-        if (month == period and version.risk_status == done and had != ""
-                and had != done):
-            out[hh.id] = ReturnHousehold(hh.id, hh.household_no, hh.township, hh.village, month,
+        if (version.risk_status == done and had != "" and had != done
+                and _in_month(version.valid_from, period, settings)):
+            out[hh.id] = ReturnHousehold(hh.id, hh.household_no, hh.township, hh.village,
+                                         f"{local_date(version.valid_from, settings):%Y-%m-%d}",
                                          f"{had or '（空）'} → {done}")
     return list(out.values())
 
@@ -192,7 +193,7 @@ def return_workbook(data: MonthlyReturn, contract: Contract, session: Session) -
             first = False
         else:
             ws = add_sheet(wb, title)
-        when = "认定日期" if title == MONITORED else "名单月份"
+        when = "认定日期" if title == MONITORED else "花名册更新日期"
         what = "风险类型" if title == MONITORED else "风险状态变化"
         append_row(ws, [*HEADERS, when, what, *(f.headers[0] for f in own)])
         for cell in ws[1]:

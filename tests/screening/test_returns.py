@@ -23,9 +23,9 @@ def _utc(*args) -> dt.datetime:
 
 @pytest.fixture
 def county(ctx):
-    """Four households: A identified in October (its student dropped out), B identified on
-    1 November county time (31 October in UTC), C whose risk was eliminated on October's roster,
-    D eliminated on its first roster already (no change) and E still at risk."""
+    """Five households: A identified in October (its student dropped out), B identified on
+    1 November county time (31 October in UTC), C whose risk was eliminated on the roster loaded
+    5 October, D eliminated on its first roster already (no change) and E still at risk."""
     plain: list[str] = []
     with building(ctx, SyntheticIds(plain=plain), create_key=True) as b:
         houses = {}
@@ -93,8 +93,9 @@ def test_export_writes_one_masked_return_per_department(ctx, county, tmp_path, c
     assert monitored[1][9:] == ("龙河小学", "六年级", "辍学", 800)
     assert all(r[4].count("*") == 8 for r in monitored)
     header, *eliminated = _rows(edu, "风险消除")
-    assert header[7:9] == ("名单月份", "风险状态变化")
-    assert {(r[0], r[8]) for r in eliminated} == {("500230100100000003", "风险未消除 → 风险已消除")}
+    assert header[7:9] == ("花名册更新日期", "风险状态变化")
+    assert {(r[0], r[7], r[8]) for r in eliminated} == {
+        ("500230100100000003", "2026-10-05", "风险未消除 → 风险已消除")}
 
     health = out / "卫健_2026-10_监测对象反馈.xlsx"
     header, *monitored = _rows(health, "新识别监测对象")
