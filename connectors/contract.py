@@ -83,10 +83,17 @@ def required(name: str, headers: tuple[str, ...] | str, type: str = "text", **kw
     return Field(name, headers, type, **kw)
 
 
-def person(name_header: str = "姓名", id_header: str = "身份证号") -> tuple[Field, Field]:
-    """The name + resident ID pair naming the row's person."""
+def person(name_header: str = "姓名", id_header: str = "身份证号",
+           name_blank_ok: bool = True) -> tuple[Field, Field]:
+    """The name + resident ID pair naming the row's person.
+
+    Both columns must be present. A blank name is allowed: a usable ID alone says who it is,
+    and a row with neither is quarantined with the ID's reason (records._quarantine_unidentified).
+    The roster passes ``name_blank_ok=False``: every monitored person has a name there.
+    """
+    name = column if name_blank_ok else required
     return (
-        required(NAME_FIELD, name_header, "name"),
+        name(NAME_FIELD, name_header, "name"),
         required(IDENTITY_FIELD, id_header, "id", sensitive=True),
     )
 

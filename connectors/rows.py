@@ -11,7 +11,7 @@ import pandas as pd
 from connectors.contract import ADDRESS_FIELDS, IDENTITY_FIELD, NAME_FIELD, Contract
 from connectors.plan import FeedPlan
 from connectors.sealing import identity_columns
-from warehouse import sensitive
+from warehouse import identity, sensitive
 from warehouse.models import new_uids
 
 RECORD_PURPOSE = "feed_record"  # blind-index purpose of a row's record hash
@@ -90,10 +90,18 @@ def record_rows(plan: FeedPlan, vault, base: dict, chunk_rows: int) -> Iterator[
                 "township_id": columns["township_id"][pos],
                 "village_id": columns["village_id"][pos], "record_hash": plan.hashes[pos],
                 "fields": fields, "raw": raw, "flags": recs.flags[pos],
-                **identity_columns(vault, "feed_records", uid,
-                                   person_ids[pos] if person_ids is not None else None),
+                **person_columns(vault, uid, person_ids[pos] if person_ids is not None else None),
             })
         yield rows
+
+
+def person_columns(vault, uid: str, cell) -> dict:
+    """The record's identity columns; a mistyped ID still gives the birth date and sex that
+    check digit and calendar make credible (``identity.credible_parts``), for matching."""
+    out = identity_columns(vault, "feed_records", uid, cell)
+    if cell is not None and out["birth_date"] is None and out["sex"] is None:
+        out["birth_date"], out["sex"] = identity.credible_parts(cell.parsed)
+    return out
 
 
 def quarantine_rows(plan: FeedPlan, base: dict) -> list[dict]:

@@ -154,6 +154,54 @@ def parse(raw: object) -> ParsedId:
     return ParsedId(n, status, value=s, region=s[:6], birth_date=born, sex=sex)
 
 
+def _readings(digits: str, positions: range, replace: bool = True) -> set[str]:
+    """The 18-char IDs one typo away from ``digits`` that pass every check: two adjacent
+    characters swapped (and, with ``replace``, one character replaced) within ``positions``;
+    the check digit confirms them."""
+    out = set()
+    for i in positions:
+        if replace:
+            for ch in (CHECK_CHARS if i == 17 else "0123456789"):
+                if ch != digits[i]:
+                    out.add(digits[:i] + ch + digits[i + 1:])
+        if i + 1 in positions and digits[i] != digits[i + 1]:
+            out.add(digits[:i] + digits[i + 1] + digits[i] + digits[i + 2:])
+    return {r for r in out if r[:17].isdigit() and r[17] == check_digit(r[:17])
+            and r[:2] in PROVINCES and _birth(r[6:14]) is not None}
+
+
+def _sex(digit: str) -> str:
+    return "男" if int(digit) % 2 else "女"
+
+
+def credible_parts(parsed: ParsedId) -> tuple[dt.date | None, str | None]:
+    """Birth date and sex of a mistyped 18-char ID, only where check digit and calendar make
+    them credible (one typo assumed; a row with more has no reading that passes, so nothing):
+
+    - an impossible birth date (``id_bad_birth_date``) holds the typo, so the order digits and
+      the sex are as written; the birth date is the one every one-typo reading of the date
+      that passes the check digit agrees on (the check digit confirms it), else none;
+    - a failed check digit (``id_bad_checksum``) with a real date: the written date and sex
+      stand unless a swap of two adjacent digits that passes the check would change them (a
+      swap inside the date that still reads as a date is then as likely as a typo elsewhere).
+      A replaced digit may sit anywhere, so a written date can be one digit off: matching
+      grades that level on its own, and the model learns what each level is worth.
+    """
+    digits = parsed.partial or ""
+    if len(digits) != 18 or not digits[:17].isdigit():
+        return None, None
+    if parsed.status == BAD_DATE:
+        # Swaps across the date's edges (digits 6-7 and 14-15) can make it impossible too.
+        dates = {_birth(r[6:14]) for r in _readings(digits, range(5, 15))}
+        return (dates.pop() if len(dates) == 1 else None), _sex(digits[16])
+    if parsed.status != BAD_CHECKSUM:
+        return None, None
+    swaps = _readings(digits, range(18), replace=False)
+    born = None if any(r[6:14] != digits[6:14] for r in swaps) else _birth(digits[6:14])
+    sex = None if any(_sex(r[16]) != _sex(digits[16]) for r in swaps) else _sex(digits[16])
+    return born, sex
+
+
 def usable(parsed: ParsedId) -> bool:
     """True when the ID can still find a person: valid, or enough digits survive for typo keys."""
     return parsed.valid or len(parsed.partial or "") >= EXCEL_DIGITS

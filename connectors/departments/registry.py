@@ -17,7 +17,7 @@ CONTRACT = Contract(
         column("risk_status", "风险状态", "enum", allowed=("风险未消除", "风险已消除")),
         column("income_per_capita", "人均纯收入", "amount"),
         column("household_size", "家庭人口", "int"),
-        *person(),
+        *person(name_blank_ok=False),  # every monitored person has a name on the roster
         column("relation", "与户主关系", allowed=(
             "户主", "配偶", "之子", "之女", "之父", "之母", "之孙子", "之孙女", "儿媳", "女婿", "其他")),
         column("sex", "性别", "enum", allowed=("男", "女"), on_error="flag"),

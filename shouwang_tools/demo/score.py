@@ -71,11 +71,14 @@ def score_warnings(truth_dir: Path, warnings: pd.DataFrame) -> dict:
     truth = _read(truth_dir / "warnings.csv")
     planted = truth[truth["household_no"] != ""]
     want = set(zip(planted["household_no"], planted["risk_type"]))
-    # Rules on the roster itself (labour capacity, income) are not planted in the feeds: the
-    # truth knows only the feeds' risks, so only warnings a feed row supports are scored.
-    feeds = set(_read(truth_dir / "files.csv")["source_file"])
-    from_feed = warnings["sources"].map(lambda s: any(part.split("#")[0].strip() in feeds
-                                                      for part in s.split(";")))
+    # Rules on the roster itself (labour capacity, income) count where the truth plants them
+    # (department registry); a truth without them scores the feeds' warnings only.
+    if not (truth["department"] == "registry").any():
+        feeds = set(_read(truth_dir / "files.csv")["source_file"])
+        from_feed = warnings["sources"].map(lambda s: any(part.split("#")[0].strip() in feeds
+                                                          for part in s.split(";")))
+    else:
+        from_feed = pd.Series(True, index=warnings.index)
     roster_only = int((~from_feed).sum())
     warnings = warnings[from_feed]
     issued = warnings[warnings["household_id"] != ""]

@@ -15,7 +15,7 @@ PERSONS = f.people(20, seed=7)
 # (header, bad cell, reason) per department: one cell that breaks the contract.
 BAD = {
     "medical_insurance": [("个人自付", "约三千", "bad_amount"), ("参保状态", "待核查", "bad_enum"),
-                          ("姓名", "", "missing_value")],
+                          ("大病保险报销", "--", "bad_amount")],
     "health": [("确诊日期", "2026-13-45", "bad_date"), ("疾病类别", "其他病种", "bad_enum")],
     "housing": [("鉴定等级", "E", "bad_enum"), ("是否居住", "有人", "bad_bool"),
                 ("鉴定日期", "2026/02/30", "bad_date")],
@@ -113,6 +113,20 @@ def test_a_broken_id_with_a_name_and_a_place_loads_flagged():
     assert statuses[2:5] == ["id_excel_precision_lost", "id_bad_chars", "id_blank"]
     assert statuses[1] == "id_bad_birth_date" and statuses[5] == "ok"
     assert [plan.records.flags[k] for k in (1, 3)] == [["id_bad_birth_date"], ["id_bad_chars"]]
+
+
+@pytest.mark.parametrize("department", ["health", "housing", "education"])
+def test_a_usable_id_with_a_blank_name_loads(department):
+    """The ID alone says who it is (issue 15); a blank name is quarantined nowhere."""
+    rows = f.feed_rows(department, PERSONS[:4])
+    name = {"housing": "户主姓名", "education": "学生姓名"}.get(department, "姓名")
+    ident = {"housing": "户主身份证号", "education": "学生身份证号"}.get(department, "身份证号")
+    rows[0][name] = ""  # valid ID
+    rows[1].update({name: "", ident: PERSONS[1].rid[:9] + str((int(PERSONS[1].rid[9]) + 1) % 10)
+                    + PERSONS[1].rid[10:]})  # one digit wrong: the typo keys still find them
+    plan = _plan(rows, department)
+    assert not plan.quarantine and len(plan.load) == 4
+    assert plan.records.frame["id_status"].tolist()[:2] == ["ok", "id_bad_checksum"]
 
 
 def test_a_row_that_identifies_no_one_is_quarantined_with_the_id_reason():
