@@ -36,9 +36,9 @@ def use_settings(ctx, monkeypatch, **sections) -> None:
     ctx.__dict__.pop("settings", None)  # a cached_property: read the new file
 
 
-def add_places(ctx) -> None:
-    """The county, its two townships and their villages, as the roster load writes them; only
-    those not there yet."""
+def add_places(ctx, villages: dict[str, list[str]] = VILLAGES) -> None:
+    """The county, its townships and their villages (township -> villages), as the roster load
+    writes them; only those not there yet."""
     suffixes = region_suffixes(ctx.settings)
     with building(ctx, seal=False) as b:
         have = {(r.level, r.name): r for r in b.session.scalars(select(Region))}
@@ -50,9 +50,9 @@ def add_places(ctx) -> None:
                                          short_name=short_name(name, suffixes[level])))
 
         county = place("county", "示范县", None)
-        for town, villages in VILLAGES.items():
+        for town, names in villages.items():
             t = place("township", town, county)
-            for v in villages:
+            for v in names:
                 place("village", v, t)
 
 
