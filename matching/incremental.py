@@ -74,16 +74,25 @@ def load_model(home: Path, spec: LinkageSpec) -> ModelParameters | None:
                            float(data["match_rate"]), converged=True)
 
 
-def candidate_persons(conn: Connection, records: pd.DataFrame, sample: int = 0) -> pd.DataFrame:
+def key_columns(spec: LinkageSpec) -> tuple[str, ...]:
+    """The blind-key columns the spec blocks on alone (id_index, id_key0..2: not id_key3, whose
+    windows a whole cohort shares)."""
+    return tuple(r.columns[0] for r in spec.blocking_rules
+                 if len(r.columns) == 1 and not r.right_columns and r.columns[0] in ("id_index", *_TYPO_KEYS))
+
+
+def candidate_persons(conn: Connection, records: pd.DataFrame, sample: int = 0,
+                      keys: tuple[str, ...] = ("id_index", *_TYPO_KEYS)) -> pd.DataFrame:
     """Active roster persons that any blocking rule could pair with ``records`` (a record frame
     with ``township``/``village`` as written and the identity columns), as a person frame; plus
-    about ``sample`` persons spread over the roster (every k-th id), for training's random pairs."""
+    about ``sample`` persons spread over the roster (every k-th id), for training's random pairs.
+    ``keys``: the blind-key columns blocked on (``key_columns``)."""
     conditions = []
     if sample:
         top = conn.execute(select(func.max(Person.id))).scalar() or 0
         step = max(1, top // sample)
         conditions.append(Person.id % step == 0)
-    for column in ("id_index", *_TYPO_KEYS):
+    for column in keys:
         values = _values(records[column])
         for part in in_chunks(values):
             conditions.append(getattr(Person, column).in_(part))
@@ -131,7 +140,7 @@ def link_records(ctx, conn: Connection, period: str, rows: pd.DataFrame,
     model = load_model(ctx.home, spec)
     # Without a saved model, u comes from random pairs: persons from all over the roster make
     # them the county's, not those of the few villages the inputs come from.
-    persons = candidate_persons(conn, records, 0 if model else sample_persons)
+    persons = candidate_persons(conn, records, 0 if model else sample_persons, key_columns(spec))
     records["signature"] = signatures(ctx.vault(), records)
     decided = load_decisions(conn, records["signature"])
     stats = {"auto": 0, "review": 0, "none": 0, linker.ACCEPTED: 0, linker.REJECTED: 0,

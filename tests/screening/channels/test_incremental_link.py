@@ -6,7 +6,8 @@ import datetime as dt
 
 import pandas as pd
 
-from matching.incremental import candidate_persons, default_model, load_model, model_path, save_model
+from matching.incremental import (candidate_persons, default_model, key_columns, load_model,
+                                  model_path, save_model)
 from matching.person_frames import person_spec, record_frame
 from tests.screening.channels.factory import Reports
 from tests.support.warehouse import building
@@ -53,3 +54,8 @@ def test_a_saved_model_is_kept_and_refused_for_another_spec(ctx, tmp_path):
     spec.comparisons = spec.comparisons[:-1]
     assert load_model(tmp_path, spec) is None
     assert load_model(tmp_path / "nowhere", person_spec(ctx.settings)) is None
+
+
+def test_blind_keys_read_are_those_the_spec_blocks_on(ctx):
+    # id_key3's window is shared by a whole birth cohort (hundreds of persons): never read alone.
+    assert key_columns(person_spec(ctx.settings)) == ("id_index", "id_key0", "id_key1", "id_key2")
