@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
@@ -13,6 +15,7 @@ from sqlalchemy import select
 from connectors.grids import grid_group, group_key, load_grids
 from shouwang.cli import main
 from shouwang.core.errors import UserError
+from tests.support.pii import find_plaintext
 from tests.support.warehouse import building, plaintext_columns
 from warehouse.db import session_scope
 from warehouse.grid_tables import Grid, HouseholdGrid
@@ -82,9 +85,10 @@ def test_group_names_compare_across_spellings():
     assert grid_group("三组") == "三组" and grid_group("石桥网格") is None
 
 
-def test_a_gbk_csv_ledger_ties_every_household_and_seals_phones(ctx, tmp_path):
+def test_a_gbk_csv_ledger_ties_every_household_and_seals_phones(ctx, tmp_path, caplog):
     seed_roster(ctx)
-    r = load_grids(ctx, write_csv(tmp_path / "网格台账.csv", ledger_rows()))
+    with caplog.at_level(logging.DEBUG):
+        r = load_grids(ctx, write_csv(tmp_path / "网格台账.csv", ledger_rows()))
     assert (r.grids, r.households, r.by_group, r.by_list) == (4, 7, 7, 0)
     assert ties(ctx) == {
         "500230010100001": "一组", "500230010100002": "一组", "500230010100003": "二组",
@@ -99,6 +103,9 @@ def test_a_gbk_csv_ledger_ties_every_household_and_seals_phones(ctx, tmp_path):
                                 aad("grids", "worker_phone_cipher", g.uid)) == PHONES["一组"]
         assert (g.source_file, g.source_row) == ("网格台账.csv", 2)
     assert plaintext_columns(ctx.engine, list(PHONES.values())) == []
+    assert "网格台账.csv" in caplog.text and not any(p in caplog.text for p in PHONES.values())
+    if ctx.warehouse.startswith("sqlite"):  # the file itself, its WAL and the home
+        assert find_plaintext([Path(ctx.engine.url.database), ctx.home], PHONES.values()) == []
 
 
 def test_a_split_group_lists_its_households_in_a_second_sheet(ctx, tmp_path):
