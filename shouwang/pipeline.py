@@ -28,7 +28,11 @@ class StageFailed(UserError):
 def ingest(ctx: Context, period: str, landing: Path) -> list[dict]:
     """Load every department file for ``period`` found in ``landing``; one summary per file."""
     from connectors.ingest import ingest_landing
+    from shouwang.orchestration.landing import pull_sources
 
+    # Departments configured under settings `sources:` are pulled into the landing folder first,
+    # so the CLI ingests them as Airflow's feed_ingest does (same file#row lineage).
+    pull_sources(ctx, Path(landing), [period])
     with warehouse_lock(ctx):
         results = [r.summary() for r in ingest_landing(ctx, period, Path(landing))]
     for r in results:

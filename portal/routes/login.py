@@ -12,8 +12,8 @@ from portal.security import check_csrf
 from portal.web import login_key, page_principal, page_session, portal_of
 
 router = APIRouter(include_in_schema=False)
-HOME = {"township": "/queue", "county_admin": "/county", "county_analyst": "/county",
-        "engineer": "/feeds"}
+HOME = {"township": "/queue", "village": "/queue", "grid": "/queue", "county_admin": "/county",
+        "county_analyst": "/county", "engineer": "/feeds", "department": "/department"}
 
 
 def _safe_next(target: str | None) -> str | None:
