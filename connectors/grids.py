@@ -333,7 +333,11 @@ def plan_ties(ctx: Context, path: Path) -> tuple[dict[tuple, LedgerGrid], dict[i
     unplaced: dict[str, list[str]] = defaultdict(list)
     keys: dict[str | None, str] = {}  # a county has a few dozen group spellings
     for h in households:
-        named = listed.get(h.id, [])
+        # A household listed twice under one grid is in that grid once.
+        firsts: dict[tuple, str] = {}
+        for key, where in listed.get(h.id, []):
+            firsts.setdefault(key, where)
+        named = list(firsts.items())
         if h.group_name not in keys:
             keys[h.group_name] = group_key(h.group_name, suffixes["group"])
         gk = (h.township, h.village, keys[h.group_name])

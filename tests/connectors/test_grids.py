@@ -122,7 +122,8 @@ def test_a_split_group_lists_its_households_in_a_second_sheet(ctx, tmp_path):
     listed = wb.create_sheet("网格农户")
     listed.append(["户编号", "村组网格名称"])
     for no, grid in (("500230010100004", "三组第一网格"), ("500230010100005", "三组第一网格"),
-                     ("500230010100006", "三组第二网格")):
+                     ("500230010100006", "三组第二网格"),
+                     ("500230010100005", "三组第一网格")):  # listed twice: once in the grid
         listed.append([no, grid])
     path = tmp_path / "网格台账.xlsx"
     wb.save(path)
