@@ -33,7 +33,9 @@ EVENTS = (
        "pledge", "review", "review:reject", "notice", "confirm", "entered",
        "routed", "department_replied")
 )
-AUDIENCES = ("township", "county")  # escalation order: the township's users first
+# Escalation order: a department that owes a reply, the township's users, then the county.
+AUDIENCES = ("department", "township", "county")
+DEFAULT_ESCALATE = ("township", "county")
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ def build_clock(name: str, spec: dict, where: str) -> ClockRule:
                                   or value < 0):
             raise RuleError(f"{where}: clock {name!r} {key} must be a whole number ≥ 0, "
                             f"not {value!r}")
-    escalate = tuple(spec.get("escalate", AUDIENCES) or ())
+    escalate = tuple(spec.get("escalate", DEFAULT_ESCALATE) or ())
     if any(a not in AUDIENCES for a in escalate) or list(escalate) != sorted(
             escalate, key=AUDIENCES.index):
         raise RuleError(f"{where}: clock {name!r} escalate must list some of {list(AUDIENCES)} "

@@ -48,16 +48,29 @@ def _text(code: str, place: str, label: str, due: dt.date, late: int) -> str:
     return f"{place} 预警 {code}「{label}」应于 {due.isoformat()} 前完成，已逾期 {late} 个工作日"
 
 
+STAGE_WORDS = {"department": "部门", "township": "乡镇", "county": "县级"}
+
+
+def _open_departments(session: Session, warning_id: int) -> list[str]:
+    """The departments whose routed check (归口核查) of the warning is not answered yet."""
+    from warehouse.department_tables import DepartmentCheck
+
+    return sorted(set(session.scalars(select(DepartmentCheck.department).where(
+        DepartmentCheck.warning_id == warning_id, DepartmentCheck.status == "routed"))))
+
+
 def escalate(session: Session, today: dt.date, at: dt.datetime, settings: dict) -> dict:
-    """Escalate every running clock past due on county day ``today``: first the township's users
-    (a notification and a history entry), then, from the next working day after that
-    (``sla.county_after_working_days``), the county. Each stage happens once per clock run, so
-    reruns and backfills of a day add nothing. Returns counts and the calendar's gaps."""
+    """Escalate every running clock past due on county day ``today`` through its `escalate`
+    stages in order: the department that owes a reply (when the clock lists it), the township's
+    users, the county. The first stage is told once the clock is overdue, each next one
+    ``sla.county_after_working_days`` working days after the one before; each is a notification
+    and a history entry, recorded on the clock run, so reruns and backfills of a day add
+    nothing. Returns counts and the calendar's gaps."""
     from screening import history, notify
     from screening.calendar import uncovered, working_days_between
-    from screening.clocks import AUDIENCES, policy
+    from screening.clocks import DEFAULT_ESCALATE, policy
 
-    county_after = int(settings["sla"].get("county_after_working_days", 1))
+    after = int(settings["sla"].get("county_after_working_days", 1))
     started = _catch_up(session, settings)
     rows = session.execute(
         select(WarningClock, RiskWarning.code, RiskWarning.township, RiskWarning.village,
@@ -65,7 +78,7 @@ def escalate(session: Session, today: dt.date, at: dt.datetime, settings: dict) 
         .join(RiskWarning, RiskWarning.id == WarningClock.warning_id)
         .where(WarningClock.stopped_on.is_(None), RiskWarning.status.not_in(ENDED))
         .order_by(WarningClock.due_on, WarningClock.id)).all()
-    counts = {"township": 0, "county": 0}
+    counts = {stage: 0 for stage in STAGE_WORDS}
     overdue, townships, entries = 0, set(), []
     for clock, code, township, village, period in rows:
         if clock.due_on >= today:
@@ -73,42 +86,56 @@ def escalate(session: Session, today: dt.date, at: dt.datetime, settings: dict) 
         overdue += 1
         townships.add(township or "")
         rule = policy(settings, clock.started_on.year).get(clock.clock)
-        stages = rule.escalate if rule else AUDIENCES  # a clock the policy dropped still escalates
+        # A clock the policy has dropped since it started still escalates, the default way.
+        stages = rule.escalate if rule else DEFAULT_ESCALATE
         label = rule.label if rule else clock.clock
         late = working_days_between(clock.due_on, today)
-        place = f"{township or ''}{village or ''}"
-        text = _text(code, place, label, clock.due_on, late)
-        if "township" in stages and clock.escalated_township_on is None and township:
-            clock.escalated_township_on = today
-            notify.notify(session, "overdue", text + "，请尽快办理", warning_id=clock.warning_id,
-                          township=township, at=at)
-            entries.append(history.entry(clock.warning_id, "overdue", period, at,
-                                         text + "，已提醒乡镇", actor=ACTOR,
-                                         fields={"clock": clock.clock, "due_on": clock.due_on.isoformat(),
-                                                 "working_days_late": late}))
-            counts["township"] += 1
-        township_first = "township" in stages and township
-        ready = (not township_first or (clock.escalated_township_on is not None and add_working_days(
-            clock.escalated_township_on, county_after) <= today))
-        if "county" in stages and clock.escalated_county_on is None and ready:
-            clock.escalated_county_on = today
-            kind = "escalated" if township_first else "overdue"
-            notify.notify(session, kind, text + ("，乡镇已于 " + clock.escalated_township_on.isoformat()
-                                                 + " 收到提醒，现上报县级" if township_first else ""),
-                          warning_id=clock.warning_id, township=township, audience="county", at=at)
-            entries.append(history.entry(clock.warning_id, "escalated", period, at,
-                                         text + "，已上报县级", actor=ACTOR,
-                                         fields={"clock": clock.clock, "due_on": clock.due_on.isoformat(),
-                                                 "working_days_late": late}))
-            counts["county"] += 1
+        text = _text(code, f"{township or ''}{village or ''}", label, clock.due_on, late)
+        fields = {"clock": clock.clock, "due_on": clock.due_on.isoformat(),
+                  "working_days_late": late}
+        told: tuple[str, dt.date] | None = None  # the last stage told, and when
+        for stage in stages:
+            column = f"escalated_{stage}_on"
+            done_on = getattr(clock, column)
+            departments = _open_departments(session, clock.warning_id) \
+                if stage == "department" and done_on is None else []
+            if done_on is None and ((stage == "township" and not township)
+                                    or (stage == "department" and not departments)):
+                continue  # nobody to tell at this stage: the next one is first
+            if done_on is None:
+                if told is not None and add_working_days(told[1], after) > today:
+                    break  # the stage before was told too recently
+                setattr(clock, column, today)
+                done_on = today
+                counts[stage] += 1
+                if stage == "department":
+                    for department in departments:
+                        notify.notify(session, "department_overdue", text + "，请尽快答复",
+                                      warning_id=clock.warning_id, township=township,
+                                      audience="department", department=department, at=at)
+                elif stage == "township":
+                    notify.notify(session, "overdue", text + "，请尽快办理",
+                                  warning_id=clock.warning_id, township=township, at=at)
+                else:
+                    notify.notify(session, "escalated" if told else "overdue",
+                                  text + (f"，{STAGE_WORDS[told[0]]}已于 {told[1].isoformat()} "
+                                          "收到提醒，现上报县级" if told else ""),
+                                  warning_id=clock.warning_id, township=township,
+                                  audience="county", at=at)
+                entries.append(history.entry(
+                    clock.warning_id, "escalated" if stage == "county" else "overdue", period, at,
+                    text + ("，已上报县级" if stage == "county" else f"，已提醒{STAGE_WORDS[stage]}"),
+                    actor=ACTOR, fields={**fields, "audience": stage}))
+            told = (stage, done_on)
     history.append(session, entries)
     legacy = _task_due_dates(session, today, at)
     session.flush()
     gaps = uncovered([today] + [clock.due_on for clock, *_ in rows])
     return {"as_of": today.isoformat(), "clocks_started": started, "overdue": overdue,
-            "townships": len(townships - {""}), "escalated_township": counts["township"],
-            "escalated_county": counts["county"], "tasks_past_due_date": legacy,
-            "calendar_gaps": gaps}
+            "townships": len(townships - {""}),
+            "escalated_department": counts["department"],
+            "escalated_township": counts["township"], "escalated_county": counts["county"],
+            "tasks_past_due_date": legacy, "calendar_gaps": gaps}
 
 
 def _task_due_dates(session: Session, today: dt.date, at: dt.datetime) -> int:

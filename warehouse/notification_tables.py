@@ -13,7 +13,8 @@ class WarningClock(Base):
     """One run of a step's clock on a warning (county policy `clocks:` in the rules YAML).
 
     A clock starts on an event (due in working days from that day), stops on another, and is
-    escalated to the township, then to the county, once each. A clock that starts again after
+    escalated along its stages (a department owing a reply, the township, the county), once
+    each. A clock that starts again after
     it stopped (a returned closure) is a new row: the earlier run keeps its dates.
     """
 
@@ -25,6 +26,7 @@ class WarningClock(Base):
     started_on: Mapped[dt.date] = mapped_column(Date)  # county-local day of the start event
     due_on: Mapped[dt.date] = mapped_column(Date, index=True)
     stopped_on: Mapped[dt.date | None] = mapped_column(Date)
+    escalated_department_on: Mapped[dt.date | None] = mapped_column(Date)  # 归口核查's reply
     escalated_township_on: Mapped[dt.date | None] = mapped_column(Date)
     escalated_county_on: Mapped[dt.date | None] = mapped_column(Date)
 

@@ -130,3 +130,29 @@ def test_calendar_check_exit_codes(home, capsys):
     (home / "calendar" / "2027.yaml").write_text("year: 2028\n", encoding="utf-8")
     assert main(["calendar", "check", "--year", "2027"]) == 1
     assert "does not match the file name" in capsys.readouterr().err
+
+
+def test_a_late_department_reply_goes_to_the_department_then_the_county(ctx, capsys):
+    from screening import clocks
+    from warehouse.department_tables import DepartmentCheck
+
+    wid = _seed(ctx)
+    with building(ctx, seal=False) as b:
+        b.add(DepartmentCheck(warning_id=wid, department="health", township="龙河镇",
+                              routed_by="town_a", due_on=dt.date(2026, 12, 31), status="routed"))
+    with session_scope(ctx.engine) as s:
+        clocks.on_event(s, wid, "routed", dt.date(2026, 12, 24), ctx.settings)
+    # 部门答复: 5 working days from Thu 24 December is Thu 31 December (25, 28, 29, 30, 31).
+    out = _sla(capsys, "2027-01-04")
+    assert "escalated to the county 0" in out
+    notes = [n for n in _state(ctx, wid)[1] if "部门答复" in n[3]]
+    assert [(n[0], n[1]) for n in notes] == [("department", "department_overdue")]
+    with session_scope(ctx.engine) as s:
+        (dept,) = s.scalars(select(Notification.department).where(
+            Notification.kind == "department_overdue")).all()
+    assert dept == "health"
+    _sla(capsys, "2027-01-05")
+    notes = [n for n in _state(ctx, wid)[1] if "部门答复" in n[3]]
+    assert [(n[0], n[1]) for n in notes] == [("department", "department_overdue"),
+                                             ("county", "escalated")]
+    assert "部门已于 2027-01-04 收到提醒，现上报县级" in notes[-1][3]

@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("started_on", sa.Date(), nullable=False),
         sa.Column("due_on", sa.Date(), nullable=False),
         sa.Column("stopped_on", sa.Date(), nullable=True),
+        sa.Column("escalated_department_on", sa.Date(), nullable=True),
         sa.Column("escalated_township_on", sa.Date(), nullable=True),
         sa.Column("escalated_county_on", sa.Date(), nullable=True),
         sa.ForeignKeyConstraint(["warning_id"], ["warnings.id"]),
