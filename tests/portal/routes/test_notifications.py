@@ -6,6 +6,7 @@ import datetime as dt
 
 from screening import clocks, notify
 from tests.portal.conftest import TOWN_A, TOWN_B, login, token_for
+from tests.portal.test_browser import browser, server  # noqa: F401 (fixtures)
 from warehouse.db import session_scope
 
 UTC = dt.timezone.utc
@@ -78,3 +79,35 @@ def test_a_deadline_in_a_year_without_a_table_shows_on_every_page(ctx, client, s
 def test_the_page_needs_a_login(client, seed):
     r = client.get("/notifications", follow_redirects=False)
     assert r.status_code in (302, 303) and "/login" in r.headers["location"]
+
+
+def test_on_a_phone_the_header_count_leads_to_the_cards(ctx, seed, server, browser):
+    """A real browser at 390 px: the count in the header, the page of cards, nothing wider than
+    the screen, nothing blocked by the Content-Security-Policy."""
+    from tests.portal.conftest import PASSWORD
+    from tests.portal.test_browser import PHONE
+
+    codes = _notify(ctx, seed)
+    page = browser.new_page(viewport=PHONE)
+    page.set_default_timeout(15000)
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text
+            else None)
+    page.goto(f"{server}/login")
+    page.fill("input[name=username]", "town_a")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/queue")
+    assert page.locator("#notice-count").inner_text() == "2"
+    page.click("#notice-link")
+    page.wait_for_url(f"{server}/notifications")
+    cards = page.locator("#notifications li")
+    assert cards.count() == 2 and "销号被退回" in cards.first.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    box = cards.first.locator("a.button").bounding_box()
+    assert box and box["height"] >= 24  # a target a thumb can hit
+    cards.first.locator("a.button").click()
+    page.wait_for_url(f"{server}/warnings/{codes['a']}")
+    assert page.locator("#notice-count").count() == 0  # read now
+    assert blocked == []
+    page.close()
