@@ -169,7 +169,7 @@ def local_leads_page(env, name):
     if role == "department":
         assert r.status_code == 403
         return
-    assert r.status_code == 200 and village in r.text
+    assert r.status_code == 200 and f'data-township="{TOWN_A}" selected>{village}<' in r.text
     assert OTHER_VILLAGE not in r.text and TOWN_B not in r.text
     _nobody(env, r.text)
 
