@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
@@ -167,3 +168,27 @@ def test_cli_prints_the_channels_and_the_lists(ctx, tmp_path, capsys):
     with pytest.raises(SystemExit) as bad:
         main(["daily", "--date", "2026-13-01", "--out", str(tmp_path)])
     assert bad.value.code == 2 and "is not a date YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_a_saved_model_of_the_monthly_run_scores_the_day(ctx, tmp_path, caplog):
+    from matching.incremental import candidate_persons, default_model, save_model
+    from matching.person_frames import person_spec
+
+    county = Reports(ctx)
+    county.household("500230001001000001", head="张三")
+    county.neighbours()
+    spec = person_spec(ctx.settings)
+    # A stand-in for the monthly run's trained parameters (numbers only), from the roster's own
+    # random pairs, saved where the daily merge looks for them.
+    with ctx.engine.connect() as conn:
+        roster = candidate_persons(conn, pd.DataFrame(columns=["township", "village", "name",
+                                                               "name_clean", "birth_date",
+                                                               "id_index", "id_key0", "id_key1",
+                                                               "id_key2", "id_key3"]), sample=10_000)
+    assert len(roster) == 9  # every person: the sample takes each id
+    save_model(ctx.home, default_model(spec, roster, roster, candidate_pairs=len(roster)), spec)
+    county.report("张三", county.plain_ids[0])
+    with caplog.at_level("INFO", logger="matching.incremental"):
+        summary = run_day(ctx, DAY, tmp_path)
+    assert "'model': True" in caplog.text
+    assert summary["channels"]["self_report"]["matched"] == 1
