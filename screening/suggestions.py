@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import defaultdict
 from pathlib import Path
 from typing import Iterable
 
@@ -38,37 +37,10 @@ def policy_settings(settings: dict) -> dict:
     return settings.get("policies", {}) or {}
 
 
-def unable_capacities(settings: dict, period: str, home: Path | None = None) -> tuple[str, ...]:
-    """劳动能力 values of someone who cannot work (rules YAML parameters.labour.unable)."""
-    params = load_rules(settings, period, home).parameters
-    return tuple((params.get("labour") or {}).get("unable") or UNABLE_DEFAULT)
-
-
 def able_to_work(labour_capacity: str | None, unable: Iterable[str]) -> bool:
-    """True when the roster's 劳动能力 says the member can work (blank: not known to)."""
-    text = (labour_capacity or "").strip()
-    return bool(text) and text not in set(unable)
-
-
-def able_counts(session: Session, household_ids: Iterable[int],
-                unable: Iterable[str]) -> dict[int, tuple[int, int]]:
-    """Household id → (active members, members able to work), for many households at once."""
-    unable = tuple(unable)
-    out: dict[int, list[int]] = {}
-    ids = list(set(household_ids))
-    for i in range(0, len(ids), 5000):
-        for hid, capacity in session.execute(
-                select(Person.household_id, Person.labour_capacity)
-                .where(Person.household_id.in_(ids[i:i + 5000]), Person.active.is_(True))):
-            row = out.setdefault(hid, [0, 0])
-            row[0] += 1
-            row[1] += able_to_work(capacity, unable)
-    return {hid: (n, able) for hid, (n, able) in out.items()}
-
-
-def nobody_able(members: int, able: int) -> bool:
-    """A household with members of whom none can work (seed 004 §9 无劳动能力户)."""
-    return members > 0 and able == 0
+    """True unless the roster's 劳动能力 says the member cannot work: the same test as the
+    case's checks (screening.help_case.workers), so a suggestion and a check never disagree."""
+    return (labour_capacity or "").strip() not in set(unable)
 
 
 def _records(session: Session, household_id: int, since: str) -> list[tuple]:
@@ -161,7 +133,7 @@ def household_facts(session: Session, household_id: int, settings: dict,
     house = {"household_no": h.household_no, "household_type": h.household_type,
              "risk_status": h.risk_status, "income_per_capita": h.income_per_capita,
              "size": h.size if h.size is not None else len(people), "workers": workers,
-             "nobody_able_to_work": nobody_able(len(people), workers),
+             "nobody_able_to_work": bool(people) and not workers,
              "monitored": h.risk_status == "风险未消除" or any(w.status in MONITORED for w in warnings),
              "unsafe_housing": False, "water_unsafe": False, "dibao": False, "tekun": False,
              "disaster_loss": 0, "farm_loss": 0}
