@@ -79,3 +79,29 @@ def test_a_villager_files_a_report_on_a_phone_and_reads_its_status(  # noqa: F81
         row = s.scalar(select(ChannelInput).where(ChannelInput.receipt == receipt))
         assert (row.village, row.risk_type, row.channel) == ("龙河村2", "schooling", "self_report")
     assert plaintext_columns(ctx.engine, [rid, phone]) == []
+
+
+def test_without_subtlecrypto_the_page_solves_with_its_own_sha256(  # noqa: F811
+        server, browser, ctx, seed):
+    """Over plain http on a village network browsers hide crypto.subtle: the page's own
+    SHA-256 must find the same number."""
+    ids = SyntheticIds(plain=seed.plain_ids)
+    rid = new_person(ids, 81)
+    page = browser.new_page(viewport=PHONE)
+    page.set_default_timeout(60000)
+    page.add_init_script(
+        "Object.defineProperty(Crypto.prototype, 'subtle', {get: () => undefined})")
+    page.goto(f"{server}/report?township=龙河&village=龙河村1")
+    assert page.evaluate("window.crypto.subtle === undefined")
+    page.fill("input[name=name]", "周小梅")
+    page.fill("input[name=resident_id]", rid)
+    page.fill("input[name=phone]", "13912340081")
+    page.check("input[name=risk_type][value=housing]")
+    started = time.monotonic()
+    page.click("button[type=submit]")
+    page.wait_for_selector("#report-done:not([hidden])")
+    print(f"plain-JS SHA-256: solved and filed in {time.monotonic() - started:.2f} s")
+    with session_scope(ctx.engine) as s:
+        receipt = page.inner_text("#receipt")
+        row = s.scalar(select(ChannelInput).where(ChannelInput.receipt == receipt))
+        assert (row.village, row.risk_type) == ("龙河村1", "housing")
