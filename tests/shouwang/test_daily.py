@@ -13,7 +13,7 @@ from shouwang.cli import main
 from shouwang.daily import run_day
 from tests.screening.channels.factory import DAY, MORNING, Reports
 from tests.support.pii import find_plaintext
-from tests.support.warehouse import plaintext_columns
+from tests.support.warehouse import building, plaintext_columns
 from warehouse.channel_tables import ChannelInput
 from warehouse.db import session_scope
 from warehouse.models import PipelineEvent, RiskWarning, WarningEvidence
@@ -192,3 +192,25 @@ def test_a_saved_model_of_the_monthly_run_scores_the_day(ctx, tmp_path, caplog):
         summary = run_day(ctx, DAY, tmp_path)
     assert "'model': True" in caplog.text
     assert summary["channels"]["self_report"]["matched"] == 1
+
+
+def test_warnings_of_feeds_that_landed_that_day_are_on_its_list(ctx, tmp_path):
+    county = Reports(ctx)
+    hh = county.household("500230001001000001", head="张三")
+    with building(ctx, county.ids) as b:
+        batch = b.batch("health", arrived_at=MORNING)
+        record = b.record(batch, 7, "张三", None)
+        landed = b.warning("W2026-10-00001", f"hh:{hh['household_id']}", household_id=hh["household_id"],
+                           township="龙河镇", village="双河村", reason="医保：大额自付",
+                           sources=["卫健_2026-10.xlsx#7"], batch_arrived_at=MORNING)
+        earlier = b.warning("W2026-10-00002", f"hh:{hh['household_id']}", "schooling",
+                            household_id=hh["household_id"], township="龙河镇", reason="教育：辍学",
+                            sources=["教育_2026-10.xlsx#3"],
+                            batch_arrived_at=MORNING - dt.timedelta(days=3))
+        for w in (landed, earlier):
+            b.add(WarningEvidence(warning_id=w.id, record_id=record.id, period="2026-10",
+                                  department="health", indicator="x", value="1", rule="r"))
+    summary = run_day(ctx, DAY, tmp_path)
+    rows = _list_rows(tmp_path / "daily" / DAY.isoformat())
+    assert [r[-1] for r in rows] == ["W2026-10-00001"] and summary["lines"] == 1
+    assert rows[0][8] == "卫健_2026-10.xlsx#7"
