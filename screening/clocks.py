@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from screening.calendar import add_working_days, is_working_day
@@ -150,25 +150,33 @@ def on_events(session: Session, warning_ids: list[int], event: str, day: dt.date
         raise ValueError(f"unknown clock event {event!r}; one of {EVENTS}")
     rules = policy(settings, day.year)
     starting = [r for r in rules.values() if event in r.starts_on]
+    by_year: dict[int, dict[str, ClockRule]] = {day.year: rules}
     for part in in_chunks(sorted(set(warning_ids))):
         rows: dict[int, list[WarningClock]] = {wid: [] for wid in part}
         for row in session.scalars(select(WarningClock).where(WarningClock.warning_id.in_(part))):
             rows[row.warning_id].append(row)
+        new: list[dict] = []
         for warning_id, mine in rows.items():
-            _apply(session, warning_id, mine, event, day, settings, rules, starting)
+            new += _apply(warning_id, mine, event, day, settings, by_year, starting)
+        if new:  # one executemany: publishing a county's list starts tens of thousands
+            session.execute(insert(WarningClock), new)
     session.flush()
 
 
-def _apply(session: Session, warning_id: int, mine: list[WarningClock], event: str,
-           day: dt.date, settings: dict, rules: dict[str, ClockRule],
-           starting: list[ClockRule]) -> None:
+def _apply(warning_id: int, mine: list[WarningClock], event: str, day: dt.date, settings: dict,
+           by_year: dict[int, dict[str, ClockRule]], starting: list[ClockRule]) -> list[dict]:
+    """Stop and restart ``mine`` (one warning's runs) in place; return the runs to insert."""
     stopped_now: set[str] = set()
     for row in mine:
         # A run stops by the policy of the year it started in (a December start, a January stop).
-        rule = policy(settings, row.started_on.year).get(row.clock) or rules.get(row.clock)
+        year = row.started_on.year
+        if year not in by_year:
+            by_year[year] = policy(settings, year)
+        rule = by_year[year].get(row.clock) or by_year[day.year].get(row.clock)
         if row.stopped_on is None and rule is not None and event in rule.stops_on:
             row.stopped_on = max(day, row.started_on)  # a paper date before the start is the start
             stopped_now.add(row.clock)
+    new = []
     for rule in starting:
         runs = [r for r in mine if r.clock == rule.name]
         if any(r.stopped_on is None for r in runs):
@@ -179,8 +187,9 @@ def _apply(session: Session, warning_id: int, mine: list[WarningClock], event: s
             if rule.name in stopped_now:
                 same_day.stopped_on = None
             continue
-        session.add(WarningClock(warning_id=warning_id, clock=rule.name, started_on=day,
-                                 due_on=rule.due(day)))
+        new.append({"warning_id": warning_id, "clock": rule.name, "started_on": day,
+                    "due_on": rule.due(day)})
+    return new
 
 
 def clocks_of(session: Session, warning_id: int) -> list[WarningClock]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
+from sqlalchemy import update as update_
 from sqlalchemy.orm import Session
 
 from screening.calendar import add_working_days
@@ -72,32 +73,41 @@ def escalate(session: Session, today: dt.date, at: dt.datetime, settings: dict) 
 
     after = int(settings["sla"].get("county_after_working_days", 1))
     started = _catch_up(session, settings)
+    stage_columns = [getattr(WarningClock, f"escalated_{stage}_on") for stage in STAGE_WORDS]
     rows = session.execute(
-        select(WarningClock, RiskWarning.code, RiskWarning.township, RiskWarning.village,
-               RiskWarning.last_period)
+        select(WarningClock.id, WarningClock.warning_id, WarningClock.clock,
+               WarningClock.started_on, WarningClock.due_on, *stage_columns,
+               RiskWarning.code, RiskWarning.township, RiskWarning.village, RiskWarning.last_period)
         .join(RiskWarning, RiskWarning.id == WarningClock.warning_id)
         .where(WarningClock.stopped_on.is_(None), RiskWarning.status.not_in(ENDED))
         .order_by(WarningClock.due_on, WarningClock.id)).all()
     counts = {stage: 0 for stage in STAGE_WORDS}
-    overdue, townships, entries = 0, set(), []
-    for clock, code, township, village, period in rows:
-        if clock.due_on >= today:
+    overdue, townships, entries, notices, updates = 0, set(), [], [], []
+    rules_of: dict[int, dict] = {}  # per start year: one policy lookup per run, not per clock
+    late_of: dict[dt.date, int] = {}  # per due day: clocks share a handful of due days
+    for r in rows:
+        if r.due_on >= today:
             continue
         overdue += 1
+        township = r.township
         townships.add(township or "")
-        rule = policy(settings, clock.started_on.year).get(clock.clock)
+        if r.started_on.year not in rules_of:
+            rules_of[r.started_on.year] = policy(settings, r.started_on.year)
+        rule = rules_of[r.started_on.year].get(r.clock)
         # A clock the policy has dropped since it started still escalates, the default way.
         stages = rule.escalate if rule else DEFAULT_ESCALATE
-        label = rule.label if rule else clock.clock
-        late = working_days_between(clock.due_on, today)
-        text = _text(code, f"{township or ''}{village or ''}", label, clock.due_on, late)
-        fields = {"clock": clock.clock, "due_on": clock.due_on.isoformat(),
-                  "working_days_late": late}
+        if r.due_on not in late_of:
+            late_of[r.due_on] = working_days_between(r.due_on, today)
+        late = late_of[r.due_on]
+        text = _text(r.code, f"{township or ''}{r.village or ''}", rule.label if rule else r.clock,
+                     r.due_on, late)
+        fields = {"clock": r.clock, "due_on": r.due_on.isoformat(), "working_days_late": late}
         told: tuple[str, dt.date] | None = None  # the last stage told, and when
+        update: dict = {}
         for stage in stages:
             column = f"escalated_{stage}_on"
-            done_on = getattr(clock, column)
-            departments = _open_departments(session, clock.warning_id) \
+            done_on = getattr(r, column)
+            departments = _open_departments(session, r.warning_id) \
                 if stage == "department" and done_on is None else []
             if done_on is None and ((stage == "township" and not township)
                                     or (stage == "department" and not departments)):
@@ -105,32 +115,39 @@ def escalate(session: Session, today: dt.date, at: dt.datetime, settings: dict) 
             if done_on is None:
                 if told is not None and add_working_days(told[1], after) > today:
                     break  # the stage before was told too recently
-                setattr(clock, column, today)
-                done_on = today
+                update[column] = done_on = today
                 counts[stage] += 1
                 if stage == "department":
-                    for department in departments:
-                        notify.notify(session, "department_overdue", text + "，请尽快答复",
-                                      warning_id=clock.warning_id, township=township,
-                                      audience="department", department=department, at=at)
+                    notices += [notify.row("department_overdue", text + "，请尽快答复",
+                                           warning_id=r.warning_id, township=township,
+                                           audience="department", department=d, at=at)
+                                for d in departments]
                 elif stage == "township":
-                    notify.notify(session, "overdue", text + "，请尽快办理",
-                                  warning_id=clock.warning_id, township=township, at=at)
+                    notices.append(notify.row("overdue", text + "，请尽快办理",
+                                              warning_id=r.warning_id, township=township, at=at))
                 else:
-                    notify.notify(session, "escalated" if told else "overdue",
-                                  text + (f"，{STAGE_WORDS[told[0]]}已于 {told[1].isoformat()} "
-                                          "收到提醒，现上报县级" if told else ""),
-                                  warning_id=clock.warning_id, township=township,
-                                  audience="county", at=at)
+                    notices.append(notify.row(
+                        "escalated" if told else "overdue",
+                        text + (f"，{STAGE_WORDS[told[0]]}已于 {told[1].isoformat()} "
+                                "收到提醒，现上报县级" if told else ""),
+                        warning_id=r.warning_id, township=township, audience="county", at=at))
                 entries.append(history.entry(
-                    clock.warning_id, "escalated" if stage == "county" else "overdue", period, at,
-                    text + ("，已上报县级" if stage == "county" else f"，已提醒{STAGE_WORDS[stage]}"),
+                    r.warning_id, "escalated" if stage == "county" else "overdue", r.last_period,
+                    at, text + ("，已上报县级" if stage == "county"
+                                else f"，已提醒{STAGE_WORDS[stage]}"),
                     actor=ACTOR, fields={**fields, "audience": stage}))
             told = (stage, done_on)
+        if update:
+            updates.append({"id": r.id, **update})
+    for column in {c for u in updates for c in u if c != "id"}:
+        # ORM bulk UPDATE by primary key (one executemany per stage column).
+        session.execute(update_(WarningClock),
+                        [{"id": u["id"], column: u[column]} for u in updates if column in u])
+    notify.add_many(session, notices)
     history.append(session, entries)
     legacy = _task_due_dates(session, today, at)
     session.flush()
-    gaps = uncovered([today] + [clock.due_on for clock, *_ in rows])
+    gaps = uncovered([today] + [r.due_on for r in rows])
     return {"as_of": today.isoformat(), "clocks_started": started, "overdue": overdue,
             "townships": len(townships - {""}),
             "escalated_department": counts["department"],
