@@ -21,10 +21,11 @@ from sqlalchemy import select
 from tests.portal.conftest import (ORIGIN, TOWN_A, TOWN_B, login, seed_warehouse, token_for,
                                    write_test_settings)
 from portal.auth import Passwords, add_user
+from tests.portal import department_probes, reports_probes
 from tests.portal.conftest import PASSWORD
 from tests.portal.grids_support import load_seed_grids
 from warehouse.db import session_scope
-from warehouse.models import Link, MatchDecision, VerificationTask, RiskWarning
+from warehouse.models import Household, Link, MatchDecision, VerificationTask, RiskWarning
 
 OUTCOME = {"outcome": "不符合", "verifier1": "李四", "verifier2": "王五", "reason": "越权尝试"}
 
@@ -101,9 +102,13 @@ def seed_local(ctx, seed, tmp) -> dict[str, dict]:
             RiskWarning.township == TOWN_A, RiskWarning.village == "龙河村2"))]
         in_grid = [w.code for w in s.scalars(select(RiskWarning).where(
             RiskWarning.household_id == first))]
+        village_households = set(s.scalars(select(Household.household_no).where(
+            Household.township == TOWN_A, Household.village == "龙河村2")))
+        grid_households = {s.get(Household, first).household_no}
     assert len(in_village) == 2 and len(in_grid) == 1
-    return {"village_a": {"allowed": set(in_village)}, "grid_a": {"allowed": set(in_grid)},
-            "dept": {"allowed": set()}}
+    return {"village_a": {"allowed": set(in_village), "households": village_households},
+            "grid_a": {"allowed": set(in_grid), "households": grid_households},
+            "dept": {"allowed": set(), "households": set()}}
 
 
 def _b_codes(env) -> list[str]:
@@ -611,6 +616,60 @@ def scope_probe(route):
     return probe
 
 
+# The help loop's household routes (issue 18): a household outside the scope answers 403 or
+# 404, echoes nothing and changes no row.
+ON_A_HOUSEHOLD = {
+    ("GET", "/api/households/{household_no}"): (None, None),
+    ("GET", "/households/{household_no}"): (None, None),
+    ("POST", "/api/households/{household_no}/contact"): ("json", {"cadre": "越权", "phone": "13700000009"}),
+    ("POST", "/households/{household_no}/contact"): ("data", {"cadre": "越权", "phone": "13700000009"}),
+    ("POST", "/api/households/{household_no}/measures"): ("json", {"policy": "越权", "start_date": TODAY}),
+    ("POST", "/households/{household_no}/measures"): ("data", {"policy": "越权", "start_date": TODAY}),
+    ("POST", "/api/households/{household_no}/plan"): ("json", {"decision": "approve"}),
+    ("POST", "/households/{household_no}/plan"): ("data", {"decision": "approve"}),
+    ("POST", "/api/households/{household_no}/visits"): ("json", {"mode": "visit", "date": TODAY}),
+    ("POST", "/households/{household_no}/visits"): ("data", {"mode": "visit", "date": TODAY}),
+    ("POST", "/api/households/{household_no}/elimination"): ("json", {"step": "review", "date": TODAY, "result": "pass"}),
+    ("POST", "/households/{household_no}/elimination"): ("data", {"step": "review", "date": TODAY, "result": "pass"}),
+}
+
+
+def household_probe(route):
+    """The generic probe of a household route for caller ``who``."""
+    method, path = route
+    how, body = ON_A_HOUSEHOLD[route]
+
+    def probe(env, who="town_a"):
+        pages, h, outside_codes = _caller(env, who)
+        with session_scope(env["ctx"].engine) as s:
+            numbers = set(s.scalars(select(Household.household_no)))
+            b_numbers = set(s.scalars(select(Household.household_no).where(
+                Household.township == TOWN_B)))
+        outside = b_numbers if who == "town_a" else numbers - env["local"][who]["households"]
+        client, headers = (env["api"], h) if path.startswith("/api/") else (pages, {})
+        before = _state(env)
+        for number in sorted(outside):
+            kw = {how: body} if how else {}
+            r = client.request(method, path.replace("{household_no}", number), headers=headers,
+                               follow_redirects=False, **kw)
+            assert r.status_code in (403, 404), (who, number, r.status_code, r.text[:200])
+            _no_leak(env, who, outside_codes | outside, r.text)
+        assert _state(env) == before
+    return probe
+
+
+for _route in ON_A_HOUSEHOLD:
+    PROBES.setdefault(_route, household_probe(_route))
+    LOCAL_PROBES.setdefault(_route, household_probe(_route))
+
+
+# The departments' and the channels' own probes (tests/portal/department_probes.py,
+# reports_probes.py) know what their routes do inside the scope too: they take precedence; the
+# generic probe covers the routes that have none.
+PROBES.update(department_probes.PROBES)
+PROBES.update(reports_probes.REPORT_PROBES)
+LOCAL_PROBES.update(department_probes.LOCAL_PROBES)
+LOCAL_PROBES.update(reports_probes.REPORT_LOCAL_PROBES)
 for _route in (*ON_A_WARNING, *LISTS, *FILINGS, ("POST", "/api/reports")):
     PROBES.setdefault(_route, scope_probe(_route))
     LOCAL_PROBES.setdefault(_route, scope_probe(_route))
