@@ -40,7 +40,8 @@ MODES = {"visit": "入户走访", "phone": "电话联系"}
 PLAN_DECISIONS = {"approve": "县级审核通过", "return": "退回修改"}
 DEVELOPMENT, PROTECTION = "开发式", "兜底"
 # Events this module emits; screening.clocks starts and stops the rules YAML's clocks on them.
-EVENTS = ("contact", "plan_approved", "measure", "visit", "eliminated")
+EVENTS = ("contact", "plan_approved", "measure", "visit", "eliminated",
+          "clear:ordinary", "clear:difficult", "clear:special")
 NO_LABOUR = "无劳动能力户暂不标注风险消除"
 NOTE_MAX = 2000
 
@@ -158,6 +159,17 @@ def _emit(session: Session, household_id: int, event: str, day: dt.date, setting
         clocks.on_events(session, ids, event, day, settings)
 
 
+def _start_clearing(session: Session, household_id: int, day: dt.date, settings: dict) -> None:
+    """Start each followed warning's 动态清零 clock by its problem class (seed 000: ordinary 15
+    days, difficult 6 months, special a year; the class of a level is settings
+    help.clearing_class_by_level). Idempotent: a running clock is not started again."""
+    classes = _cfg(settings)["clearing_class_by_level"]
+    for w in case_warnings(session, household_id):
+        event = f"clear:{classes.get(w.level, 'ordinary')}"
+        if event in clocks.EVENTS:
+            clocks.on_event(session, w.id, event, day, settings)
+
+
 def _tell_county(session: Session, household: Household, text: str) -> None:
     """A notice for the county's users about this household (its first followed warning)."""
     followed = case_warnings(session, household.id)
@@ -242,6 +254,7 @@ def assign_contact(session: Session, household: Household, *, cadre: str, phone:
     session.add(row)
     session.flush()
     _emit(session, household.id, "contact", today, settings)
+    _start_clearing(session, household.id, today, settings)  # the case's first step
     return row
 
 
