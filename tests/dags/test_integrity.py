@@ -83,7 +83,7 @@ def test_publish_is_scheduled_by_assets_and_daily(dagbag):
     timetable = dagbag.dags["screening_publish"].timetable
     assert type(timetable).__name__ == "AssetOrTimeSchedule"
     uris = {a.uri for a in timetable.asset_condition.objects}
-    assert "shouwang://ingested/health" in uris and len(uris) == 8
+    assert "shouwang://ingested/health" in uris and len(uris) == 11  # one asset per department
     assert timetable.timetable.expression.endswith("* * *")  # every day
 
 

@@ -49,7 +49,7 @@ def check_run(r: dict, cfg: dict) -> None:
     # Whole batches: validation saw every roster and feed row once, not row by row.
     assert s["validation"]["rows"] == s["roster"]["rows"] + s["ingest"]["rows"]
     assert s["matching"]["rows"] == s["screening"]["rows"] <= s["ingest"]["detail"]["loaded"]
-    assert s["ingest"]["detail"]["files"] == 8
+    assert s["ingest"]["detail"]["files"] == 11  # a file per department
     assert 0 < r["validation_share"] < 1
     assert r["pipeline_seconds"] == pytest.approx(
         sum(f["seconds"] for n, f in s.items() if n != "generate"), abs=0.05)
