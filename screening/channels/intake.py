@@ -40,11 +40,12 @@ def source_of(channel: str, receipt: str) -> str:
     return f"{channel}:{receipt}"
 
 
-def received_on(session: Session, day: dt.date, settings: dict) -> list[ChannelInput]:
-    """Every input received on the county day ``day``, merged or not, oldest first."""
-    start, end = day_bounds(day, settings)
+def not_merged_by(session: Session, day: dt.date, settings: dict) -> list[ChannelInput]:
+    """Every input received by the end of the county day ``day`` and not merged yet, oldest
+    first: the day's, and an earlier day's that came after that evening's run (20:00-24:00)."""
+    _, end = day_bounds(day, settings)
     return list(session.scalars(
-        select(ChannelInput).where(ChannelInput.received_at >= start, ChannelInput.received_at < end)
+        select(ChannelInput).where(ChannelInput.merged_at.is_(None), ChannelInput.received_at < end)
         .order_by(ChannelInput.received_at, ChannelInput.id)))
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from matching.incremental import link_records
 from screening.channels.grading import channel_grades, grade
-from screening.channels.intake import (UNMATCHED, day_bounds, match_row, received_on,
+from screening.channels.intake import (UNMATCHED, day_bounds, match_row, not_merged_by,
                                        records_of, stage, waiting_for_review)
 from screening.places import PlaceNames
 from screening.records import LINKED, UNLINKED, ScreenedRecord, Subject, lead_key
@@ -45,13 +45,14 @@ class ChannelRecord(ScreenedRecord):
 
 
 def merge_day(ctx, session: Session, day: dt.date, now: dt.datetime) -> Counter:
-    """Merge the inputs received on ``day`` not merged yet, and earlier ones whose match was
-    settled by a reviewer since; count what each became (merge_result) and how many there were."""
+    """Merge the inputs received by the end of ``day`` not merged yet (the day's, and any that
+    came after an earlier day's run), and earlier ones whose match a reviewer has settled since;
+    count what each became (merge_result) and how many there were."""
     settings = ctx.settings
     # An input is stamped as merged on the day it was merged for: a later run of an earlier day
     # (a backfill) stamps the end of that day, so the day's list is the same whenever it runs.
     now = min(now, day_bounds(day, settings)[1] - dt.timedelta(microseconds=1))
-    todays = [ci for ci in received_on(session, day, settings) if ci.merged_at is None]
+    todays = not_merged_by(session, day, settings)
     waiting = waiting_for_review(session, day, settings)
     outcome: Counter = Counter(inputs=len(todays), waiting=len(waiting))
     if not todays and not waiting:

@@ -124,3 +124,13 @@ def test_an_input_waiting_for_review_is_merged_once_a_reviewer_decides(ctx, tmp_
     with session_scope(ctx.engine) as s:
         assert s.scalar(select(RiskWarning.household_id).where(RiskWarning.code == code)) == first["household_id"]
         assert day_warning_ids(s, NEXT_DAY, ctx.settings)  # settled that day: on that day's list
+
+
+def test_an_input_after_the_evening_run_is_merged_the_next_day(ctx, tmp_path):
+    county, _, head_id = county_with_head(ctx)
+    run_day(ctx, DAY, tmp_path)  # the 20:00 run of DAY: nothing yet
+    late = county.report("张三", head_id, received_at=MORNING + dt.timedelta(hours=12))  # 22:00 on DAY
+    summary = run_day(ctx, NEXT_DAY, tmp_path)
+    assert summary["merged"]["inputs"] == 1 and results(ctx)[0][:2] == (late["receipt"], "warning")
+    with session_scope(ctx.engine) as s:
+        assert day_warning_ids(s, NEXT_DAY, ctx.settings)  # on the next morning's list
