@@ -63,7 +63,7 @@ def seed_help_county(ctx) -> HelpCounty:
         able = ("普通劳动力", dt.date(1975, 1, 1))
         a = household("A", TOWN_A, "双河村", "脱贫不稳定户", "风险未消除",
                       [("陈一", *able), ("陈二", "丧失劳动力", dt.date(1950, 1, 1))])
-        monitored(a, dt.date(2026, 10, 12), "W2026-10-00001")
+        monitored(a, dt.date(2026, 10, 12), "W2026-11-00901")
         b.add(HelpContact(uid=uuid.uuid4().hex, household_id=a.id, cadre="周干部",
                           day=dt.date(2026, 10, 13), actor="town_a"))
         measure(a, "公益性岗位", "开发式", dt.date(2026, 10, 20))
@@ -74,7 +74,7 @@ def seed_help_county(ctx) -> HelpCounty:
         bb = household("B", TOWN_A, "双河村", "一般农户", None,
                        [("黄老汉", "丧失劳动力", dt.date(1940, 1, 1)),
                         ("黄老太", "无劳动力", dt.date(1942, 1, 1))])
-        monitored(bb, dt.date(2026, 10, 5), "W2026-10-00002")
+        monitored(bb, dt.date(2026, 10, 5), "W2026-11-00902")
         household("C", TOWN_A, "石桥村", "脱贫户", None, [("石头", *able)])
         household("D", TOWN_A, "双河村", "一般农户", None, [("丁五", *able)])
         e = household("E", TOWN_A, "双河村", "脱贫不稳定户", "风险已消除", [("吴六", *able)])
@@ -91,7 +91,7 @@ def seed_help_county(ctx) -> HelpCounty:
         for day in (dt.date(2026, 9, 20), dt.date(2026, 10, 15)):
             b.add(HelpVisit(household_id=e.id, day=day, mode="phone", actor="town_a"))
         f = household("F", TOWN_B, "花园村", "边缘易致贫户", "风险未消除", [("冯七", *able)])
-        monitored(f, dt.date(2026, 10, 10), "W2026-10-00003")
+        monitored(f, dt.date(2026, 10, 10), "W2026-11-00903")
         b.add(HelpContact(uid=uuid.uuid4().hex, household_id=f.id, cadre="郑干部",
                           day=dt.date(2026, 10, 11), actor="town_b"))
         measure(f, "低保", "兜底", dt.date(2026, 10, 25))
