@@ -11,7 +11,7 @@ from portal.queue import QueueItem
 from shouwang.core.outputs import append_row, title_sheet
 
 HEADERS = ("预警编号", "乡镇", "村", "户编号", "对象", "风险类型", "预警等级", "预警原因",
-           "核实期限", "是否逾期", "预警状态", "核实结果")
+           "核实期限", "是否逾期", "预警状态", "核实结果", "组", "网格", "网格员", "网格员电话")
 
 
 def queue_workbook(items: list[QueueItem], labels: Labels, title: str) -> bytes:
@@ -27,7 +27,9 @@ def queue_workbook(items: list[QueueItem], labels: Labels, title: str) -> bytes:
                         labels.risk_types.get(it.risk_type, it.risk_type),
                         labels.levels.get(it.level, it.level), it.reason,
                         it.due_date, "是" if it.overdue else "否",
-                        labels.warning_status.get(it.status, it.status), it.outcome or ""])
+                        labels.warning_status.get(it.status, it.status), it.outcome or "",
+                        it.group or "", it.grid or "", it.grid_worker or "",
+                        it.grid_worker_phone or ""])  # the worker's phone masked, as on the queue
     for col, width in zip("ABCDEFGHIJKL", (18, 10, 10, 22, 16, 14, 10, 40, 12, 8, 8, 10)):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"

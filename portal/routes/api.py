@@ -128,6 +128,10 @@ class WarningOut(BaseModel):
     next_step: str | None = Field(description="下一步：outcome、closure、识别步骤名，或无")
     members: list[MemberOut]
     evidence: list[EvidenceOut]
+    group: str | None = Field(default=None, description="花名册中的组")
+    grid: str | None = Field(default=None, description="村组网格名称（网格台账）")
+    grid_worker: str | None = Field(default=None, description="网格员姓名")
+    grid_worker_phone: str | None = Field(default=None, description="网格员电话（脱敏）")
 
 
 class OutcomeIn(BaseModel):
@@ -223,7 +227,9 @@ def api_warning(request: Request, warning_id: WarningRef,
             next_step=view.next,
             members=[MemberOut(**m) for m in d.members],
             evidence=[EvidenceOut(**vars(e), department_label=lab.departments.get(
-                e.department, e.department)) for e in d.evidence])
+                e.department, e.department)) for e in d.evidence],
+            group=d.grid.group, grid=d.grid.grid, grid_worker=d.grid.worker_name,
+            grid_worker_phone=d.grid.worker_phone_masked)
 
 
 @router.post("/warnings/{warning_id}/outcome", response_model=OutcomeOut,

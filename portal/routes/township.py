@@ -55,7 +55,7 @@ def queue_xlsx(request: Request, principal: Principal = Depends(page_principal),
     """The same list as an Excel workbook; the export is audited."""
     filters = _filters(level, village, status, due_before, township)
     portal = portal_of(request)
-    scope = principal.township if not principal.is_county else (filters.township or "全县")
+    scope = principal.scope_label if not principal.is_county else (filters.township or "全县")
     with portal.session(principal) as s:
         items = portal_of(request).queue(s, principal, filters)
         audit(s, principal.name, "export_list", "queue", None, principal.township,
@@ -73,7 +73,8 @@ def warning_response(request: Request, principal: Principal, warning_id: str, *,
     message and the submitted values when a form came back wrong)."""
     portal = portal_of(request)
     with portal.session(principal) as s:
-        detail = household_detail(s, principal, warning_id, portal.labels())
+        # The vault: the page shows the grid worker's whole phone to call from the doorstep
+        detail = household_detail(s, principal, warning_id, portal.labels(), vault=portal.ctx.vault())
         view = loop_view(s, principal, detail.warning, portal.settings)
     return render(request, "warning.html", principal, status_code=status_code, d=detail,
                   lv=view, saved=saved, outcomes=portal.cfg["outcomes"], form=form or {},

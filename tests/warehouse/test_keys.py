@@ -171,7 +171,9 @@ def test_interrupted_rotation_resumes_to_the_same_key(ctx, monkeypatch):
     half = json.loads(keyring_path(ctx.home).read_text())
     assert old.key_id in half["older"], "old key must survive a crash"
     report = keys.rotate(ctx.engine, ctx.home, batch_size=1, derived=DERIVED)
-    assert report.resumed and report.resealed == {"persons": 0, "feed_records": 0}
+    # Every sealed table was done before the crash: nothing is resealed twice
+    assert report.resumed and {"persons", "feed_records"} <= set(report.resealed)
+    assert not any(report.resealed.values()), report.resealed
     assert report.new_key_id == Vault(load_keyring(ctx.home, {})).key_id
     assert_all_under(ctx, use_key_file(monkeypatch, ctx.home), {old.key_id})
 
