@@ -65,6 +65,12 @@ def _rewrite(table: FeedTable, kind: str, row: int, rng: np.random.Generator) ->
         return "resident_id"
     if family == "name":
         name = cols["name"][row]
+        if kind == "name_blank":
+            # Only where the ID is as issued: with a mangled one too, nothing would identify anyone.
+            if row in table.touched.get("id", set()) or not cols["resident_id"][row]:
+                return None
+            cols["name"][row] = ""
+            return "name"
         if kind == "name_spaces":
             new = names.with_spaces(name) if names.DOT not in name else ""
         elif kind == "name_traditional":

@@ -11,6 +11,7 @@ from shouwang_tools.demo import departments as dep
 from shouwang_tools.demo import selection as sel
 from shouwang_tools.demo.population import Population
 from shouwang_tools.demo.settings import stream
+from shouwang_tools.demo.shocks import rate_cluster
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,10 @@ def _new_rows(
         if leads.get(name):
             candidates = sel.pool(pop, layout["volume"]["of"], info.ages)
             frame = sel.add_leads(frame, pop, leads[name], candidates, spec["risks"][0], rng)
+        rate = cfg.get("rate_shock")
+        if rate and rate["department"] == name:
+            frame = rate_cluster(frame, pop, spec["risks"], rate["households"],
+                                 stream(seed, "rate_shock", period))
         frame = dep.BUILDERS[name](frame, pop, spec, info, rng)
         if cluster is not None:
             frame = pd.concat([frame, cluster], ignore_index=True)

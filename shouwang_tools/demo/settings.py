@@ -9,14 +9,24 @@ import numpy as np
 import yaml
 
 
-@lru_cache(maxsize=1)
-def _load() -> dict:
-    text = resources.files("shouwang_tools.demo").joinpath("demo.yaml").read_text(encoding="utf-8")
+def _yaml(name: str) -> dict:
+    text = resources.files("shouwang_tools.demo").joinpath(name).read_text(encoding="utf-8")
     return yaml.safe_load(text)
 
 
+@lru_cache(maxsize=1)
+def _load() -> dict:
+    cfg = _yaml("demo.yaml")
+    extra = _yaml("accuracy.yaml")
+    # accuracy.yaml adds mess kinds and the rate shock; a key demo.yaml already has wins there.
+    cfg["mess"] = {**cfg["mess"], **{k: v for k, v in extra["mess"].items() if k not in cfg["mess"]}}
+    cfg.setdefault("rate_shock", extra["rate_shock"])
+    return cfg
+
+
 def demo_settings() -> dict:
-    """The packaged demo.yaml (volumes, mess rates, planted risks, file layouts)."""
+    """The packaged demo.yaml with accuracy.yaml's additions (volumes, mess rates, planted risks
+    and shocks, file layouts)."""
     return _load()
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from shouwang_tools.demo.layout import FeedFile
+from shouwang_tools.demo.shocks import RATE
 from shouwang_tools.demo.table import FeedTable
 
 LINKS = ["department", "source_file", "source_row", "household_no", "member", "kind"]
@@ -20,7 +21,7 @@ WARNINGS = [
     "household_no", "lead_township", "lead_village", "risk_type", "level",
     "department", "source_file", "source_row",
 ]
-ALERTS = ["township", "village", "risk_type", "households"]
+ALERTS = ["township", "village", "risk_type", "households", "kind"]
 QUARANTINE = ["department", "source_file", "source_row", "reason"]
 MESS = ["department", "source_file", "source_row", "column", "kind"]
 ONGOING = ["department", "source_file", "source_row", "household_no", "risk_type", "first_period"]
@@ -109,13 +110,14 @@ def _file_row(feed: FeedFile) -> dict:
 
 def planted_shocks(warnings: pd.DataFrame) -> pd.DataFrame:
     """One alert per planted shock this period: its roster households, in its village (blank when
-    it spans villages); rows carried from last month's shock are not a new one."""
+    it spans villages), and its kind (event: one disaster or project; rate: improbably many of
+    one risk type); rows carried from last month's shock are not a new one."""
     hit = warnings[(warnings["shock"] != "") & (warnings["kind"] == "match") & (warnings["ongoing_from"] == "")]
     rows = []
-    for (_, township, risk_type), group in hit.groupby(["shock", "township", "risk_type"]):
+    for (shock, township, risk_type), group in hit.groupby(["shock", "township", "risk_type"]):
         villages = group["village"].unique()
         rows.append((township, villages[0] if len(villages) == 1 else "", risk_type,
-                     group["household_no"].nunique()))
+                     group["household_no"].nunique(), "rate" if shock == RATE else "event"))
     alerts = pd.DataFrame(rows, columns=ALERTS)
     return alerts.sort_values(["township", "village", "risk_type"]).reset_index(drop=True)
 

@@ -107,6 +107,7 @@ def test_cells_show_the_planted_mess(county, cells):
         "date_iso": lambda c: re.fullmatch(r"\d{4}-\d\d-\d\d", c),
         "date_serial": lambda c: re.fullmatch(r"4\d{4}(\.0)?", c),
         "name_spaces": lambda c: " " in c,
+        "name_blank": lambda c: c.strip() in ("", "nan", "None"),
         "place_short": lambda c: not c.endswith(("镇", "乡", "街道", "村", "社区")),
         "bad_date": lambda c: re.search(r"13|02/30", c),
     }
@@ -134,3 +135,18 @@ def test_birth_date_typos_make_impossible_dates_that_keep_their_digits(county, c
     statuses = [identity.parse(cells[key][column]) for key, column in planted.items()]
     assert statuses and any(p.status == identity.BAD_DATE for p in statuses)
     assert all(identity.usable(p) for p in statuses)
+
+
+def test_a_blank_name_keeps_the_id_as_issued(county, cells):
+    """Issue 15: a usable ID and no name is a row that loads, never one that identifies nobody."""
+    mess = truth(county, "mess")
+    links = truth(county, "links").set_index(["source_file", "source_row"])
+    blank = mess[mess["kind"] == "name_blank"]
+    assert len(blank)
+    ids = roster_by_member(county, "身份证号")
+    for file, row in zip(blank["source_file"], blank["source_row"]):
+        dept, hh, member = links.loc[(file, row), ["department", "household_no", "member"]]
+        parsed = identity.parse(cells[(file, int(row))][LAYOUTS[dept]["person"][1]])
+        assert parsed.valid
+        if hh:  # a roster person's row: the ID is theirs
+            assert parsed.value == ids[(hh, member)]

@@ -119,10 +119,19 @@ def test_leads_are_off_roster_with_their_place(county):
     assert (on_roster["lead_township"] == "").all()
 
 
-def test_the_alerts_are_the_planted_flood_and_failed_project_only(county, texts):
+def test_the_alerts_are_the_planted_flood_failed_project_and_rate_shock_only(county, texts):
     alerts = truth(county, "alerts")
     size = demo_settings()["alerts"]["flood_cluster_households"]
-    assert len(alerts) == 2  # the ordinary monthly counts of a township are no shock
+    assert len(alerts) == 3  # the ordinary monthly counts of a township are no shock
+    assert sorted(alerts["kind"]) == ["event", "event", "rate"]
+    rate = alerts[alerts["kind"] == "rate"]
+    assert rate["risk_type"].iloc[0] == "illness" and rate["village"].iloc[0] != ""
+    assert int(rate["households"].iloc[0]) == demo_settings()["rate_shock"]["households"]
+    # No one event behind it: the village's serious diagnoses differ in disease or day.
+    sick = [(cells["疾病名称"], cells["确诊日期"]) for dept, cells in texts.values()
+            if dept == "health" and cells["疾病类别"] in ("大病", "重大慢性病")
+            and rate["village"].iloc[0].startswith(cells["村"])]
+    assert len(sick) >= 8 and len(set(sick)) > 1
     project = alerts[alerts["risk_type"] == "industry"]
     assert len(project) == 1 and project["village"].iloc[0] != ""
     assert int(project["households"].iloc[0]) == demo_settings()["values"]["agriculture"]["cluster_households"]
@@ -148,7 +157,9 @@ def test_planted_shocks_are_the_alerts_not_counts_nor_last_months_flood():
         rows(3, "flood", "桃花镇", "新建村", "disaster", ongoing="2026-09"),  # last month's flood
         rows(2, "flood", "桃花镇", "新建村", "disaster", kind="bad"),  # quarantined rows
     ], ignore_index=True)
-    assert planted_shocks(warned).values.tolist() == [["桃花镇", "新建村", "disaster", 10]]
+    assert planted_shocks(warned).values.tolist() == [["桃花镇", "新建村", "disaster", 10, "event"]]
+    rate = pd.concat([warned, rows(9, "rate", "三合街道", "东村", "illness")], ignore_index=True)
+    assert ["三合街道", "东村", "illness", 9, "rate"] in planted_shocks(rate).values.tolist()
 
 
 def test_truth_holds_no_ids_or_phones(county):
