@@ -128,3 +128,24 @@ def test_a_month_from_the_31st_ends_on_the_last_day_of_the_next_month():
     assert rule.due(D(2027, 1, 29)) >= D(2027, 2, 28)  # 2027: no official table; weekdays
     assert clocks._add_months(D(2026, 1, 31), 1) == D(2026, 2, 28)
     assert clocks._add_months(D(2026, 12, 15), 1) == D(2027, 1, 15)
+
+
+def test_the_portal_role_runs_only_its_townships_clocks(ctx):
+    """A cadre's outcome starts and stops clocks through the portal's role; on PostgreSQL the row
+    policy shows a township only the clocks of warnings it may see."""
+    from portal.database import portal_session
+    from portal.principal import Principal
+
+    mine, theirs = _warning(ctx, "W2026-10-00001"), None
+    with building(ctx, seal=False) as b:
+        theirs = b.warning("W2026-10-00002", "hh:2", township="三合街道", reason="r").id
+    _event(ctx, theirs, "published", D(2026, 11, 2))
+    longhe = Principal(user_id=1, name="lh", role="township", township="龙河镇")
+    with portal_session(ctx.engine, ctx.settings, longhe) as s:
+        clocks.on_event(s, mine, "published", D(2026, 11, 2), ctx.settings)
+        clocks.on_event(s, mine, "outcome:verifying", D(2026, 11, 3), ctx.settings)
+        seen = {c.warning_id for c in clocks.running(s)}
+    assert {c[0]: c[3] for c in _clocks(ctx, mine)} == {"first_review": D(2026, 11, 3),
+                                                        "full_verification": None}
+    if ctx.engine.dialect.name == "postgresql":
+        assert seen == {mine}
