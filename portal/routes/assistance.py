@@ -68,6 +68,9 @@ def scope(principal: Principal, settings: dict, township: str, village: str) -> 
         raise Forbidden(f"角色 {principal.role} 无权查看帮扶清单")
     suffixes = region_suffixes(settings)
     township, village = township.strip(), village.strip()
+    for name, text in (("township", township), ("village", village)):
+        if any(ord(c) < 32 for c in text):  # NUL and the like: no place is spelt so
+            raise InvalidInput("乡镇、村名称含有无效字符", name)
     if principal.is_county:
         if not township:
             raise InvalidInput("请选择乡镇", "township")

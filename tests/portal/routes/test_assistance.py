@@ -90,6 +90,8 @@ def test_the_api_isolates_townships_and_refuses_other_roles(app_client, county):
         assert app_client.get("/api/assistance", headers=token_for(app_client, name)).status_code == 403
     admin = token_for(app_client, "admin")
     assert app_client.get("/api/assistance", headers=admin).status_code == 422
+    assert app_client.get("/api/assistance", params={"township": "龙河\x00"},
+                          headers=admin).status_code == 422  # never reaches the database
     r = app_client.get("/api/assistance", params={"township": "龙河", "village": "石桥村"},
                        headers=admin)
     assert [h["household_no"] for h in r.json()["households"]] == [county.nos["C"]]
