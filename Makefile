@@ -39,6 +39,12 @@ chromium:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) || \
 	  { echo "could not install chromium; the portal browser test will fail"; exit 1; }; \
 	fi
+	@# A Chinese font: pages in the browser tests and the PNG report poster (report-poster).
+	@if [ -z "$$(fc-list :lang=zh 2>/dev/null)" ]; then \
+	  echo "no Chinese font: installing Debian's fonts-wqy-zenhei package"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-zenhei fontconfig) || \
+	  { echo "could not install fonts-wqy-zenhei; the PNG poster test will fail"; exit 1; }; \
+	fi
 
 test: $(BIN)/.demo postgres chromium
 	$(BIN)/python -m pytest -n 2 -q

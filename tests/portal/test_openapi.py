@@ -26,6 +26,8 @@ def test_api_has_no_server_errors(client, mode):
     callers = [token_for(client, u) for u in ("town_a", "admin", "engineer")] + [{}]
     calls: list[int] = []
     for op in operations:
+        if mode == GenerationMode.NEGATIVE and not list(op.iter_parameters()) and not op.body:
+            continue  # no input to make invalid (e.g. GET /api/reports/challenge)
         for headers in callers:
             _explore(op, mode, headers, calls)
     assert calls and max(calls) < 500
