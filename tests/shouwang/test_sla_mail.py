@@ -107,3 +107,15 @@ def test_without_smtp_nothing_is_mailed(ctx, capsys):
     seed(ctx)
     assert main(["sla", "run"]) == 0
     assert "mail:" not in capsys.readouterr().out
+
+
+def test_the_dag_task_fails_after_saving_when_mail_cannot_go(ctx):
+    from shouwang.sla import MailNotSent, escalate_overdue
+
+    configure(ctx.home, free_port())
+    seed(ctx)
+    with pytest.raises(MailNotSent, match="will be mailed on the next run"):
+        escalate_overdue(ctx, dt.datetime.now(UTC))
+    with session_scope(ctx.engine) as s:  # the escalation is saved for the retry to find done
+        assert s.scalars(select(Notification).where(Notification.kind == "overdue",
+                                                    Notification.township == "龙河镇")).all()
