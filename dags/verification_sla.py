@@ -4,7 +4,8 @@ Runs daily (`airflow.sla_cron`), the same work as `shouwang sla run --today`. Ev
 (rules YAML `clocks:`: 初审, 全面核实, 销号确认, 录入…) still running after its due day tells the
 township's users first (a portal notification and a warning history entry), and from the next
 working day the county. Each stage happens once per clock, so reruns and backfills change
-nothing. Notifications are mailed when settings `smtp.host` is set. A deadline in a year with
+nothing. Notifications are mailed when settings `smtp.host` is set; mail that cannot go fails
+the task after the escalation is saved, so a retry sends only the mail. A deadline in a year with
 no official holiday table is listed in `calendar_gaps` (and the task log says so). XCom carries
 counts only.
 """
