@@ -122,3 +122,77 @@ def test_the_county_view_shows_every_township_and_the_backlog_chart(ctx, app_cli
     assert page.text.count("<rect ") == len(expected["backlog"]) and "<script" not in page.text
     assert f'href="/assistance?township={TOWN_A}"'.replace(TOWN_A, "%E9%BE%99%E6%B2%B3%E9%95%87") in page.text
     assert 'data-label="缺兜底措施"' in page.text  # cards at phone width (portal.css)
+
+
+@pytest.fixture
+def live(ctx, county):
+    """The portal (with this router) served by uvicorn in a thread on a free loopback port."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from portal.app import create_app
+    from portal.routes import assistance
+
+    app = create_app(ctx)
+    if not any(getattr(r, "path", "") == "/assistance" for r in app.routes):
+        app.include_router(assistance.router)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _phone_login(browser, live, name):
+    from tests.portal.conftest import PASSWORD
+    from tests.portal.test_browser import PHONE
+
+    page = browser.new_page(viewport=PHONE, accept_downloads=True)
+    page.set_default_timeout(15000)
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text
+            else None)
+    page.goto(f"{live}/login")
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return page, blocked
+
+
+def test_at_phone_width_a_township_reads_and_downloads_its_list(live, county, tmp_path):
+    from tests.portal.test_browser import CHROMIUM, CHROMIUM_ARGS, PHONE
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page, blocked = _phone_login(browser, live, "town_a")
+        page.goto(f"{live}/assistance")
+        assert "黄老汉" in page.inner_text("main")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        link = page.locator("#download").bounding_box()
+        assert link["height"] >= 44 or link["width"] >= 44
+        with page.expect_download() as got:
+            page.click("#download")
+        path = tmp_path / got.value.suggested_filename
+        got.value.save_as(path)
+        assert path.name == "龙河镇_2026年帮扶清单.xlsx"
+        assert {"双河村", "石桥村"} <= set(load_workbook(path).sheetnames)
+        assert find_plaintext([path], county.plain_ids) == []
+        page.close()
+        page, blocked2 = _phone_login(browser, live, "admin")
+        page.goto(f"{live}/county/help")
+        assert page.locator("#help-backlog rect").count() == 7
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        browser.close()
+    assert blocked == [] and blocked2 == []  # nothing refused under the CSP
