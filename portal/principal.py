@@ -124,4 +124,6 @@ PERMISSIONS = {
     "county_overview": COUNTY_ROLES,
     "feeds": ("county_admin", "county_analyst", "engineer"),
     "match_review": COUNTY_ROLES,
+    # Staff-entered leads (issue 17): county and township roles, village and grid workers.
+    "file_leads": ("county_admin", "county_analyst", "township", *LOCAL_ROLES),
 }

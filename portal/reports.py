@@ -28,8 +28,6 @@ from warehouse.sensitive import PHONE, clean_phone, identity_columns, sealed_pai
 
 SELF_REPORT = "self_report"
 LEAD_CHANNELS = tuple(c for c in CHANNELS if c != SELF_REPORT)
-# Who may file a lead (issue 17: county and township roles, village and grid workers).
-LEAD_ROLES = ("county_admin", "county_analyst", "township", "village", "grid")
 # No 0/O, 1/I/L: a receipt read aloud on the phone or copied by hand cannot be mistaken.
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 TEXT_FIELDS = ("name", "resident_id", "phone", "township", "village", "risk_type",

@@ -10,11 +10,11 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from portal.errors import Forbidden, InvalidInput, NotFound
+from portal.errors import InvalidInput, NotFound
 from portal.pages import render
 from portal.principal import Principal
 from portal.report_guard import client_of, guard, read_json
-from portal.reports import (CHANNEL_LABELS, LEAD_CHANNELS, LEAD_ROLES, SELF_REPORT, check_input,
+from portal.reports import (CHANNEL_LABELS, LEAD_CHANNELS, SELF_REPORT, check_input,
                             check_scope, file_input, normalize_receipt, place_choices, places,
                             report_status, risk_choices)
 from portal.security import csrf_protected
@@ -166,8 +166,7 @@ def report_status_api(request: Request, receipt: str = Path(
 
 def _lead_role(principal: Principal) -> None:
     """County, township, village and grid users file leads."""
-    if principal.role not in LEAD_ROLES:
-        raise Forbidden(f"角色 {principal.role} 不能登记线索")
+    principal.require("file_leads")
 
 
 def _file(request: Request, body: object, principal: Principal | None) -> str:
