@@ -56,4 +56,8 @@ def publish_period(ctx: Context, period: str, out_dir: Path) -> Path:
             session.add(PipelineEvent(kind="published", period=period,
                                       detail=f"{fresh} warnings newly published in {len(lists)} township lists"))
     log.info("published %s: %d warnings, %d township lists", period, len(listed), len(lists))
+    if figures["calendar_gaps"]:  # in the run's output too, not only on the digest's page
+        from screening.calendar import gap_warning
+
+        log.warning("%s", gap_warning(figures["calendar_gaps"]))
     return folder

@@ -79,7 +79,8 @@ def test_the_digest_shows_each_townships_overdue_steps(ctx, county, tmp_path, ca
     assert 'id="overdue-townships"' in html and "2026-10-15" in html
 
 
-def test_a_deadline_in_a_year_without_a_table_is_loud_in_the_digest(ctx, county, tmp_path):
+def test_a_deadline_in_a_year_without_a_table_is_loud_in_the_digest(ctx, county, tmp_path,
+                                                                   caplog):
     html_name, xlsx_name = digest_file_names(PERIOD)
     folder = publish_period(ctx, PERIOD, tmp_path)
     assert 'id="calendar-gap"' not in (folder / html_name).read_text(encoding="utf-8") \
@@ -92,3 +93,4 @@ def test_a_deadline_in_a_year_without_a_table_is_loud_in_the_digest(ctx, county,
     assert 'id="calendar-gap"' in html and "2027 年的法定节假日" in html
     overview = dict(load_workbook(folder / xlsx_name)["概览"].iter_rows(min_row=2, values_only=True))
     assert "2027 年节假日安排未录入" in overview["注意"]
+    assert "2027 年的法定节假日和调休安排尚未录入" in caplog.text  # the run's output says it too
