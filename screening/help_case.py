@@ -124,6 +124,16 @@ def measures(session: Session, household_id: int) -> list[HelpMeasure]:
                                 .order_by(HelpMeasure.id)))
 
 
+def measures_of(session: Session, household_ids: Iterable[int]) -> dict[int, list[HelpMeasure]]:
+    """Many households' measures at once (the assistance list, the county view), oldest first."""
+    out: dict[int, list[HelpMeasure]] = defaultdict(list)
+    for part in in_chunks(sorted(set(household_ids))):
+        for row in session.scalars(select(HelpMeasure).where(HelpMeasure.household_id.in_(part))
+                                   .order_by(HelpMeasure.id)):
+            out[row.household_id].append(row)
+    return dict(out)
+
+
 def missing_measure_kinds(session: Session, household_ids: Iterable[int], settings: dict,
                           day: dt.date, home: Path | None = None) -> dict[int, Checks]:
     """The seeds' check for each household (seed 000, 002 二(二)): someone able to work needs a
