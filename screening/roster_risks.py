@@ -58,9 +58,10 @@ def _members(session: Session, household_ids: Iterable[int] | None) -> dict[int,
     out: dict[int, list[tuple[int, str | None]]] = defaultdict(list)
     query = select(Person.household_id, Person.id, Person.labour_capacity).where(Person.active.is_(True))
     parts = [None] if household_ids is None else in_chunks(sorted(set(household_ids)))
+    conn = session.connection()  # plain tuples: the ORM's row wrapping doubled this at county scale
     for part in parts:
         q = query if part is None else query.where(Person.household_id.in_(part))
-        for hid, pid, capacity in session.execute(q):
+        for hid, pid, capacity in conn.execute(q):
             out[hid].append((pid, capacity))
     return out
 
@@ -130,13 +131,15 @@ def household_fields(row, members: list[tuple[int, str | None]], costs: dict[str
     risk_of = {d["label"]: d.get("risk_type") for d in deductions}
     income = row.income_per_capita
     after = None if income is None else round(income - total / size, 2)
-    unable_counts = Counter(c for _, c in members if c in unable)
+    able = sum(1 for _, c in members if c not in unable)
+    # words for "nobody can work" only where that is so: a county has a hundred thousand households
+    detail = "" if able else "、".join(
+        format_reason(params["labour_item"], {"capacity": c, "count": n})
+        for c, n in sorted(Counter(c for _, c in members).items()))
     fields = {
         "household_no": row.household_no, "household_type": row.household_type,
         "risk_status": row.risk_status, "income_per_capita": income, "household_size": size,
-        "members": len(members), "able_members": sum(1 for _, c in members if c not in unable),
-        "labour_detail": "、".join(format_reason(params["labour_item"], {"capacity": c, "count": n})
-                                  for c, n in sorted(unable_counts.items())),
+        "members": len(members), "able_members": able, "labour_detail": detail,
         "expenses": round(total, 2), "income_after_expenses": after, "expense_detail": "",
         "expense_risk": risk_of.get(max(expenses, key=expenses.get)) if expenses else None, "age": None,
     }

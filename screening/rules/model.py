@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from screening.rules.conditions import Trace, check
+from screening.rules.conditions import Predicate, Trace, compile_condition
 from screening.rules.reasons import format_reason
 
 
@@ -31,6 +31,10 @@ class Tier:
     level: str
     when: dict
     reason: str
+    test: Predicate = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "test", compile_condition(self.when))
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,10 @@ class Part:
 
     department: str
     when: dict
+    test: Predicate = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "test", compile_condition(self.when))
 
 
 @dataclass(frozen=True)
@@ -63,7 +71,7 @@ class Rule:
         """The first tier this record meets, as a Hit, or None."""
         for tier in self.tiers:
             trace = Trace()
-            if check(tier.when, fields, trace):
+            if tier.test(fields, trace):
                 return self._hit(tier.level, tier.reason, fields, trace)
         return None
 
@@ -76,7 +84,7 @@ class Rule:
         matched: list[dict] = []
         trace = Trace()
         for part in self.parts:
-            found = [f for f in records.get(part.department, []) if check(part.when, f, trace)]
+            found = [f for f in records.get(part.department, []) if part.test(f, trace)]
             if not found:
                 return None
             matched.append(found[0])

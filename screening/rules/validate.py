@@ -39,16 +39,16 @@ def build_rule(raw: dict, data: dict, where: str) -> Rule:
         if level not in data["levels"]:
             raise RuleError(f"{where}: level {level!r} is not one of {', '.join(data['levels'])}")
     if "combine" in raw:
+        for p in raw["combine"]:  # checked before a Part compiles its condition
+            validate_condition(p["when"], where)
         parts = tuple(Part(p["department"], p["when"]) for p in raw["combine"])
-        for p in parts:
-            validate_condition(p.when, where)
         return Rule(id=raw["id"], risk_type=raw["risk_type"], indicator=raw.get("indicator", ""),
                     parts=parts, level=raw["level"], reason=raw.get("reason", ""))
     if not raw.get("department") or not tiers_raw:
         raise RuleError(f"{where}: needs `department` and `when` (or `tiers`, or `combine`)")
+    for t in tiers_raw:  # checked before a Tier compiles its condition
+        validate_condition(t["when"], where)
     tiers = tuple(Tier(t["level"], t["when"], t.get("reason", "")) for t in tiers_raw)
-    for t in tiers:
-        validate_condition(t.when, where)
     return Rule(id=raw["id"], risk_type=raw["risk_type"], indicator=raw.get("indicator", ""),
                 department=raw["department"], tiers=tiers)
 
