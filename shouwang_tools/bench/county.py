@@ -1,6 +1,7 @@
 """A generated county for the matching benchmark: roster persons and noisy department records.
 
-Stands in for ``shouwang_tools.demo``'s generator until that is wired in; the noise follows
+Kept beside the demo generator's county (``source: demo`` in county.yaml, the default, reads
+``shouwang generate``'s files instead; ``source: bench`` uses this one); the noise follows
 FEEDS.md (mistyped, Excel-mangled, blank and 15-digit IDs; traditional characters, spaces,
 homophones; township and village suffixes). IDs are synthetic (``make_id``) and leave this
 module only as blind keys, through the warehouse's own ``identity_columns``.
@@ -20,6 +21,7 @@ from warehouse.crypto import Vault
 from warehouse.identity import make_id
 from warehouse.sensitive import identity_columns
 
+DEMO = "demo"  # county.yaml `source`: the demo generator's files (bench/demo_county.py)
 HEAD_DEPARTMENTS = ("housing", "water", "emergency")
 PERSON_DEPARTMENTS = ("health", "medical_insurance", "civil_affairs", "hr", "education")
 RELATIONS = ("配偶", "之子", "之女", "之母", "之孙子")

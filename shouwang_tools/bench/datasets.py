@@ -34,7 +34,21 @@ def febrl4() -> Dataset:
 
 
 def county(households: int | None = None) -> Dataset:
-    """The generated county: feed records (left) against roster persons (right), blind keys only."""
+    """The demo county (``shouwang generate``'s files, read by the product's own readers):
+    feed records (left) against roster persons (right), blind keys only. Falls back to the
+    bench's own generator (``county.yaml``) when ``bench.county.source`` says so."""
+    from shouwang_tools.bench.county import DEMO, load_config
+
+    cfg = load_config()
+    if cfg.get("source", DEMO) == DEMO:
+        from shouwang_tools.bench.demo_county import demo_dataset
+
+        return demo_dataset(households or cfg["households"], cfg["seed"], cfg["period"])
+    return generated_county(households)
+
+
+def generated_county(households: int | None = None) -> Dataset:
+    """The bench's own generated county (county.yaml): records against roster persons."""
     from matching.person_frames import person_frame, record_frame
     from shouwang_tools.bench.county import generate
     from warehouse.crypto import Keyring, Vault
