@@ -13,6 +13,7 @@ changes nothing. Until a county loads its own, the default list is used.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from connectors.contract import Contract, optional, required
 from connectors.errors import FeedError
 from connectors.plan import ingest_settings
 from connectors.reader import Located, locate, read_sheet
-from screening.rules.loader import load_rules
+from screening.rules.loader import load_rules, rule_files
 from screening.rules.model import RuleError
 from screening.rules.operators import OPERATORS
 from screening.rules.validate import validate_condition
@@ -37,6 +38,7 @@ from warehouse.masking import mask_text
 DEFAULT_FILE = Path(__file__).with_name("policies_default.yaml")  # package data
 DEFAULT_SOURCE = "default"
 KINDS = ("开发式", "兜底")
+UNABLE_DEFAULT = ("丧失劳动力", "无劳动力")  # when the rules YAML names none (seed 004 §9)
 SHOWN_PROBLEMS = 8
 _SPLIT = str.maketrans({c: "," for c in "、，,;；/ 　"})
 
@@ -150,9 +152,31 @@ class _Problems:
                         f"{shown}{more}。请改正后重新运行 shouwang policies load")
 
 
+@lru_cache(maxsize=32)
+def _rule_bits(name: str, county_code: str, period: str, home: str | None,
+               _stamp: tuple) -> tuple[dict[str, str], tuple[str, ...]]:
+    settings = {"county": {"code": county_code}, "screening": {"rules": name}}
+    rules = load_rules(settings, period, Path(home) if home else None)
+    unable = (rules.parameters.get("labour") or {}).get("unable") or UNABLE_DEFAULT
+    return dict(rules.risk_types), tuple(unable)
+
+
+def rule_bits(settings: dict, period: str, home: Path | None = None
+              ) -> tuple[dict[str, str], tuple[str, ...]]:
+    """What policies read of the rule set of ``period``: risk type labels and the 劳动能力 of
+    someone unable to work (parameters.labour.unable). Parsing the rules YAML is most of a
+    suggestion's time, so it is kept until a rule file changes (keyed by the files' mtimes)."""
+    county_code = str(settings.get("county", {}).get("code", ""))
+    name = settings.get("screening", {}).get("rules", "default")
+    files = rule_files(name, county_code, period[:4], home)
+    stamp = tuple((str(f), f.stat().st_mtime_ns) for f in files)
+    labels, unable = _rule_bits(name, county_code, period, str(home) if home else None, stamp)
+    return dict(labels), unable
+
+
 def risk_labels(settings: dict, home: Path | None = None) -> dict[str, str]:
     """Risk type code → label (因病, …) of the rule set in force this month."""
-    return load_rules(settings, today(settings).strftime("%Y-%m"), home).risk_types
+    return rule_bits(settings, today(settings).strftime("%Y-%m"), home)[0]
 
 
 def _leaves(cond: Any) -> list[dict]:
@@ -293,8 +317,13 @@ def read_policy_file(path: Path, settings: dict, home: Path | None = None) -> li
     path = Path(path)
     entries = (_from_yaml(path) if path.suffix.lower() in (".yaml", ".yml")
                else _from_sheet(path, settings))
-    labels = risk_labels(settings, home)
-    problems = _Problems(path.name)
+    return _checked(entries, risk_labels(settings, home), path.name)
+
+
+def _checked(entries: list[tuple[Where, dict]], labels: dict[str, str],
+             source: str) -> list[PolicySpec]:
+    """The entries built into specs; UserError naming every bad cell and duplicate."""
+    problems = _Problems(source)
     specs, seen = [], {}
     for where, raw in entries:
         spec = build_spec(raw, labels, where, problems)
@@ -306,7 +335,7 @@ def read_policy_file(path: Path, settings: dict, home: Path | None = None) -> li
         seen[spec.name] = f"第 {where.row} {where.unit}"
         specs.append(spec)
     if not specs and not problems.items:
-        problems.add(f"{path.name}：没有任何政策")
+        problems.add(f"{source}：没有任何政策")
     problems.raise_if_any()
     return specs
 
@@ -348,8 +377,15 @@ def stored_policies(session: Session, settings: dict, home: Path | None = None) 
     found = list(session.scalars(select(Policy).order_by(Policy.position)))
     if found:
         return found
-    specs = read_policy_file(DEFAULT_FILE, settings, home)
+    labels = risk_labels(settings, home)
+    specs = _default_specs(DEFAULT_FILE.stat().st_mtime_ns, tuple(sorted(labels.items())))
     return [Policy(**spec.row(i, DEFAULT_SOURCE)) for i, spec in enumerate(specs, start=1)]
+
+
+@lru_cache(maxsize=4)
+def _default_specs(_mtime: int, labels: tuple) -> tuple[PolicySpec, ...]:
+    """The shipped list, read once per version of the file and of the risk types."""
+    return tuple(_checked(_from_yaml(DEFAULT_FILE), dict(labels), DEFAULT_FILE.name))
 
 
 def policy_rule(policy: Policy) -> tuple[dict, str]:

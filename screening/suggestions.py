@@ -17,9 +17,9 @@ from typing import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from screening.policies import RISK_PREFIX, policy_risks, policy_rule, stored_policies
+from screening.policies import RISK_PREFIX, policy_risks, policy_rule, rule_bits, stored_policies
 from screening.records import LINKED
-from screening.rules import age_on, format_reason, load_rules
+from screening.rules import age_on, format_reason
 from screening.rules.conditions import Trace, check
 from screening.rules.operators import months_before, number, truth
 from shouwang.core.clock import today as county_today
@@ -27,7 +27,6 @@ from warehouse.models import FeedBatch, FeedRecord, Household, Link, Person, Ris
 
 ENDED = ("closed", "withdrawn")  # a warning in these states says nothing about risk now
 MONITORED = ("monitored", "adjusting")
-UNABLE_DEFAULT = ("丧失劳动力", "无劳动力")
 _ON = ("新增", "续保")  # 民政 变动类型 that leave the assistance in force
 _SUBSIDY = {"低保": "dibao", "特困供养": "tekun", "特困": "tekun"}
 
@@ -119,8 +118,7 @@ def household_facts(session: Session, household_id: int, settings: dict,
     """The household's facts and each active member's (not merged), as of the county day."""
     as_of = as_of or county_today(settings)
     period = as_of.strftime("%Y-%m")
-    rules = load_rules(settings, period, home)
-    unable = tuple((rules.parameters.get("labour") or {}).get("unable") or UNABLE_DEFAULT)
+    labels, unable = rule_bits(settings, period, home)
     h = session.get(Household, household_id)
     if h is None:
         return {}, []
@@ -137,9 +135,9 @@ def household_facts(session: Session, household_id: int, settings: dict,
              "monitored": h.risk_status == "风险未消除" or any(w.status in MONITORED for w in warnings),
              "unsafe_housing": False, "water_unsafe": False, "dibao": False, "tekun": False,
              "disaster_loss": 0, "farm_loss": 0}
-    for code in rules.risk_types:
+    for code in labels:
         house[RISK_PREFIX + code] = any(w.risk_type == code for w in warnings)
-    house["risk_types"] = "、".join(rules.risk_types.get(c, c)
+    house["risk_types"] = "、".join(labels.get(c, c)
                                    for c in sorted({w.risk_type for w in warnings}))
     months = int(policy_settings(settings).get("records_months", 12))
     since = months_before(as_of.replace(day=1), months - 1).strftime("%Y-%m")
