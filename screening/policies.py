@@ -216,7 +216,7 @@ def _risk_codes(value: Any, labels: dict[str, str]) -> tuple[list[str], list[str
     return codes, unknown
 
 
-def build_spec(raw: dict, labels: dict[str, str], where: "Where", problems: _Problems) -> \
+def build_spec(raw: dict, labels: dict[str, str], where: Where, problems: _Problems) -> \
         PolicySpec | None:
     """A checked PolicySpec from one list entry, or None with its problems noted."""
     ok = True

@@ -12,7 +12,6 @@ whether the county is catching up.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
