@@ -32,6 +32,10 @@ EVENTS = (
     + ("closure_confirmed", "closure_returned",
        "pledge", "review", "review:reject", "notice", "confirm", "entered",
        "routed", "department_replied")
+    # The help loop (issue 18, screening.help_case): contact cadre, plan, measures, monthly
+    # visits, risk eliminated, and the 动态清零 clock of the problem's class.
+    + ("contact", "plan_approved", "measure", "visit", "eliminated",
+       "clear:ordinary", "clear:difficult", "clear:special")
 )
 # Escalation order: a department that owes a reply, the township's users, then the county.
 AUDIENCES = ("department", "township", "county")
