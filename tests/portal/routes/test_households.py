@@ -197,3 +197,26 @@ def test_case_page_forms_walk_with_csrf(client, cases, ctx):
     r = client.post(f"/households/{no}/elimination",
                     data={"step": "review", "date": "2026-01-05", "result": "pass"})
     assert r.status_code == 409 and "无劳动能力户暂不标注风险消除" in r.text
+
+
+def test_key_rotation_reseals_the_cadres_phone(client, cases, ctx, monkeypatch, capsys):
+    """`shouwang keys rotate` may rewrite the sealed pair of the append-only help_contacts (and
+    nothing else): the phone opens under the new key and still names the same cadre."""
+    from shouwang.cli import main
+    from tests.warehouse.test_keys import use_key_file
+    from warehouse.sensitive import PHONE, aad
+
+    no = cases.able[TOWN_A]
+    assert _api(client, "POST", no, "contact", {"cadre": "褚干部", "phone": CADRE_PHONE}
+                ).status_code == 200
+    old = ctx.vault()
+    ctx.engine.dispose()
+    assert main(["--warehouse", ctx.warehouse, "--home", str(ctx.home), "keys", "rotate"]) == 0
+    assert "help_contacts" in capsys.readouterr().out
+    new = use_key_file(monkeypatch, ctx.home)
+    with session_scope(ctx.engine) as s:
+        row = s.scalar(select(HelpContact))
+        assert row.phone_index == new.blind(PHONE, CADRE_PHONE) != old.blind(PHONE, CADRE_PHONE)
+        assert new.open(PHONE, row.phone_cipher, aad("help_contacts", "phone_cipher", row.uid)) \
+            == CADRE_PHONE
+        assert row.cadre == "褚干部" and row.phone_masked == "138****8000"
