@@ -7,6 +7,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from screening.alerts import active_warnings
+from screening.grid_lookup import GRID_HEADERS, GridInfo, grid_cells, grid_columns
 from screening.rules import RuleSet
 from warehouse.db import in_chunks
 from warehouse.masking import mask_id
@@ -24,6 +25,7 @@ class ListedWarning:
     name: str
     id_masked: str
     persons: str  # the people the department records name, e.g. the pupil who dropped out
+    grid: GridInfo | None = None  # 组, grid and grid worker: who knows the family (seed 003)
 
     def cells(self, rules: RuleSet) -> list:
         """The row of a township verification list."""
@@ -32,13 +34,13 @@ class ListedWarning:
             w.village or "", self.household_no, self.name, self.id_masked, self.persons,
             rules.risk_types.get(w.risk_type, w.risk_type), level_label(rules, w.level), w.reason,
             "\n".join(w.sources or []), w.due_date.isoformat() if w.due_date else "",
-            rules.actions.get(w.action, w.action), w.code,
+            rules.actions.get(w.action, w.action), w.code, *grid_cells(self.grid),
         ]
 
 
 HEADERS = ["村", "户编号", "户主/姓名", "身份证号", "涉及人员", "风险类型", "等级", "原因", "来源",
-           "核实截止日期", "核查动作", "预警编号"]
-WIDTHS = [12, 20, 10, 21, 14, 14, 12, 40, 28, 13, 16, 17]
+           "核实截止日期", "核查动作", "预警编号", *GRID_HEADERS]
+WIDTHS = [12, 20, 10, 21, 14, 14, 12, 40, 28, 13, 16, 17, 8, 14, 10, 14]
 
 
 def level_label(rules: RuleSet, level: str) -> str:
@@ -64,6 +66,7 @@ def listed_warnings(session: Session, period: str, rules: RuleSet) -> list[Liste
             if p.household_id not in heads or (p.relation == "户主" and heads[p.household_id].relation != "户主"):
                 heads[p.household_id] = p
     named = _named_persons(session, [w.id for w in warnings], period)
+    grids = grid_columns(session, hh_ids)
     out = []
     for w in warnings:
         if w.is_lead or w.household_id is None:
@@ -73,7 +76,7 @@ def listed_warnings(session: Session, period: str, rules: RuleSet) -> list[Liste
         head = heads.get(w.household_id)
         out.append(ListedWarning(w, household_nos[w.household_id],
                                  head.name if head else "", mask_id(head.id_masked) if head else "",
-                                 named.get(w.id, "")))
+                                 named.get(w.id, ""), grids.get(w.household_id)))
     out.sort(key=lambda x: (-rules.rank(x.warning.level), x.warning.township or "",
                             x.warning.village or "", x.household_no, x.warning.code))
     return out
