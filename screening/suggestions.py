@@ -23,6 +23,7 @@ from screening.rules import age_on, format_reason
 from screening.rules.conditions import Trace, check
 from screening.rules.operators import months_before, number, truth
 from shouwang.core.clock import today as county_today
+from warehouse.help_tables import HelpMeasure
 from warehouse.models import FeedBatch, FeedRecord, Household, Link, Person, RiskWarning
 
 ENDED = ("closed", "withdrawn")  # a warning in these states says nothing about risk now
@@ -152,11 +153,14 @@ def household_facts(session: Session, household_id: int, settings: dict,
 def suggest_policies(session: Session, household_id: int, settings: dict,
                      home: Path | None = None, as_of: dt.date | None = None) -> list[dict]:
     """The policies whose rule the household meets, in the list's order; each a dict with
-    ``policy``, ``kind``, ``help_type``, ``department``, ``risk_types`` and ``reason`` (Chinese,
-    from the members' and household's facts; one line per member it applies to)."""
+    ``policy``, ``kind``, ``help_type``, ``department``, ``risk_types``, ``reason`` (Chinese,
+    from the members' and household's facts; one clause per member it applies to) and
+    ``recorded`` (already one of the household's measures)."""
     house, members = household_facts(session, household_id, settings, as_of, home)
     if not house:
         return []
+    recorded = set(session.scalars(select(HelpMeasure.policy)
+                                   .where(HelpMeasure.household_id == household_id)))
     out = []
     for policy in stored_policies(session, settings, home):
         when, template = policy_rule(policy)
@@ -171,5 +175,5 @@ def suggest_policies(session: Session, household_id: int, settings: dict,
         if reasons:
             out.append({"policy": policy.name, "kind": policy.kind, "help_type": policy.help_type,
                         "department": policy.department, "risk_types": policy_risks(policy),
-                        "reason": "；".join(reasons)})
+                        "reason": "；".join(reasons), "recorded": policy.name in recorded})
     return out

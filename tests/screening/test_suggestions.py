@@ -3,6 +3,7 @@ import datetime as dt
 
 from screening.suggestions import household_facts, suggest_policies
 from tests.support.warehouse import building
+from warehouse.help_tables import HelpMeasure
 from warehouse.db import session_scope
 
 AS_OF = dt.date(2026, 11, 30)
@@ -32,6 +33,8 @@ def test_a_vocational_school_child_gets_yulu_with_a_reason_in_chinese(ctx):
         _record(b, "education", son, hh, {"school": "示范县职业教育中心", "grade": "二年级",
                                          "enrollment_status": "在读"})
         _record(b, "hr", father, hh, {"employment_status": "返乡未就业"})
+        b.add(HelpMeasure(household_id=hh.id, policy="就业技能培训", kind="开发式",
+                          start_date=dt.date(2026, 11, 2), actor="town_a"))
         hid = hh.id
     with session_scope(ctx.engine) as s:
         found = {p["policy"]: p for p in suggest_policies(s, hid, ctx.settings, ctx.home, AS_OF)}
@@ -39,6 +42,7 @@ def test_a_vocational_school_child_gets_yulu_with_a_reason_in_chinese(ctx):
     assert found["雨露计划"]["kind"] == "开发式"
     assert found["雨露计划"]["reason"] == "王小川17岁，在示范县职业教育中心就读，可申请雨露计划职业教育补助"
     assert found["雨露计划"]["risk_types"] == ["schooling"]
+    assert found["就业技能培训"]["recorded"] and not found["雨露计划"]["recorded"]
     assert "王大山51岁" in found["就业技能培训"]["reason"] and "返乡未就业" in found["就业技能培训"]["reason"]
     assert "低保" not in found and "特困供养" not in found  # someone can work, income above the line
     assert house["workers"] == 1 and not house["nobody_able_to_work"]
