@@ -2,7 +2,7 @@
 partial and sheet (both databases)."""
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from openpyxl import Workbook, load_workbook
 
 from screening.publish.help_figures import help_figures, write_help_sheet
@@ -49,7 +49,8 @@ def test_the_digest_partial_and_sheet_show_the_figures(ctx, tmp_path):
     seed_help_county(ctx)
     with session_scope(ctx.engine) as s:
         f = help_figures(s, ctx.settings, TODAY, ctx.home)
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True)
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                      undefined=StrictUndefined)  # as screening.publish.digest renders
     html = env.get_template("digest_help.html.j2").render(f={"help": f})
     assert "帮扶落实（截至 2026-11-30）" in html and TOWN_A in html and TOWN_B in html
     assert html.count('class="text"') == 3 + 7  # two townships and the total; seven bars
