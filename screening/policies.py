@@ -70,6 +70,9 @@ FACTS: dict[str, str] = {
 }
 # risk_<code>: the household has a warning of that risk type not closed or withdrawn.
 RISK_PREFIX = "risk_"
+# An operator's value (screening.rules.operators ``needs``) in the words of the error message.
+_NEEDS = {"a number": "一个数", "[low, high]": "[下限, 上限]", "a list value": "一个列表，如 [甲, 乙]",
+          "[months, as-of date]": "[月数, 截止日期]"}
 
 POLICY_LIST = Contract(
     department="policy_list", label="政策清单", role="head",
@@ -193,8 +196,12 @@ def check_rule(when: Any, labels: dict[str, str]) -> None:
     if not isinstance(when, dict) or not when:
         raise RuleError("规则须是一个条件，例如 {field: age, op: between, value: [16, 22]}")
     for leaf in _leaves(when):
-        if "field" in leaf and leaf.get("op") not in OPERATORS:
+        op = OPERATORS.get(leaf.get("op"))
+        if "field" in leaf and op is None:
             raise RuleError(f"运算符「{leaf.get('op')}」不可用；请用 {', '.join(OPERATORS)} 之一")
+        if op is not None and op.value_ok is not None and not op.value_ok(leaf.get("value")):
+            raise RuleError(f"「{leaf.get('field')}」的运算符「{leaf['op']}」需要 "
+                            f"{_NEEDS.get(op.needs, op.needs)}，现在是 {leaf.get('value')!r}")
     validate_condition(when, "规则")
     known = set(FACTS) | {RISK_PREFIX + code for code in labels}
     unknown = [str(leaf.get("field")) for leaf in _leaves(when) if leaf.get("field") not in known]

@@ -95,9 +95,10 @@ def test_load_an_xlsx_list_with_a_title_row(ctx, tmp_path, capsys):
 def test_a_bad_rule_is_named_by_file_row_and_column_and_nothing_is_written(ctx, tmp_path, capsys):
     assert main([*_base(ctx), "policies", "load", str(_write_csv(tmp_path / "ok.csv", GOOD))]) == 0
     bad = [GOOD[0][:9] + ["{field: age, op: around, value: 18}", ""],
-           GOOD[1][:9] + ["{field: wealth, op: gt, value: 1}", ""],
+           GOOD[1][:9] + ["{all: [{field: wealth, op: gt, value: 1}]}", ""],
            GOOD[1][:1] + ["特困供养"] + GOOD[1][2:7] + ["救济", "因贫", "{field: age, op: ge", ""],
-           ["教育帮扶", "教育资助"] + GOOD[0][2:], ["教育帮扶", "教育资助"] + GOOD[0][2:]]
+           ["教育帮扶", "教育资助"] + GOOD[0][2:], ["教育帮扶", "教育资助"] + GOOD[0][2:],
+           ["就业帮扶", "公益性岗位"] + GOOD[0][2:9] + ["{field: age, op: between, value: [16]}", ""]]
     path = _write_csv(tmp_path / "bad.csv", bad)
     capsys.readouterr()
     assert main([*_base(ctx), "policies", "load", str(path)]) == 1
@@ -107,6 +108,7 @@ def test_a_bad_rule_is_named_by_file_row_and_column_and_nothing_is_written(ctx, 
     assert "第 4 行「帮扶性质」" in err and "第 4 行「应对风险」" in err and "因贫" in err
     assert "第 4 行「适用规则」" in err
     assert "第 6 行「帮扶政策」" in err and "与第 5 行重复" in err
+    assert "第 7 行「适用规则」：「age」的运算符「between」需要 [下限, 上限]，现在是 [16]" in err
     assert "未写入任何数据" in err and "shouwang policies load" in err
     assert "Traceback" not in err
     assert [r[0] for r in _stored(ctx)] == ["雨露计划", "低保"]  # the old list stands
