@@ -23,15 +23,16 @@ from screening import clocks, notify
 from screening.rules.loader import load_rules
 from screening.verification import (ADJUSTING, MONITORED, RESULTS, Actor, Refused, StepInput,
                                     _check_notice, may_confirm)
+from shouwang.core.clock import local_date
 from warehouse.crypto import Vault
 from warehouse.db import in_chunks
 from warehouse.help_tables import (EliminationStep, HelpContact, HelpMeasure, HelpPlanDecision,
                                    HelpVisit)
 from warehouse.masking import mask_phone, mask_text
-from shouwang.core.clock import local_date
 from warehouse.models import (Household, HouseholdHistory, Person, RiskWarning, WarningHistory,
                               utcnow)
 from warehouse.sensitive import PHONE, clean_phone, sealed_pair
+from warehouse.verification_tables import IdentificationStep
 
 CASE_STATUSES = (MONITORED, ADJUSTING)  # warnings whose household the help loop takes over
 STEPS = ("review", "notice", "confirm")  # seed 000 step 5, 004 §9: as identification
@@ -79,12 +80,19 @@ def case_warnings(session: Session, household_id: int) -> list[RiskWarning]:
 
 
 def case_start(session: Session, household_id: int, settings: dict) -> dt.date | None:
-    """The county day a warning of the household first became monitored or adjusting."""
+    """The day a warning of the household first became a case: the paper date of its entry in
+    the national system (录入, the identification's last step) or, when earlier or without
+    one, the county day its history first reached monitored or adjusting (调整帮扶)."""
+    entered = session.scalar(select(func.min(IdentificationStep.day))
+                             .join(RiskWarning, RiskWarning.id == IdentificationStep.warning_id)
+                             .where(RiskWarning.household_id == household_id,
+                                    IdentificationStep.step == "entered"))
     at = session.scalar(select(func.min(WarningHistory.at))
                         .join(RiskWarning, RiskWarning.id == WarningHistory.warning_id)
                         .where(RiskWarning.household_id == household_id,
                                WarningHistory.to_status.in_(CASE_STATUSES)))
-    return local_date(at, settings) if at else None
+    days = [d for d in (entered, local_date(at, settings) if at else None) if d is not None]
+    return min(days) if days else None
 
 
 def is_open_case(session: Session, household: Household, settings: dict) -> bool:

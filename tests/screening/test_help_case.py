@@ -176,3 +176,24 @@ def test_help_clocks_start_on_entry_and_stop_on_the_case_steps(ctx, homes):
     assert runs["clear_difficult"].stopped_on is None
     assert runs["clear_difficult"].due_on >= day + dt.timedelta(days=180)
     assert runs["help_visit"].stopped_on is None  # the visit started the next month's clock
+
+
+def test_the_case_starts_on_the_entry_paper_date_and_visits_fall_due_a_month_later(ctx, homes):
+    """case_start reads the identification's 录入 step (a paper date, not the recording time);
+    the next visit is a month after it, then a month after the last visit."""
+    from warehouse.verification_tables import IdentificationStep
+
+    day = _today(ctx)
+    entered = day - dt.timedelta(days=40)
+    with session_scope(ctx.engine) as s:
+        hh = s.get(Household, homes["able"])
+        wid = help_case.case_warnings(s, hh.id)[0].id
+        s.add(IdentificationStep(warning_id=wid, round=1, step="entered", day=entered,
+                                 actor="乡镇干部"))
+        s.flush()
+        assert help_case.case_start(s, hh.id, ctx.settings) == entered
+        due = help_case.visit_due(s, hh.id, entered, ctx.settings)
+        assert due == clocks._add_months(entered, 1) and due < day  # overdue
+        help_case.record_visit(s, hh, day=day, mode="visit", note=None, income_month=900.0,
+                               actor=CADRE, settings=ctx.settings, today=day)
+        assert help_case.visit_due(s, hh.id, entered, ctx.settings) == clocks._add_months(day, 1)
