@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,7 +11,9 @@ from sqlalchemy.orm import Session
 from connectors.corrections import held_rows
 from screening.alerts import active_warnings, withdrawn_count
 from screening.calendar import working_days_between
+from screening.channels.grading import channel_labels
 from screening.deadlines import as_utc, local_date
+from screening.publish.channel_figures import channel_figures
 from screening.rules import RuleSet
 from screening.warning_store import ENDED
 from shouwang.core import periods
@@ -21,8 +24,9 @@ FEED_STATUS = {"loaded": "已接收", "failed": "失败", "missing": "未报送"
 
 
 def digest_figures(session: Session, period: str, rules: RuleSet, settings: dict,
-                   today: dt.date) -> dict:
-    """Every figure of the county digest for ``period``, as of the county day ``today``."""
+                   today: dt.date, home: Path | None = None) -> dict:
+    """Every figure of the county digest for ``period``, as of the county day ``today``
+    (``home``: the county's folder, whose rules may name its own channels)."""
     current = [w for w in active_warnings(session, period)]
     return {
         "period": period,
@@ -37,6 +41,8 @@ def digest_figures(session: Session, period: str, rules: RuleSet, settings: dict
         "alerts": _alerts(session, period, rules),
         "feeds": _feeds(session, period, rules, settings),
         "held": held_rows(session, period),  # corrected feeds waiting for `feeds accept`
+        # self-reports, grid and hotline leads the daily merges took in (issue 17)
+        "channels": channel_figures(session, period, channel_labels(settings, period, home, rules)),
         "timeliness": _timeliness(current, float(settings["sla"]["publish_within_hours"])),
     }
 

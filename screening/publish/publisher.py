@@ -46,7 +46,7 @@ def publish_period(ctx: Context, period: str, out_dir: Path) -> Path:
         # The steps' clocks count from the county day the township first received the list.
         clocks.on_events(session, first, "published", today, ctx.settings)
         session.flush()
-        figures = digest_figures(session, period, rules, ctx.settings, today)
+        figures = digest_figures(session, period, rules, ctx.settings, today, ctx.home)
         lists = write_township_lists(listed, rules, period, folder, figures["alerts"],
                                      backlog(session, period, today, ctx.settings))
         html_name, xlsx_name = digest_file_names(period)
