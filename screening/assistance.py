@@ -95,7 +95,7 @@ def assistance_rows(session: Session, settings: dict, township: str, year: int,
     if not households:
         where = f"{township}{village or ''}"
         raise UserError(f"{where} 没有 {year} 年的脱贫户或监测户：请检查乡镇、村的名称，"
-                        "或先导入花名册（shouwang roster load）")
+                        "或先导入花名册（shouwang registry load）")
     today = today or dt.date(year, 12, 31)
     ids = [h.id for h in households]
     labels = load_rules(settings, f"{year:04d}-{min(today.month, 12):02d}", home).risk_types
