@@ -19,13 +19,12 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from connectors.regions import region_suffixes, short_name
-from screening.help_case import case_start, missing_measure_kinds
+from screening.help_case import case_start, measures_of, missing_measure_kinds
 from screening.publish.xlsx_format import write_table
 from screening.rules.loader import load_rules
 from shouwang.core.errors import UserError
 from shouwang.core.outputs import add_sheet, save_workbook, write_csv_file
 from warehouse.db import in_chunks
-from warehouse.help_tables import HelpMeasure
 from warehouse.models import Household, Person, RiskWarning, WarningHistory
 
 COLUMNS = ("序号", "户编号", "户主姓名", "家庭人口", "帮扶户类型", "纳入时间", "返贫/致贫风险",
@@ -108,14 +107,13 @@ def assistance_rows(session: Session, settings: dict, township: str, year: int,
             counts[hid] += 1
             if relation == HEAD or hid not in heads:  # the head, else the first member
                 heads[hid] = name
-        for m in session.scalars(select(HelpMeasure).where(HelpMeasure.household_id.in_(part))
-                                 .order_by(HelpMeasure.household_id, HelpMeasure.start_date,
-                                           HelpMeasure.id)):
-            measures[m.household_id].append(f"{m.policy}（{m.start_date.isoformat()}起）")
         for hid, risk in session.execute(
                 select(RiskWarning.household_id, RiskWarning.risk_type)
                 .where(RiskWarning.household_id.in_(part), RiskWarning.status.not_in(ENDED))):
             risks[hid].add(labels.get(risk, risk))
+    for hid, rows in measures_of(session, ids).items():
+        measures[hid] = [f"{m.policy}（{m.start_date.isoformat()}起）"
+                         for m in sorted(rows, key=lambda m: (m.start_date, m.id))]
     checks = missing_measure_kinds(session, ids, settings, today, home)
     newcomer = _cfg(settings).get("new_monitored_label", "新识别监测对象")
     types = set(_cfg(settings).get("household_types") or ())
