@@ -13,6 +13,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -20,9 +21,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from screening import clocks, notify
-from screening.rules.loader import load_rules
+from screening.rules.loader import _merge, _read, rule_files
 from screening.verification import (ADJUSTING, MONITORED, RESULTS, Actor, Refused, StepInput,
                                     _check_notice, may_confirm)
+from shouwang import config
 from shouwang.core.clock import local_date
 from warehouse.crypto import Vault
 from warehouse.db import in_chunks
@@ -105,10 +107,24 @@ def is_open_case(session: Session, household: Household, settings: dict) -> bool
         case_warnings(session, household.id))
 
 
+@lru_cache(maxsize=64)
+def _unable(stamp: tuple) -> frozenset[str]:
+    # The rule files laid over each other, as screening.clocks reads its section: parsing the
+    # whole rule set for one list on every page would cost a third of a second.
+    data: dict = {}
+    for path, _ in stamp:
+        data = _merge(data, {"parameters": _read(Path(path)).get("parameters") or {}})
+    return frozenset(data["parameters"]["labour"]["unable"])
+
+
 def unable_capacities(settings: dict, day: dt.date, home: Path | None = None) -> frozenset[str]:
-    """The roster's 劳动能力 values of someone who cannot work (rules parameter labour.unable)."""
-    rules = load_rules(settings, f"{day.year:04d}-{day.month:02d}", home)
-    return frozenset(rules.parameters["labour"]["unable"])
+    """The roster's 劳动能力 values of someone who cannot work (rules parameter labour.unable),
+    reread when a rule file changes."""
+    home = home if home is not None else config.home()
+    name = settings.get("screening", {}).get("rules", "default")
+    code = str(settings.get("county", {}).get("code", ""))
+    files = rule_files(name, code, str(day.year), home)
+    return _unable(tuple((str(p), p.stat().st_mtime_ns) for p in files))
 
 
 def workers(session: Session, household_ids: Iterable[int], unable: frozenset[str]
