@@ -19,7 +19,7 @@ from shouwang import config
 from shouwang.airflow_support import SQLITE_CONNECT_ARGS_PATH
 
 DAGS_FOLDER = Path(__file__).resolve().parent.parent / "dags"
-DAG_ORDER = ("feed_ingest", "screening_publish", "verification_sla")
+DAG_ORDER = ("feed_ingest", "screening_publish", "verification_sla", "daily_summary")
 RESULT_PREFIX = "shouwang-airflow-result:"
 
 
