@@ -4,7 +4,7 @@ It lists every household of the configured 户类型 (脱贫户 and the monitore
 ``assistance.household_types``) and every monitored household of the year (风险状态 filled in,
 or a warning of it identified as monitored that year), with annex 2's columns: 户主姓名,
 家庭人口, 帮扶户类型, 纳入时间, 返贫/致贫风险, 户内享受帮扶措施 — after the roster's 户编号, and
-followed by the seeds' check (a 开发式 or 兜底 measure missing, screening.help_case). Written
+followed by the seeds' check on an open case (a 开发式 or 兜底 measure missing, screening.help_case). Written
 only through shouwang.core.outputs: A4 landscape, fit to width, no formula, no ID.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from connectors.regions import region_suffixes, short_name
-from screening.help_case import case_start, measures_of, missing_measure_kinds
+from screening.help_case import case_start, is_open_case, measures_of, missing_measure_kinds
 from screening.publish.xlsx_format import write_table
 from screening.rules.loader import load_rules
 from shouwang.core.errors import UserError
@@ -123,7 +123,7 @@ def assistance_rows(session: Session, settings: dict, township: str, year: int,
         risk = "、".join(sorted(risks[h.id]))
         if h.risk_status:
             risk = f"{risk}（{h.risk_status}）" if risk else h.risk_status
-        check = checks[h.id].message if started or h.risk_status else None
+        check = checks[h.id].message if is_open_case(session, h, settings) else None
         out.append(AssistanceRow(
             village=h.village or "（未填村）", household_no=h.household_no,
             head=heads.get(h.id, ""), size=h.size if h.size is not None else counts[h.id],

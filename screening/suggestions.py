@@ -30,6 +30,7 @@ ENDED = ("closed", "withdrawn")  # a warning in these states says nothing about 
 MONITORED = ("monitored", "adjusting")
 _ON = ("新增", "续保")  # 民政 变动类型 that leave the assistance in force
 _SUBSIDY = {"低保": "dibao", "特困供养": "tekun", "特困": "tekun"}
+SHOWN_REASONS = 2  # member clauses in a reason; the rest are counted
 
 
 def policy_settings(settings: dict) -> dict:
@@ -150,6 +151,12 @@ def household_facts(session: Session, household_id: int, settings: dict,
     return house, list(members.values())
 
 
+def _joined(reasons: list[str]) -> str:
+    """One clause per member, the first ``SHOWN_REASONS`` of them: a phone shows the case."""
+    more = len(reasons) - SHOWN_REASONS
+    return "；".join(reasons[:SHOWN_REASONS]) + (f"；另有 {more} 人符合" if more > 0 else "")
+
+
 def suggest_policies(session: Session, household_id: int, settings: dict,
                      home: Path | None = None, as_of: dt.date | None = None) -> list[dict]:
     """The policies whose rule the household meets, in the list's order; each a dict with
@@ -175,5 +182,5 @@ def suggest_policies(session: Session, household_id: int, settings: dict,
         if reasons:
             out.append({"policy": policy.name, "kind": policy.kind, "help_type": policy.help_type,
                         "department": policy.department, "risk_types": policy_risks(policy),
-                        "reason": "；".join(reasons), "recorded": policy.name in recorded})
+                        "reason": _joined(reasons), "recorded": policy.name in recorded})
     return out

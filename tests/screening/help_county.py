@@ -2,7 +2,8 @@
 through the warehouse builder (IDs sealed), with the figures they must give on TODAY.
 
 龙河镇 双河村: A (脱贫不稳定户, case complete), B (一般农户 newly monitored, nobody able to work,
-nothing done, visit overdue), D (一般农户, not monitored: not listed), E (eliminated on 11-16);
+nothing done, visit overdue), D (一般农户, not monitored: not listed), E (eliminated on 11-16),
+G (eliminated long ago, nobody able to work, no measure: listed without a check);
 龙河镇 石桥村: C (脱贫户, no risk); 三合街道 花园村: F (边缘易致贫户, a 兜底 measure only though
 its head can work, no plan, visit overdue).
 """
@@ -90,6 +91,9 @@ def seed_help_county(ctx) -> HelpCounty:
                                day=dt.date(2026, 9, 8), actor="admin"))
         for day in (dt.date(2026, 9, 20), dt.date(2026, 10, 15)):
             b.add(HelpVisit(household_id=e.id, day=day, mode="phone", actor="town_a"))
+        # eliminated before the hub kept history, nobody able to work, no measure: listed, no check
+        household("G", TOWN_A, "双河村", "脱贫不稳定户", "风险已消除",
+                  [("郭八", "丧失劳动力", dt.date(1945, 1, 1))])
         f = household("F", TOWN_B, "花园村", "边缘易致贫户", "风险未消除", [("冯七", *able)])
         monitored(f, dt.date(2026, 10, 10), "W2026-11-00903")
         b.add(HelpContact(uid=uuid.uuid4().hex, household_id=f.id, cadre="郑干部",

@@ -88,6 +88,20 @@ def test_records_and_risks_feed_household_policies_and_old_ones_do_not(ctx):
     assert "低保" in found  # income under the line, and the 2025 record is too old to count
 
 
+def test_a_reason_names_two_members_and_counts_the_rest(ctx):
+    with building(ctx) as b:
+        people = [(f"孙{i}", "户主" if i == 0 else "之子", dt.date(1980 + i, 1, 1), "普通劳动力")
+                  for i in range(4)]
+        hh, members = _household(b, "5002300104", people, income=20000.0)
+        for m in members:
+            _record(b, "hr", m, hh, {"employment_status": "失业"})
+        hid = hh.id
+    with session_scope(ctx.engine) as s:
+        found = {p["policy"]: p for p in suggest_policies(s, hid, ctx.settings, ctx.home, AS_OF)}
+    reason = found["就业技能培训"]["reason"]
+    assert reason.startswith("孙046岁，失业") and "孙145岁" in reason and reason.endswith("另有 2 人符合")
+
+
 def test_an_unknown_household_has_no_suggestions(ctx):
     with session_scope(ctx.engine) as s:
         assert suggest_policies(s, 999999, ctx.settings, ctx.home, AS_OF) == []
