@@ -297,6 +297,7 @@ class BlindIdComparison(Comparison):
 
     ``typo_columns`` hold the four window keys; the last masks the sequence digits, so it
     agrees for anyone of the same region and birth month and is weak evidence on its own.
+    The typo levels need one side without a valid ID: two valid, different IDs are "else".
     """
 
     label_zh = "身份证号"
@@ -334,6 +335,9 @@ class BlindIdComparison(Comparison):
         out = np.where(any_key | both, 4, 0).astype(np.int8)
         out[weak] = 3
         out[strong] = 2
+        # Two valid IDs that differ are two people: one typo never passes the check digit, so
+        # neither a shared window nor the same region and birth month makes them alike.
+        out[both & (lv != rv)] = 4
         out[both & (lv == rv)] = 1
         return out
 
@@ -396,22 +400,30 @@ class TermFrequency(Comparison):
 
     def prepare(self, book):
         lc, rc, _ = book(self.column)
-        bins = self.right_bins(book)
-        return lambda li, ri: self._grade(lc[li], rc[ri], bins[ri])
+        lb, rb, _ = book(self.block)
+        in_block, in_county = self.right_bins(book)
+        return lambda li, ri: self._grade(lc[li], rc[ri], lb[li], rb[ri], in_block[ri], in_county[ri])
 
-    def right_bins(self, book: CodeBook) -> np.ndarray:
-        """Per right row, the level (1-based) of its value's u_tf in its block (0: no value)."""
+    def right_bins(self, book: CodeBook) -> tuple[np.ndarray, np.ndarray]:
+        """Per right row, the level (1-based) of its value's u_tf in its block, and of its share
+        county-wide (for a record from another block, whose rivals are the county's)."""
         _, values, _ = book(self.column)
         _, blocks, _ = book(self.block)
         _, keys, _ = book(self.within)
-        u = term_frequency_u(values, keys, blocks, self.prior_persons)
-        out = (np.searchsorted(np.array(self.thresholds), u, side="right") + 1).astype(np.int8)
-        out[values < 0] = NULL
-        return out
+        edges = np.array(self.thresholds)
+        out = []
+        for b in (blocks, np.full(len(blocks), -1)):
+            u = term_frequency_u(values, keys, b, self.prior_persons)
+            bins = (np.searchsorted(edges, u, side="right") + 1).astype(np.int8)
+            bins[values < 0] = NULL
+            out.append(bins)
+        return out[0], out[1]
 
     @staticmethod
-    def _grade(lc: np.ndarray, rc: np.ndarray, bins: np.ndarray) -> np.ndarray:
+    def _grade(lc: np.ndarray, rc: np.ndarray, lb: np.ndarray, rb: np.ndarray,
+               in_block: np.ndarray, in_county: np.ndarray) -> np.ndarray:
         same = (lc >= 0) & (lc == rc)
+        bins = np.where((lb >= 0) & (lb == rb), in_block, in_county)
         return np.where(same, bins, NULL).astype(np.int8)
 
     def grade(self, lv, rv):  # pragma: no cover - prepare() is overridden

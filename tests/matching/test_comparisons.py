@@ -61,6 +61,15 @@ def test_blind_id_levels_exact_typo_weak_else_and_null():
     assert BlindIdComparison().compare(left, right, idx, idx).tolist() == [1, 2, 3, 4, 0]
 
 
+def test_two_valid_different_ids_are_else_whatever_windows_they_share():
+    """Same region, birth month and most digits, yet both IDs pass their check digit: two people."""
+    cols = ["id_index", "id_key0", "id_key1", "id_key2", "id_key3"]
+    left = pd.DataFrame([["B", "k0", "x", "x", "k3"], ["B", "x", "x", "x", "k3"]], columns=cols)
+    right = pd.DataFrame([["A", "k0", "k1", "k2", "k3"]] * 2, columns=cols)
+    idx = np.arange(2)
+    assert BlindIdComparison().compare(left, right, idx, idx).tolist() == [4, 4]
+
+
 def test_comparison_from_dict_names_the_right_usage_on_error():
     assert isinstance(comparison_from_dict({"type": "exact_match", "column": "sex"}), ExactMatch)
     with pytest.raises(ValueError, match="exact_match"):
