@@ -37,6 +37,8 @@ def cmd_policies_load(ctx, args) -> int:
     kinds = "，".join(f"{k} {n} 项" for k, n in sorted(result.by_kind.items()))
     print(f"政策清单 {result.source}：导入 {result.policies} 项政策（{kinds}），"
           f"替换原有 {result.replaced} 项")
+    for note in result.notes:
+        print(f"注意：{note}")
     return 0
 
 

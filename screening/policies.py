@@ -131,6 +131,7 @@ class PolicyLoad:
     policies: int = 0
     replaced: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what the operator should know (Chinese)
 
 
 class _Problems:
@@ -357,6 +358,10 @@ def replace_policies(session: Session, specs: list[PolicySpec], source: str) -> 
         result.by_kind[spec.kind] = result.by_kind.get(spec.kind, 0) + 1
     result.policies = len(specs)
     session.flush()
+    for kind in KINDS:  # the seeds' check needs both kinds on the list (seed 002 二(二))
+        if not result.by_kind.get(kind):
+            result.notes.append(f"清单中没有{kind}政策：帮扶措施无法满足「有劳动力须有开发式、"
+                                f"无劳动能力须有兜底」的要求，请补充")
     return result
 
 

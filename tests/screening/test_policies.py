@@ -68,7 +68,8 @@ def test_load_a_csv_list_replaces_the_list_and_again_changes_nothing(ctx, tmp_pa
         ensure_policies(s, ctx.settings, ctx.home)
     path = _write_csv(tmp_path / "政策清单.csv", GOOD)
     assert main([*_base(ctx), "policies", "load", str(path)]) == 0
-    assert "导入 2 项政策" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "导入 2 项政策（兜底 1 项，开发式 1 项）" in out and "注意" not in out
     first = _stored(ctx)
     assert [r[:4] for r in first] == [("雨露计划", "开发式", ["schooling"], "县农业农村委"),
                                       ("低保", "兜底", ["labour", "illness"], "县民政局")]
@@ -88,6 +89,12 @@ def test_load_an_xlsx_list_with_a_title_row(ctx, tmp_path, capsys):
     wb.save(tmp_path / "list.xlsx")
     assert main([*_base(ctx), "policies", "load", str(tmp_path / "list.xlsx")]) == 0
     assert [r[0] for r in _stored(ctx)] == ["雨露计划", "低保"]
+    assert "注意" not in capsys.readouterr().out
+    only_dev = tmp_path / "dev.csv"
+    _write_csv(only_dev, GOOD[:1])
+    assert main([*_base(ctx), "policies", "load", str(only_dev)]) == 0
+    assert "注意：清单中没有兜底政策" in capsys.readouterr().out
+    assert main([*_base(ctx), "policies", "load", str(tmp_path / "list.xlsx")]) == 0  # both again
     assert main([*_base(ctx), "policies", "list"]) == 0
     assert "2 项（来源：list.xlsx）" in capsys.readouterr().out
 
