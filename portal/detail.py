@@ -18,6 +18,8 @@ from warehouse.audit import record as audit
 from warehouse.models import (FeedRecord, Household, Link, Person, VerificationTask, RiskWarning,
                               WarningEvidence)
 
+ROSTER = "registry"  # the roster's own records (screening/roster_risks.py): cited by 户编号
+
 
 @dataclass
 class Evidence:
@@ -84,7 +86,8 @@ def household_detail(session: Session, principal: Principal, code: str,
         Evidence(department=ev.department, indicator=ev.indicator,
                  indicator_label=field_label(ev.department, ev.indicator, fallback),
                  value=ev.value, period=ev.period, rule=ev.rule,
-                 source=f"{rec.source_file}#{rec.source_row}",
+                 # a roster risk's record cites the roster and 户编号, not a row of a feed file
+                 source=rec.source_file if ev.department == ROSTER else f"{rec.source_file}#{rec.source_row}",
                  match_status=link.status if link else None,
                  match_probability=link.probability if link else None,
                  explanation=(link.explanation or {}) if link else {},
