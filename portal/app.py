@@ -17,8 +17,8 @@ HERE = Path(__file__).parent
 
 def create_app(ctx) -> FastAPI:
     """The app over ``ctx``'s warehouse (a shouwang.context.Context)."""
-    from portal.routes import (api, county, departments, households, login, notifications, reports,
-                               township, verification)
+    from portal.routes import (api, assistance, county, departments, households, login, notifications,
+                               reports, township, verification)
 
     app = FastAPI(title="守望 Shouwang 核实门户 API", version="1",
                   description="乡镇核实队列与县级接口。页面不在此文档中；所有接口需 Bearer 令牌。",
@@ -28,8 +28,8 @@ def create_app(ctx) -> FastAPI:
     app.add_middleware(SecurityHeaders, headers=cfg["security_headers"],
                        docs_paths=docs_paths(app), docs_csp=cfg["docs_content_security_policy"])
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (api, verification, notifications, reports, departments, households, login, township,
-                   county):
+    for module in (api, verification, notifications, reports, departments, households, assistance,
+                   login, township, county):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)

@@ -7,6 +7,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from openpyxl import Workbook
 
 from screening.publish.channel_figures import write_channel_sheet
+from screening.publish.help_figures import write_help_sheet
 from screening.publish.xlsx_format import write_table
 from shouwang.core.outputs import save_workbook
 
@@ -63,6 +64,7 @@ def write_xlsx(figures: dict, path: Path) -> Path:
                   d["rows_quarantined"], d["failed"], d["notes"]] for d in f["feeds"]],
                 [10, 10, 18, 8, 8, 8, 8, 6, 40], title)
     write_channel_sheet(wb, f["channels"], title)  # self-reports and leads (issue 17)
+    write_help_sheet(wb, f["help"], title)  # the help loop's coverage (issue 18)
     if f["held"]:  # corrected feeds held for `shouwang feeds accept`
         write_table(wb.create_sheet("待确认更正"), ["部门", "文件", "批次", "行数", "在用文件", "在用行数", "确认后使用"],
                     [list(h.values()) for h in f["held"]], [10, 24, 8, 8, 24, 8, 30], title)

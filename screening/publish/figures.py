@@ -14,6 +14,7 @@ from screening.calendar import working_days_between
 from screening.channels.grading import channel_labels
 from screening.deadlines import as_utc, local_date
 from screening.publish.channel_figures import channel_figures
+from screening.publish.help_figures import help_figures
 from screening.rules import RuleSet
 from screening.warning_store import ENDED
 from shouwang.core import periods
@@ -43,6 +44,7 @@ def digest_figures(session: Session, period: str, rules: RuleSet, settings: dict
         "held": held_rows(session, period),  # corrected feeds waiting for `feeds accept`
         # self-reports, grid and hotline leads the daily merges took in (issue 17)
         "channels": channel_figures(session, period, channel_labels(settings, period, home, rules)),
+        "help": help_figures(session, settings, today, home),  # the help loop's coverage (issue 18)
         "timeliness": _timeliness(current, float(settings["sla"]["publish_within_hours"])),
     }
 

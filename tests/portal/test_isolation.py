@@ -573,6 +573,12 @@ LISTS = {
     ("GET", "/report/status"): {"receipt": "R0000000000"},
     ("GET", "/api/reports/challenge"): {},
     ("GET", "/api/reports/{receipt}"): {},
+    # the help loop's assistance list (帮扶清单) and county view (issue 18), asked for another township
+    ("GET", "/assistance"): {"township": TOWN_B},
+    ("GET", "/assistance.xlsx"): {"township": TOWN_B},
+    ("GET", "/api/assistance"): {"township": TOWN_B},
+    ("GET", "/county/help"): {},
+    ("GET", "/api/county/help"): {},
 }
 LEAD = {"channel": "hotline", "name": "越权", "township": TOWN_B, "village": "三合村1",
         "risk_type": "illness", "description": "越权尝试"}

@@ -102,7 +102,7 @@ def test_digest_html_and_xlsx_carry_the_same_figures(ctx, county, tmp_path):
         assert words in html, words
     wb = load_workbook(folder / xlsx_name)
     assert wb.sheetnames == ["概览", "乡镇×风险类型", "环比", "逾期", "乡镇环节逾期", "环节逾期明细",
-                             "规模性预警", "部门报送", "各渠道汇总"]
+                             "规模性预警", "部门报送", "各渠道汇总", "帮扶落实"]
     assert "本期各渠道未收到申报或线索" in html  # no self-report or lead this month
     overview = dict(wb["概览"].iter_rows(min_row=2, values_only=True))
     assert overview["预警总数"] == 8 and overview["应纳未纳线索"] == 1 and overview["红色预警"] == 6
