@@ -11,7 +11,7 @@ from tests.portal.help_seed import CADRE_PHONE, paper_dates, seed_cases
 from tests.support.warehouse import plaintext_columns
 from warehouse.db import session_scope
 from warehouse.help_tables import EliminationStep, HelpContact, HelpVisit
-from warehouse.models import AuditLog, Household, HouseholdHistory
+from warehouse.models import AuditLog, Household, HouseholdHistory, RiskWarning
 from warehouse.notification_tables import Notification
 
 
@@ -220,3 +220,22 @@ def test_key_rotation_reseals_the_cadres_phone(client, cases, ctx, monkeypatch, 
         assert new.open(PHONE, row.phone_cipher, aad("help_contacts", "phone_cipher", row.uid)) \
             == CADRE_PHONE
         assert row.cadre == "褚干部" and row.phone_masked == "138****8000"
+
+
+def test_the_case_shows_its_clocks_from_the_default_rules(client, cases, ctx):
+    """With the default rules' help clocks: entry starts the contact, plan, measures and visit
+    clocks; the contact stops its own and starts the warning's 动态清零 clock (orange: difficult)."""
+    from screening import clocks
+
+    no = cases.able[TOWN_A]
+    day = paper_dates(ctx.settings)["today"]
+    with session_scope(ctx.engine) as s:
+        wid = s.scalar(select(RiskWarning.id).where(RiskWarning.code == cases.warning[no]))
+        clocks.on_event(s, wid, "entered", day, ctx.settings)
+    case = _api(client, "POST", no, "contact", {"cadre": "卫干部"}).json()
+    shown = {c["clock"]: c for c in case["clocks"]}
+    assert shown["help_contact"]["stopped_on"] == day.isoformat()
+    assert shown["help_contact"]["label"] == "确定帮扶联系人"
+    for running in ("help_plan", "help_measures", "help_visit", "clear_difficult"):
+        assert shown[running]["stopped_on"] is None, running
+    assert "clear_ordinary" not in shown and "clear_special" not in shown
