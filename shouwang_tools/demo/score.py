@@ -23,13 +23,23 @@ def _read(path: Path | str) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
-def score_links(truth_dir: Path, links: pd.DataFrame) -> dict:
+def _landed(frame: pd.DataFrame, files: set[str] | None) -> pd.DataFrame:
+    """Truth rows of the files a run was given (all when ``files`` is None); roster rows stay."""
+    if files is None:
+        return frame
+    keep = frame["source_file"].isin(files)
+    if "department" in frame.columns:
+        keep |= frame["department"] == "registry"
+    return frame[keep]
+
+
+def score_links(truth_dir: Path, links: pd.DataFrame, files: set[str] | None = None) -> dict:
     """Precision, recall and review share of the links export against truth/links.csv.
 
     A truth row is a true link when it is a roster person's row that is not truly bad (a bad row
     is quarantined). Predicted links are the export's auto rows (accepted ones show as auto).
     """
-    truth = _read(truth_dir / "links.csv")
+    truth = _landed(_read(truth_dir / "links.csv"), files)
     key = ["source_file", "source_row"]
     both = truth.merge(links, on=key, how="left", suffixes=("", "_run"))
     true = both["kind"] == "match"
@@ -62,13 +72,13 @@ def _by_kind(truth_dir: Path, both: pd.DataFrame, true, right) -> dict:
     return out
 
 
-def score_warnings(truth_dir: Path, warnings: pd.DataFrame) -> dict:
+def score_warnings(truth_dir: Path, warnings: pd.DataFrame, files: set[str] | None = None) -> dict:
     """Recall of planted risks (household and risk type), and warnings on all-benign households.
 
     A household is all-benign when none of its truth rows carries a planted risk; a warning on
     such a household is false. Leads (no household) are counted apart.
     """
-    truth = _read(truth_dir / "warnings.csv")
+    truth = _landed(_read(truth_dir / "warnings.csv"), files)
     planted = truth[truth["household_no"] != ""]
     want = set(zip(planted["household_no"], planted["risk_type"]))
     # Rules on the roster itself (labour capacity, income) count where the truth plants them
@@ -119,13 +129,16 @@ def score_alerts(truth_dir: Path, alerts: pd.DataFrame) -> dict:
     }
 
 
-def score(truth_dir: Path | str, links: Path | str, warnings: Path | str, alerts: Path | str) -> dict:
-    """Every score of one run, from the export CSVs and the truth folder."""
+def score(truth_dir: Path | str, links: Path | str, warnings: Path | str, alerts: Path | str,
+          landing: Path | str | None = None) -> dict:
+    """Every score of one run, from the export CSVs and the truth folder; with ``landing``, only
+    the truth of the files in that folder (a run given some of the county's feeds)."""
     truth_dir = Path(truth_dir)
+    files = {p.name for p in Path(landing).iterdir()} if landing else None
     link_rows = _read(links)
     return {
-        "links": score_links(truth_dir, link_rows),
-        "warnings": score_warnings(truth_dir, _read(warnings)),
+        "links": score_links(truth_dir, link_rows, files),
+        "warnings": score_warnings(truth_dir, _read(warnings), files),
         "alerts": score_alerts(truth_dir, _read(alerts)),
     }
 
@@ -136,9 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--truth", required=True, type=Path, help="the generated county's truth folder")
     for name in ("links", "warnings", "alerts"):
         p.add_argument(f"--{name}", required=True, type=Path, help=f"shouwang export {name} CSV")
+    p.add_argument("--landing", type=Path, help="score only the truth of the files in this folder")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
-    result = score(args.truth, args.links, args.warnings, args.alerts)
+    result = score(args.truth, args.links, args.warnings, args.alerts, args.landing)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=1))
         return 0
