@@ -17,9 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-import yaml
-
 from shouwang import config
+from shouwang.core.yaml_files import read_mapping
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +88,7 @@ def _dates(node, path: Path, key: str, year: int) -> dict:
 
 
 def _read(path: Path) -> YearTable:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e:
-        raise CalendarError(f"{path}: not valid YAML ({e}); fix the file") from e
+    data = read_mapping(path, CalendarError)
     year = int(path.stem)
     if data.get("year") != year:
         raise CalendarError(f"{path}: `year: {data.get('year')}` does not match the file name")

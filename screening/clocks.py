@@ -18,9 +18,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from screening.calendar import add_working_days, is_working_day
-from screening.rules.loader import _merge, _read, rule_files
+from screening.rules.loader import merged_section, rule_stamp
 from screening.rules.model import RuleError
-from shouwang import config
 from warehouse.notification_tables import WarningClock
 
 OUTCOMES = ("verifying", "pending_closure", "identifying", "adjusting", "unreachable")
@@ -113,26 +112,16 @@ def build_clock(name: str, spec: dict, where: str) -> ClockRule:
 
 
 @lru_cache(maxsize=64)
-def _policy(name: str, county_code: str, year: int, home: str | None,
-            stamp: tuple) -> dict[str, ClockRule]:
-    files = rule_files(name, county_code, str(year), Path(home) if home else None)
-    data: dict = {}
-    for path in files:
-        data = _merge(data, {"clocks": _read(path).get("clocks") or {}})
-    where = " + ".join(str(p) for p in files)
+def _policy(stamp: tuple) -> dict[str, ClockRule]:
+    clocks, where = merged_section(stamp, "clocks")
     # An overlay switches a clock off with `name: null` or `enabled: false`.
-    return {key: build_clock(key, spec, where) for key, spec in data["clocks"].items()
+    return {key: build_clock(key, spec, where) for key, spec in clocks.items()
             if spec is not None and spec.get("enabled", True) is not False}
 
 
 def policy(settings: dict, year: int, home: Path | None = None) -> dict[str, ClockRule]:
     """The county's clocks for ``year`` (the default set laid under the county's overlays)."""
-    home = home if home is not None else config.home()
-    name = settings.get("screening", {}).get("rules", "default")
-    code = str(settings.get("county", {}).get("code", ""))
-    files = rule_files(name, code, str(year), home)
-    stamp = tuple((str(p), p.stat().st_mtime_ns) for p in files)  # an edited file is reread
-    return _policy(name, code, int(year), str(home), stamp)
+    return _policy(rule_stamp(settings, year, home))
 
 
 def on_event(session: Session, warning_id: int, event: str, day: dt.date,

@@ -18,9 +18,8 @@ from sqlalchemy.orm import Session
 
 from connectors import catalog
 from screening import clocks, history, notify
-from screening.rules.loader import _merge, _read, rule_files
+from screening.rules.loader import merged_section, rule_stamp
 from screening.rules.model import RuleError
-from shouwang import config
 from warehouse.department_tables import DepartmentCheck
 from warehouse.masking import mask_text
 from warehouse.models import RiskWarning, utcnow
@@ -42,15 +41,10 @@ class RoutingError(ValueError):
 
 
 @lru_cache(maxsize=64)
-def _owns(name: str, county_code: str, year: int, home: str | None,
-          stamp: tuple) -> dict[str, tuple[str, ...]]:
-    files = rule_files(name, county_code, str(year), Path(home) if home else None)
-    data: dict = {}
-    for path in files:
-        data = _merge(data, {"department_owns": _read(path).get("department_owns") or {}})
-    where = " + ".join(str(p) for p in files)
+def _owns(stamp: tuple) -> dict[str, tuple[str, ...]]:
+    section, where = merged_section(stamp, "department_owns")
     owns: dict[str, tuple[str, ...]] = {}
-    for department, types in data["department_owns"].items():
+    for department, types in section.items():
         if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
             raise RuleError(f"{where}: department_owns.{department} must be a list of risk types")
         owns[str(department)] = tuple(types)
@@ -61,12 +55,7 @@ def department_owns(settings: dict, year: int, home: Path | None = None
                     ) -> dict[str, tuple[str, ...]]:
     """The county's ``department_owns`` for ``year``: department (contract module name) → the
     risk types it owns, the default set under the county's overlays."""
-    home = home if home is not None else config.home()
-    name = settings.get("screening", {}).get("rules", "default")
-    code = str(settings.get("county", {}).get("code", ""))
-    files = rule_files(name, code, str(year), home)
-    stamp = tuple((str(p), p.stat().st_mtime_ns) for p in files)  # an edited file is reread
-    return _owns(name, code, int(year), str(home), stamp)
+    return _owns(rule_stamp(settings, year, home))
 
 
 def department_key(name: str | None) -> str | None:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from screening.rules import Hit, RuleError, RuleSet, rule_files
-from screening.rules.loader import _read
+from screening.rules.loader import read_file
 
 SECTION = "channels"
 RULE_PREFIX = "channel:"  # WarningEvidence.rule of a channel input: channel:self_report
@@ -30,7 +30,7 @@ def channel_grades(settings: dict, period: str, home: Path | None, rules: RuleSe
     merged: dict[str, dict] = {}
     files = rule_files(name, county_code, period[:4], home)
     for path in files:
-        for channel, spec in (_read(path).get(SECTION) or {}).items():
+        for channel, spec in (read_file(path).get(SECTION) or {}).items():
             merged[channel] = {**merged.get(channel, {}), **(spec or {})}
     where = " + ".join(str(p) for p in files)
     grades = {}
