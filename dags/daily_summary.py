@@ -25,7 +25,7 @@ SETTINGS = af.dag_settings()
 
 @dag(
     dag_id="daily_summary",
-    schedule=af._cron(SETTINGS, "daily_cron"),
+    schedule=af.cron(SETTINGS, "daily_cron"),
     tags=af.tags(SETTINGS, "channels", "publish"),
     doc_md=__doc__,
     **af.common_dag_args(SETTINGS),

@@ -50,7 +50,7 @@ class WarningStore:
         Existing warnings and their evidence are read in a few IN queries and the new rows
         written in batched inserts, rather than a query and a flush per finding.
         """
-        existing = self._existing_all(findings)
+        existing = self.existing_all(findings)
         known = self._evidence_of([w.id for w in existing.values()])
         outcomes: Counter = Counter()
         opened: list[tuple[RiskWarning, Finding]] = []
@@ -95,7 +95,7 @@ class WarningStore:
 
     # -- lookups ------------------------------------------------------------------------------
 
-    def _existing_all(self, findings: list[Finding]) -> dict[tuple[str, str], RiskWarning]:
+    def existing_all(self, findings: list[Finding]) -> dict[tuple[str, str], RiskWarning]:
         """Per subject and risk type: the ongoing (not closed) warning, else one opened and
         already closed this period."""
         candidates: dict[tuple[str, str], list[RiskWarning]] = defaultdict(list)

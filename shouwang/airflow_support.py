@@ -49,7 +49,8 @@ def ingested_alias():  # -> airflow.sdk.AssetAlias
     return AssetAlias(INGESTED_ALIAS)
 
 
-def _cron(settings: dict, key: str):
+def cron(settings: dict, key: str):  # -> airflow.sdk.CronTriggerTimetable
+    """The cron schedule ``settings[key]`` in the county's time zone."""
     from airflow.sdk import CronTriggerTimetable
 
     return CronTriggerTimetable(settings[key], timezone=zone_name(config.settings()))
@@ -62,7 +63,7 @@ def ingest_schedule(settings: dict):  # -> AssetOrTimeSchedule
     from connectors.catalog import department_names
 
     assets = AssetAny(*(landing_asset(d) for d in department_names()))
-    return AssetOrTimeSchedule(timetable=_cron(settings, "ingest_backstop_cron"), assets=assets)
+    return AssetOrTimeSchedule(timetable=cron(settings, "ingest_backstop_cron"), assets=assets)
 
 
 def publish_schedule(settings: dict):  # -> AssetOrTimeSchedule
@@ -72,12 +73,12 @@ def publish_schedule(settings: dict):  # -> AssetOrTimeSchedule
     from connectors.catalog import department_names
 
     assets = AssetAny(*(ingested_asset(d) for d in department_names()))
-    return AssetOrTimeSchedule(timetable=_cron(settings, "publish_cron"), assets=assets)
+    return AssetOrTimeSchedule(timetable=cron(settings, "publish_cron"), assets=assets)
 
 
 def sla_schedule(settings: dict):  # -> CronTriggerTimetable
     """The daily verification-deadline check."""
-    return _cron(settings, "sla_cron")
+    return cron(settings, "sla_cron")
 
 
 def start_date(settings: dict) -> dt.datetime:

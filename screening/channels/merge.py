@@ -116,9 +116,9 @@ def _save(ctx, session: Session, period: str, inputs: list[ChannelInput],
         owner[pair].append(ci)
     findings = list(grouped.values())
     store = WarningStore(session, rules, ctx.settings, period, now)
-    before = store._existing_all(findings)  # the open warnings these inputs may join
+    before = store.existing_all(findings)  # the open warnings these inputs may join
     store.save_all(findings)
-    after = store._existing_all(findings)
+    after = store.existing_all(findings)
     counts: Counter = Counter()
     for pair, group in owner.items():
         warning = after[pair]
