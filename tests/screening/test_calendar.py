@@ -87,6 +87,7 @@ def test_a_county_adds_next_year_before_a_release_ships_it(home):
     ("year: 2027\nholidays:\n  2027-01-01: 元旦\nworkdays:\n  2027-01-01: 元旦\n",
      "both a holiday and a working day"),
     ("year: [\n", "not valid YAML"),
+    ("- 2027-01-01\n", "expected a mapping"),
 ])
 def test_a_broken_year_file_names_itself(home, text, message):
     (home / "calendar").mkdir()
