@@ -13,12 +13,10 @@ from pathlib import Path
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from screening import clocks
 from screening.channels.intake import day_bounds
-from screening.deadlines import as_utc
 from screening.publish.channel_figures import HEADERS as FIGURE_HEADERS
 from screening.publish.channel_figures import table_rows
-from screening.publish.listing import ListedWarning, listed_warnings
+from screening.publish.listing import ListedWarning, listed_warnings, mark_published
 from screening.publish.township_lists import write_township_lists
 from screening.rules import RuleSet, load_rules
 from screening.warning_store import ENDED
@@ -78,17 +76,8 @@ def publish_day(ctx, session: Session, day: dt.date, out_dir: Path, figures: dic
     reaching a township for the first time (or with news since they last did)."""
     listed, rules = day_listed(ctx, session, day)
     folder = day_folder(out_dir, day)
-    fresh, first = 0, []
-    for item in listed:
-        w = item.warning
-        if w.published_at is None:
-            first.append(w.id)
-        if w.published_at is None or (w.batch_arrived_at is not None
-                                      and as_utc(w.published_at) < as_utc(w.batch_arrived_at)):
-            w.published_at = now
-            fresh += 1
     # The steps' clocks count from the county day the township receives the list: the next day.
-    clocks.on_events(session, first, "published", day + dt.timedelta(days=1), ctx.settings)
+    fresh = mark_published(session, listed, now, day + dt.timedelta(days=1), ctx.settings)
     paths = write_township_lists(listed, rules, day.isoformat(), folder)
     write_csv_file(folder / summary_file_name(day), FIGURE_HEADERS, table_rows(figures))
     return {"folder": str(folder), "lists": len(paths), "lines": len(listed),

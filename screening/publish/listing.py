@@ -1,12 +1,15 @@
 """The warnings of a period as rows for people: names, masked IDs, labels, sources, deadlines."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
+from screening import clocks
 from screening.alerts import active_warnings
+from screening.deadlines import as_utc
 from screening.grid_lookup import GRID_HEADERS, GridInfo, grid_cells, grid_columns
 from screening.rules import RuleSet
 from warehouse.db import in_chunks
@@ -48,6 +51,24 @@ def level_label(rules: RuleSet, level: str) -> str:
     info = rules.levels.get(level, {})
     return f"{info.get('label', level)}（{info.get('name', level)}）"
 
+
+
+def mark_published(session: Session, listed: list[ListedWarning], now: dt.datetime,
+                   received_on: dt.date, settings: dict) -> int:
+    """Stamp published_at on lines reaching a township for the first time or with news since
+    they last did, start the first-timers' step clocks from ``received_on``; how many stamped."""
+    fresh, first = 0, []
+    for item in listed:
+        w = item.warning
+        if w.published_at is None:
+            first.append(w.id)
+        # Published again only when new data arrived since the last list (an ongoing event).
+        if w.published_at is None or (w.batch_arrived_at is not None
+                                      and as_utc(w.published_at) < as_utc(w.batch_arrived_at)):
+            w.published_at = now
+            fresh += 1
+    clocks.on_events(session, first, "published", received_on, settings)
+    return fresh
 
 def listed_warnings(session: Session, period: str, rules: RuleSet) -> list[ListedWarning]:
     """The period's open warnings, most serious first, then by township, village and household."""

@@ -4,12 +4,11 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from screening import clocks
 from screening.backlog import backlog
-from screening.deadlines import as_utc, local_date
+from screening.deadlines import local_date
 from screening.publish.digest import render_html, write_xlsx
 from screening.publish.figures import digest_figures
-from screening.publish.listing import listed_warnings
+from screening.publish.listing import listed_warnings, mark_published
 from screening.publish.township_lists import write_township_lists
 from screening.rules import load_rules
 from shouwang.context import Context
@@ -33,18 +32,8 @@ def publish_period(ctx: Context, period: str, out_dir: Path) -> Path:
     today = local_date(now, ctx.settings)
     with session_scope(ctx.engine) as session:
         listed = listed_warnings(session, period, rules)
-        fresh, first = 0, []
-        for item in listed:
-            w = item.warning
-            if w.published_at is None:
-                first.append(w.id)
-            # Published again only when new data arrived since the last list (an ongoing event).
-            if w.published_at is None or (w.batch_arrived_at is not None
-                                          and as_utc(w.published_at) < as_utc(w.batch_arrived_at)):
-                w.published_at = now
-                fresh += 1
         # The steps' clocks count from the county day the township first received the list.
-        clocks.on_events(session, first, "published", today, ctx.settings)
+        fresh = mark_published(session, listed, now, today, ctx.settings)
         session.flush()
         figures = digest_figures(session, period, rules, ctx.settings, today, ctx.home)
         lists = write_township_lists(listed, rules, period, folder, figures["alerts"],
