@@ -149,20 +149,22 @@ def test_department_owns_reads_the_county_overlay(ctx, county):
     assert owns["health"] == ("illness", "disability") and owns["education"] == ("schooling",)
 
 
-def test_an_unanswered_check_escalates_to_the_township_then_the_county(ctx, county):
+def test_an_unanswered_check_escalates_to_the_department_then_the_county(ctx, county):
     from screening.deadlines import escalate
 
     with session_scope(ctx.engine) as s:
         routing.route(s, _warning(s, county["illness"]), "health", None, "龙河核查员", DAY,
                       ctx.settings, ctx.home)
     at = dt.datetime(2026, 11, 10, 1, tzinfo=dt.timezone.utc)
-    with session_scope(ctx.engine) as s:  # due 11-09: the next day the township hears of it
-        assert escalate(s, dt.date(2026, 11, 9), at, ctx.settings)["escalated_township"] == 0
+    # rules: department_reply escalates to the department that owes the reply, then the county
+    with session_scope(ctx.engine) as s:  # due 11-09: the next day the department hears of it
+        assert escalate(s, dt.date(2026, 11, 9), at, ctx.settings)["escalated_department"] == 0
         counts = escalate(s, dt.date(2026, 11, 10), at, ctx.settings)
-        assert (counts["escalated_township"], counts["escalated_county"]) == (1, 0)
+        assert (counts["escalated_department"], counts["escalated_county"]) == (1, 0)
         counts = escalate(s, dt.date(2026, 11, 11), at, ctx.settings)
-        assert (counts["escalated_township"], counts["escalated_county"]) == (0, 1)
+        assert (counts["escalated_department"], counts["escalated_county"]) == (0, 1)
         notes = s.execute(select(Notification.kind, Notification.audience, Notification.text)
                           .where(Notification.kind != "routed").order_by(Notification.id)).all()
-        assert [(k, a) for k, a, _ in notes] == [("overdue", "township"), ("escalated", "county")]
+        assert [(k, a) for k, a, _ in notes] == [("department_overdue", "department"),
+                                                  ("escalated", "county")]
         assert all("W2026-10-00001" in t and "部门答复" in t for _, _, t in notes)

@@ -9,6 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from screening.publish.listing import HEADERS
 from shouwang.cli import main
 from shouwang.daily import run_day
 from tests.screening.channels.factory import DAY, MORNING, Reports
@@ -20,6 +21,8 @@ from warehouse.models import PipelineEvent, RiskWarning, WarningEvidence
 from warehouse.notification_tables import WarningClock
 
 NEXT_DAY = DAY + dt.timedelta(days=1)
+
+CODE = HEADERS.index("预警编号")  # the list's warning-code column (the grid's columns follow it)
 
 
 def _list_rows(folder, township="龙河镇", day=DAY) -> list[list]:
@@ -71,7 +74,7 @@ def test_a_roster_self_report_reaches_its_township_list_the_next_day(ctx, tmp_pa
     assert len(rows) == 1
     village, household_no, name, masked, *_ = rows[0]
     assert (household_no, name, masked) == ("500230001001000001", "张三", head_masked)
-    assert f"self_report:{r['receipt']}" in rows[0][8] and rows[0][-1] == w.code
+    assert f"self_report:{r['receipt']}" in rows[0][8] and rows[0][CODE] == w.code
     assert (folder / f"日汇总_{DAY.isoformat()}.csv").read_text(encoding="utf-8").count("农户自主申报") == 1
 
 
@@ -212,5 +215,5 @@ def test_warnings_of_feeds_that_landed_that_day_are_on_its_list(ctx, tmp_path):
                                   department="health", indicator="x", value="1", rule="r"))
     summary = run_day(ctx, DAY, tmp_path)
     rows = _list_rows(tmp_path / "daily" / DAY.isoformat())
-    assert [r[-1] for r in rows] == ["W2026-10-00001"] and summary["lines"] == 1
+    assert [r[CODE] for r in rows] == ["W2026-10-00001"] and summary["lines"] == 1
     assert rows[0][8] == "卫健_2026-10.xlsx#7"
