@@ -10,6 +10,7 @@ Pages for a department user on a phone: ``/department`` (its queue), ``/departme
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Literal
 from urllib.parse import quote
 
@@ -23,7 +24,9 @@ from portal.errors import Conflict, Forbidden, InvalidInput
 from portal.pages import render
 from portal.principal import Principal
 from portal.queue import get_warning
+from portal.routes.api import MemberOut
 from portal.security import csrf_protected
+from portal.warning_action import act_on_warning
 from portal.warning_ref import WarningRef, moved
 from portal.web import PERIOD_PATTERN, api_principal, page_principal, portal_of
 from screening import routing
@@ -75,32 +78,11 @@ class ReplyOut(CheckOut):
     replied_at: dt.datetime | None = None
 
 
-class QueueItemOut(BaseModel):
-    """One warning routed to the caller's department (no resident ID)."""
+@dataclass(frozen=True)
+class QueueItemOut(checks.CheckItem):
+    """One warning routed to the caller's department (no resident ID), with its risk type's label."""
 
-    warning_id: str
-    township: str | None
-    village: str | None
-    household_no: str | None = Field(description="花名册户编号")
-    risk_type: str
-    risk_label: str
-    level: str
-    reason: str
-    note: str | None
-    routed_by: str
-    routed_on: dt.date
-    due_on: dt.date
-    status: str
-    overdue: bool
-
-
-class MemberOut(BaseModel):
-    """A household member; the resident ID only masked."""
-
-    name: str
-    relation: str | None
-    id_masked: str
-    labour_capacity: str | None
+    risk_label: str = ""
 
 
 class EvidenceOut(BaseModel):
@@ -323,14 +305,11 @@ def route_form(request: Request, warning_id: WarningRef,
     """Route from the form; a refused route shows the form again with the reason."""
     portal = portal_of(request)
     try:
-        with portal.session(principal) as s:
-            redirect = moved(request, s, principal, warning_id)
-            if redirect is not None:
-                return redirect
-            checks.route_warning(s, principal, warning_id, department, note or None,
-                                 portal.today(), portal.settings, portal.ctx.home)
+        redirect = act_on_warning(request, principal, warning_id, lambda s: checks.route_warning(
+            s, principal, warning_id, department, note or None, portal.today(), portal.settings,
+            portal.ctx.home))
     except (InvalidInput, Conflict) as e:
         return _route_page(request, principal, warning_id, {"department": department,
                                                             "note": note}, str(e),
                            getattr(e, "field", None) or "department", status_code=e.status)
-    return RedirectResponse(f"/warnings/{warning_id}/route?saved=1", status_code=303)
+    return redirect or RedirectResponse(f"/warnings/{warning_id}/route?saved=1", status_code=303)

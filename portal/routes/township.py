@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Callable
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from portal.detail import household_detail
 from portal.errors import InvalidInput
@@ -14,6 +16,7 @@ from portal.pages import render
 from portal.principal import PERMISSIONS, Principal
 from portal.queue import QueueFilters, villages
 from portal.security import csrf_protected
+from portal.warning_action import act_on_warning
 from portal.warning_ref import WarningRef, moved
 from portal.web import page_principal, portal_of
 from portal.workbook import queue_workbook
@@ -85,6 +88,17 @@ def warning_response(request: Request, principal: Principal, warning_id: str, *,
                   when=lambda moment: local_time(moment, portal.settings))
 
 
+def save_on_warning(request: Request, principal: Principal, warning_id: str,
+                    save: Callable[[Session], object], form: dict, done: str) -> Response:
+    """Save a form of the warning's page and go to ``done``; a mistake shows the page again
+    (422) with the message and the values sent."""
+    try:
+        redirect = act_on_warning(request, principal, warning_id, save)
+    except InvalidInput as e:
+        return warning_response(request, principal, warning_id, status_code=422, error=str(e),
+                                error_field=e.field, form=form)
+    return redirect or RedirectResponse(done, status_code=303)
+
 @router.get("/warnings/{warning_id}")
 def warning_page(request: Request, warning_id: WarningRef,
                  principal: Principal = Depends(page_principal), saved: str = ""):
@@ -105,13 +119,6 @@ def outcome_form(request: Request, warning_id: WarningRef,
     """Record the outcome from the detail page; on a mistake show the form again with the message."""
     portal = portal_of(request)
     form = OutcomeForm(outcome, verifier1, verifier2, reason)
-    try:
-        with portal.session(principal) as s:
-            redirect = moved(request, s, principal, warning_id)
-            if redirect is not None:
-                return redirect
-            record_outcome(s, principal, warning_id, form, portal.settings, portal.today())
-    except InvalidInput as e:
-        return warning_response(request, principal, warning_id, status_code=422, error=str(e),
-                                error_field=e.field, form=vars(form))
-    return RedirectResponse(f"/warnings/{warning_id}?saved=1", status_code=303)
+    return save_on_warning(request, principal, warning_id, lambda s: record_outcome(
+        s, principal, warning_id, form, portal.settings, portal.today()), vars(form),
+        f"/warnings/{warning_id}?saved=1")

@@ -7,16 +7,14 @@ township's warning is 404, no token 401, a role that may not act 403.
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
-from portal.errors import InvalidInput
 from portal.outcomes import StepForm, awaiting_county, decide_closure, loop_view, \
     record_identification
 from portal.pages import render
 from portal.principal import Principal
 from portal.routes.api import AUTH_ERRORS
-from portal.routes.township import warning_response
+from portal.routes.township import save_on_warning
 from portal.security import csrf_protected
 from portal.warning_ref import WarningRef, moved
 from portal.web import api_principal, page_principal, portal_of
@@ -92,18 +90,10 @@ def closure_form(request: Request, warning_id: WarningRef,
                  decision: str = Form(""), reason: str = Form(""), back: str = Form("")):
     """The county's 销号 decision from the warning's page or the county's list."""
     portal = portal_of(request)
-    try:
-        with portal.session(principal) as s:
-            redirect = moved(request, s, principal, warning_id)
-            if redirect is not None:
-                return redirect
-            decide_closure(s, principal, warning_id, decision, reason, portal.settings,
-                           portal.today())
-    except InvalidInput as e:
-        return warning_response(request, principal, warning_id, status_code=422, error=str(e),
-                                error_field=e.field, form={"decision": decision, "reason": reason})
     to = "/verification?saved=1" if back == "county" else f"/warnings/{warning_id}?saved=closure"
-    return RedirectResponse(to, status_code=303)
+    return save_on_warning(request, principal, warning_id, lambda s: decide_closure(
+        s, principal, warning_id, decision, reason, portal.settings, portal.today()),
+        {"decision": decision, "reason": reason}, to)
 
 
 @router.post("/warnings/{warning_id}/identification", include_in_schema=False)
@@ -114,17 +104,9 @@ def identification_form(request: Request, warning_id: WarningRef,
     """One identification step from the warning's page (confirm also from the county's list)."""
     portal = portal_of(request)
     form = StepForm(step, date or None, end_date or None, result or None, note or None)
-    try:
-        with portal.session(principal) as s:
-            redirect = moved(request, s, principal, warning_id)
-            if redirect is not None:
-                return redirect
-            record_identification(s, principal, warning_id, form, portal.settings, portal.today())
-    except InvalidInput as e:
-        return warning_response(request, principal, warning_id, status_code=422, error=str(e),
-                                error_field=e.field, form=vars(form))
     to = "/verification?saved=1" if back == "county" else f"/warnings/{warning_id}?saved={step}"
-    return RedirectResponse(to, status_code=303)
+    return save_on_warning(request, principal, warning_id, lambda s: record_identification(
+        s, principal, warning_id, form, portal.settings, portal.today()), vars(form), to)
 
 
 @router.get("/verification", include_in_schema=False)
