@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from tests.portal.browser_support import record_outcome, watched_page
 from tests.portal.conftest import PASSWORD, TOWN_A, serving
 from warehouse.db import session_scope
 from warehouse.models import AuditLog, VerificationTask, RiskWarning
@@ -42,11 +43,7 @@ def browser():
 def test_verifier_logs_in_opens_warning_and_records_outcome(server, browser, seed, ctx):
     with session_scope(ctx.engine) as s:
         code = s.get(RiskWarning, seed.overdue[TOWN_A]).code
-    page = browser.new_page(viewport=PHONE)
-    page.set_default_timeout(15000)
-    blocked: list[str] = []  # what the browser refused under the Content-Security-Policy
-    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text
-            else None)
+    page, blocked = watched_page(browser, PHONE)
     page.goto(f"{server}/queue")
     assert "/login" in page.url  # no session yet
     page.fill("input[name=username]", "town_a")
@@ -65,12 +62,7 @@ def test_verifier_logs_in_opens_warning_and_records_outcome(server, browser, see
     page.wait_for_url(f"{server}/warnings/{seed.code[seed.overdue[TOWN_A]]}")
     assert "部门数据依据" in page.content() and "********" in page.content()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    page.check("input[name=outcome][value=调整帮扶]")
-    page.fill("input[name=verifier1]", "李四")
-    page.fill("input[name=verifier2]", "王五")
-    page.fill("textarea[name=reason]", "已落实医疗救助")
-    page.click("text=保存核实结果")
-    page.wait_for_url(f"{server}/warnings/{seed.code[seed.overdue[TOWN_A]]}?saved=1")
+    record_outcome(page, server, code, "调整帮扶", "已落实医疗救助")
     assert "核实结果已保存" in page.inner_text("main")
     assert "调整帮扶" in page.inner_text("#recorded-outcome")
     assert page.inner_text("#warning-status") == "调整帮扶"  # handed to the help loop

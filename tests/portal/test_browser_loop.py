@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from screening.calendar import add_working_days, is_working_day
 from shouwang.core.clock import today as county_today
+from tests.portal.browser_support import record_outcome, watched_page
 from tests.portal.conftest import PASSWORD, TOWN_A
 from tests.portal.test_browser import PHONE, browser, server  # noqa: F401 (fixtures)
 from warehouse.db import session_scope
@@ -67,20 +68,12 @@ def test_the_whole_loop_in_a_browser(server, browser, seed, ctx, viewport):  # n
     notice = today - dt.timedelta(days=30)
     while not is_working_day(notice):
         notice -= dt.timedelta(days=1)
-    page = browser.new_page(viewport=viewport)
-    page.set_default_timeout(15000)
-    blocked: list[str] = []
-    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text
-            else None)
+    page, blocked = watched_page(browser, viewport)
 
     _login(page, server, "town_a")
     page.goto(f"{server}/warnings/{code}")
     _fits(page, viewport)
-    page.check("input[name=outcome][value=纳入监测]")
-    page.fill("input[name=verifier1]", "李四")
-    page.fill("input[name=verifier2]", "王五")
-    page.click("text=保存核实结果")
-    page.wait_for_url(f"{server}/warnings/{code}?saved=1")
+    record_outcome(page, server, code, "纳入监测")
     assert page.inner_text("#warning-status") == "识别认定中"
     _step(page, server, code, viewport, "pledge", notice - dt.timedelta(days=10))
     _step(page, server, code, viewport, "review", notice - dt.timedelta(days=5), result="pass")
@@ -95,12 +88,7 @@ def test_the_whole_loop_in_a_browser(server, browser, seed, ctx, viewport):  # n
     assert "公示期满后由县级确认" in page.inner_text("#identification-card")
     # 不符合 on another warning: the township reports it, the county closes it.
     page.goto(f"{server}/warnings/{other}")
-    page.check("input[name=outcome][value=不符合]")
-    page.fill("input[name=verifier1]", "李四")
-    page.fill("input[name=verifier2]", "王五")
-    page.fill("textarea[name=reason]", "收入已超过监测线")
-    page.click("text=保存核实结果")
-    page.wait_for_url(f"{server}/warnings/{other}?saved=1")
+    record_outcome(page, server, other, "不符合", "收入已超过监测线")
     assert page.inner_text("#warning-status") == "待县级确认销号"
     _logout(page, server)
 
