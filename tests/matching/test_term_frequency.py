@@ -39,8 +39,11 @@ def test_levels_run_rarest_first_and_only_exact_names_get_one():
     assert len(tf.levels) == len(tf.thresholds) + 1
     assert np.all(np.diff(tf.representative_u) > 0)
     assert tf.describe(0) == "" and tf.describe(1).startswith("本村同姓中同名占比<")
-    graded = tf._grade(np.array([3, 3, -1]), np.array([3, 4, -1]), np.array([2, 5, 1], np.int8))
-    assert graded.tolist() == [2, 0, 0]
+    # Same name in the same village: the block's bin; from another village: the county's.
+    graded = tf._grade(np.array([3, 3, 3, -1]), np.array([3, 3, 4, -1]), np.array([1, 1, 1, 1]),
+                       np.array([1, 2, 1, 1]), np.array([2, 2, 5, 1], np.int8),
+                       np.array([4, 4, 4, 4], np.int8))
+    assert graded.tolist() == [2, 4, 0, 0]
 
 
 def test_its_weight_is_log2_of_u_exact_over_u_tf_and_em_ignores_it():
