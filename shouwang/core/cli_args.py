@@ -16,7 +16,8 @@ def export_group(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
     """The subparsers of `shouwang export`, created on first use, shared afterwards."""
     key = id(sub)
     if key not in _GROUPS:
-        parser = sub.add_parser("export", help="write CSV exports (quarantine, links, warnings, alerts)")
+        parser = sub.add_parser("export", help="write exports (quarantine, links, warnings, alerts, "
+                                "monitored, department returns, assistance lists)")
         _GROUPS[key] = parser.add_subparsers(dest="export_what", metavar="WHAT", required=True)
     return _GROUPS[key]
 

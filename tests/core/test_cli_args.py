@@ -24,7 +24,8 @@ def test_export_group_is_created_once_per_parser_and_shared_by_the_rooms():
 def test_the_shouwang_export_command_holds_every_rooms_export():
     sub = next(a for a in cli.build_parser()._actions if a.dest == "command")
     export = next(a for a in sub.choices["export"]._actions if a.dest == "export_what")
-    assert list(export.choices) == ["quarantine", "links", "warnings", "alerts"]
+    assert list(export.choices) == ["quarantine", "links", "warnings", "alerts", "monitored",
+                                    "department-returns", "assistance"]
 
 
 def test_write_csv_writes_a_real_file_with_formulas_neutralized(tmp_path):
