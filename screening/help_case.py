@@ -21,10 +21,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from screening import clocks, notify
-from screening.rules.loader import _merge, _read, rule_files
+from screening.rules.loader import merged_section, rule_stamp
 from screening.verification import (ADJUSTING, MONITORED, RESULTS, Actor, Refused, StepInput,
                                     _check_notice, may_confirm)
-from shouwang import config
 from shouwang.core.clock import local_date
 from warehouse.crypto import Vault
 from warehouse.db import in_chunks
@@ -109,22 +108,16 @@ def is_open_case(session: Session, household: Household, settings: dict) -> bool
 
 @lru_cache(maxsize=64)
 def _unable(stamp: tuple) -> frozenset[str]:
-    # The rule files laid over each other, as screening.clocks reads its section: parsing the
-    # whole rule set for one list on every page would cost a third of a second.
-    data: dict = {}
-    for path, _ in stamp:
-        data = _merge(data, {"parameters": _read(Path(path)).get("parameters") or {}})
-    return frozenset(data["parameters"]["labour"]["unable"])
+    # Only the parameters section, as screening.clocks reads its own: parsing the whole rule set
+    # for one list on every page would cost a third of a second.
+    parameters, _ = merged_section(stamp, "parameters")
+    return frozenset(parameters["labour"]["unable"])
 
 
 def unable_capacities(settings: dict, day: dt.date, home: Path | None = None) -> frozenset[str]:
     """The roster's 劳动能力 values of someone who cannot work (rules parameter labour.unable),
     reread when a rule file changes."""
-    home = home if home is not None else config.home()
-    name = settings.get("screening", {}).get("rules", "default")
-    code = str(settings.get("county", {}).get("code", ""))
-    files = rule_files(name, code, str(day.year), home)
-    return _unable(tuple((str(p), p.stat().st_mtime_ns) for p in files))
+    return _unable(rule_stamp(settings, day.year, home))
 
 
 def workers(session: Session, household_ids: Iterable[int], unable: frozenset[str]

@@ -37,9 +37,6 @@ def read_file(path: Path) -> dict:
     return read_mapping(path, RuleError)
 
 
-_read = read_file  # screening/help_case.py still imports the old name; drop when it moves over
-
-
 def rule_files(name: str, county_code: str, year: str, home: Path | None) -> list[Path]:
     """The files of one rule set, base first: the named set, the county's, the county-year's."""
     dirs = ([Path(home) / "rules"] if home else []) + [RULES_DIR]
