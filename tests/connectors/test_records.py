@@ -76,3 +76,15 @@ def _runs(text):
             yield run
             run = ""
     yield run
+
+
+def test_housing_reads_how_a_dwelling_is_lived_in_where_the_file_says_it():
+    rows = f.feed_rows("housing", PERSONS)
+    for row, how in zip(rows, ("间歇性居住", "常住", "", "偶尔")):
+        row["居住情况"] = how
+    recs = _records(rows, "housing")
+    # 偶尔 is not one of the contract's values: the cell is dropped and the row still loads
+    assert list(recs.frame["occupancy"].fillna("")) == ["间歇性居住", "常住", "", ""]
+    assert len(recs.frame) == 4
+    without = _records(f.feed_rows("housing", PERSONS), "housing")  # the column is optional
+    assert len(without.frame) == 4 and without.frame["occupancy"].isna().all()
