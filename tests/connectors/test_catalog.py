@@ -13,7 +13,7 @@ ARCHITECTURE = {
     "health": {"disease", "disease_category", "diagnosis_date", "hospital"},
     "medical_insurance": {"insurance_status", "total_cost", "basic_reimbursed",
                           "critical_reimbursed", "medical_assistance", "out_of_pocket"},
-    "housing": {"address", "grade", "appraisal_date", "occupied"},
+    "housing": {"address", "grade", "appraisal_date", "occupied", "occupancy"},
     "water": {"supply_mode", "quantity_ok", "quality_ok", "access_ok", "reliability_ok",
               "check_date"},
     "civil_affairs": {"assistance_type", "change_type", "change_date", "amount",
