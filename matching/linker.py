@@ -36,9 +36,16 @@ def link_period(ctx, period: str) -> dict:
         records["signature"] = signatures(vault, records) if len(records) else []
         decided = load_decisions(conn, records["signature"])
     stats = {"auto": 0, "review": 0, "none": 0, ACCEPTED: 0, REJECTED: 0, "candidate_pairs": 0}
-    rows = _link_rows(records, persons, spec, decided, stats)
+    trained: list = []
+    rows = _link_rows(records, persons, spec, decided, stats, trained)
     with ctx.engine.begin() as conn:
         _replace_links(conn, period, records["record_id"].tolist(), rows)
+    if trained:
+        # The daily merge scores a day's few inputs with the month's trained model (it has too
+        # few pairs to train on): keep it under SHOUWANG_HOME, numbers only.
+        from matching.incremental import save_model  # incremental builds on this module
+
+        save_model(ctx.home, trained[0], spec)
     summary = {"period": period, "records": len(records), "persons": len(persons), **stats,
                "seconds": round(time.perf_counter() - t0, 2)}
     log.info("link_period %s", summary)
@@ -46,8 +53,9 @@ def link_period(ctx, period: str) -> dict:
 
 
 def _link_rows(records: pd.DataFrame, persons: pd.DataFrame, spec, decided: dict,
-               stats: dict) -> Iterator[dict]:
-    """The link row of every record (explanation as JSON text), counted in ``stats``.
+               stats: dict, trained: list | None = None) -> Iterator[dict]:
+    """The link row of every record (explanation as JSON text), counted in ``stats``; the
+    trained model's parameters are appended to ``trained`` when given.
 
     Matching runs at once; rows are made as they are written, since a county's explanations
     held all together would take several hundred MB.
@@ -61,6 +69,8 @@ def _link_rows(records: pd.DataFrame, persons: pd.DataFrame, spec, decided: dict
         result = link_frames(records, persons, spec, group="household_id",
                              exclude=_rejected_pairs(records, persons, decided))
         stats["candidate_pairs"] = result.timings["candidate_pairs"]
+        if trained is not None:
+            trained.append(result.params)
         picks = result.best.set_index("li").reindex(range(len(records)))
         result.release()  # every pair's levels: only the best pairs' patterns are needed now
     person_ids = persons["person_id"].to_numpy() if len(persons) else np.array([])

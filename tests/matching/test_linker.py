@@ -71,6 +71,14 @@ def test_link_period_links_every_loaded_record_once_and_is_idempotent(ctx, tmp_p
     stranger = links[("health", len(sample) + 3)]
     assert stranger["status"] == "none" and stranger["household_id"] is None
 
+    # the month's trained model is kept for the daily merge (numbers only, no record)
+    from matching.incremental import load_model, model_path
+    from matching.person_frames import person_spec
+
+    saved = load_model(ctx.home, person_spec(ctx.settings))
+    assert saved is not None and 0 < saved.match_rate < 1
+    assert not any(p["name"] in model_path(ctx.home).read_text(encoding="utf-8") for p in sample)
+
     second = link_period(ctx, PERIOD)
     assert {k: second[k] for k in ("records", "auto", "review", "none")} == \
         {k: first[k] for k in ("records", "auto", "review", "none")}
