@@ -11,14 +11,14 @@ rewrite its sealed pair and nothing else. On PostgreSQL the portal role inserts 
 only its households' rows; it may set a household's risk status (风险已消除, county only in the
 app) and append to household_history (closing the running row's valid_to).
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0014
+Revises: 0013
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
