@@ -11,7 +11,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from connectors.regions import Place, RegionIndex, region_suffixes
@@ -23,8 +23,9 @@ from warehouse import identity
 from warehouse.channel_tables import CHANNELS, ChannelInput
 from warehouse.crypto import Vault
 from warehouse.masking import mask_id, mask_phone, mask_text
-from warehouse.models import Region, RiskWarning, new_uids, utcnow
-from warehouse.sensitive import PHONE, clean_phone, identity_columns, sealed_pair
+from warehouse.models import Household, Person, Region, RiskWarning, new_uids, utcnow
+from warehouse.sensitive import (PHONE, RESIDENT_ID, blind_columns, clean_phone, identity_columns,
+                                 sealed_pair)
 
 SELF_REPORT = "self_report"
 LEAD_CHANNELS = tuple(c for c in CHANNELS if c != SELF_REPORT)
@@ -216,6 +217,20 @@ def check_scope(principal: Principal, intake: Intake, index: RegionIndex) -> Non
         raise NotFound("您的辖区内没有这个乡镇或村")
     if principal.role in ("village", "grid") and intake.village.name != own_village.name:
         raise NotFound("您的辖区内没有这个乡镇或村")
+
+
+def check_grid_person(session: Session, vault: Vault, principal: Principal, intake: Intake) -> None:
+    """A grid worker reports only for the grid's households: a lead whose ID is a roster person
+    of another household answers 404 (someone not on the roster, a 应纳未纳 lead, may be filed)."""
+    if principal.role != "grid" or not intake.resident_id:
+        return
+    index = blind_columns(vault, RESIDENT_ID, "id", intake.resident_id)["id_index"]
+    if index is None:
+        return
+    households = set(session.scalars(select(Person.household_id).where(Person.id_index == index)))
+    if households and not session.scalar(select(func.count(Household.id)).where(
+            Household.id.in_(households), principal.household_scope(Household.id))):
+        raise NotFound("您的网格内没有这户")
 
 
 def new_receipt(length: int) -> str:

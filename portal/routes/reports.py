@@ -14,8 +14,8 @@ from portal.errors import InvalidInput, NotFound
 from portal.pages import render
 from portal.principal import Principal
 from portal.report_guard import client_of, guard, read_json
-from portal.reports import (CHANNEL_LABELS, LEAD_CHANNELS, SELF_REPORT, check_input,
-                            check_scope, file_input, normalize_receipt, place_choices, places,
+from portal.reports import (CHANNEL_LABELS, LEAD_CHANNELS, SELF_REPORT, check_grid_person,
+                            check_input, check_scope, file_input, normalize_receipt, place_choices, places,
                             report_status, risk_choices)
 from portal.security import csrf_protected
 from portal.web import api_principal, page_principal, portal_of
@@ -179,6 +179,7 @@ def _file(request: Request, body: object, principal: Principal | None) -> str:
                              channel=SELF_REPORT if principal is None else None)
         if principal is not None:
             check_scope(principal, intake, index)
+            check_grid_person(s, vault, principal, intake)
         row = file_input(s, vault, portal.settings, intake,
                          submitted_by=principal.name if principal else None,
                          grid=principal.grid if principal and principal.role == "grid" else None)

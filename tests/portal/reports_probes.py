@@ -161,6 +161,37 @@ def local_api_leads(env, name):
     assert r.status_code == 201
     row = next(i for i in _inputs(env, receipt=r.json()["receipt"]))
     assert (row.village, row.grid, row.submitted_by) == (village, grid, name)
+    if role == "grid":
+        _grid_worker_reports_only_for_the_grid(env, name, village)
+
+
+def _grid_worker_reports_only_for_the_grid(env, name: str, village: str) -> None:
+    """A lead naming a roster person of the village outside the grid answers 404 and stores
+    nothing; one of the grid's own households is filed."""
+    from sqlalchemy import select
+
+    from warehouse.models import Household, Person
+    from warehouse.sensitive import RESIDENT_ID, blind_columns
+
+    vault, mine = env["ctx"].vault(), env["local"][name]["households"]
+    homes = {}
+    with session_scope(env["ctx"].engine) as s:
+        for pid in env["seed"].plain_ids:
+            index = blind_columns(vault, RESIDENT_ID, "id", pid)["id_index"]
+            found = s.execute(select(Household.household_no, Household.village)
+                              .join(Person, Person.household_id == Household.id)
+                              .where(Person.id_index == index)).first()
+            if found:
+                homes[pid] = tuple(found)
+    neighbour = next(pid for pid, (no, v) in homes.items() if v == village and no not in mine)
+    own = next(pid for pid, (no, _) in homes.items() if no in mine)
+    headers, before = env["local"][name]["h"], len(_inputs(env, submitted_by=name))
+    lead = {**LEAD, "channel": "grid", "township": TOWN_A, "village": village}
+    r = env["api"].post("/api/leads", json={**lead, "resident_id": neighbour}, headers=headers)
+    assert r.status_code == 404 and neighbour not in r.text
+    assert len(_inputs(env, submitted_by=name)) == before
+    r = env["api"].post("/api/leads", json={**lead, "resident_id": own}, headers=headers)
+    assert r.status_code == 201
 
 
 def local_leads_page(env, name):
