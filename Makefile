@@ -76,6 +76,7 @@ demo-cli: $(BIN)/.demo
 	$(BIN)/shouwang init
 	$(BIN)/shouwang generate --households $(DEMO_HOUSEHOLDS) --period $(DEMO_PERIOD) --out $(DEMO_DIR)-cli
 	$(BIN)/shouwang registry load $(DEMO_DIR)-cli/roster.csv
+	$(BIN)/shouwang grids load $(DEMO_DIR)-cli/网格台账.xlsx
 	$(BIN)/shouwang run --period $(DEMO_PERIOD) --landing $(DEMO_DIR)-cli/landing --out var/out-cli
 
 # Airflow's UI, scheduler and triggerer with the project's DAGs; login in docs/airflow.md.

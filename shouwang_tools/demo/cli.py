@@ -1,4 +1,4 @@
-"""`shouwang generate`: write a synthetic demo county (roster, eight feeds, ground truth)."""
+"""`shouwang generate`: write a synthetic demo county (roster, grid ledger, department feeds, ground truth)."""
 from __future__ import annotations
 
 import argparse
@@ -24,6 +24,7 @@ def _generate(ctx, args) -> int:
         f"{s['villages']} villages, period {s['period']}, seed {s['seed']} ({s['seconds']} s)"
     )
     print(f"  roster   {county.roster}")
+    print(f"  grids    {county.grid_ledger}")
     for dept, path in county.feeds.items():
         print(f"  {dept:<18} {s['feed_rows'][dept]:>8} rows  {path}")
     print(
@@ -37,8 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add `shouwang generate` to the command line."""
     p = sub.add_parser(
         "generate",
-        help="write a synthetic demo county: roster, eight messy feeds, ground truth",
-        description="Writes DIR/roster.csv, DIR/landing/<dept>_<period>.<ext> and DIR/truth/*.csv. "
+        help="write a synthetic demo county: roster, grid ledger, one messy feed per department, ground truth",
+        description="Writes DIR/roster.csv, DIR/网格台账.xlsx, DIR/landing/<dept>_<period>.<ext> and DIR/truth/*.csv. "
         "The same seed gives the same files; another period keeps the roster.",
     )
     p.add_argument("--households", type=int, required=True, metavar="N", help="roster households")

@@ -1,4 +1,4 @@
-"""`generate_county`: a synthetic demo county — roster, eight messy department feeds, ground truth.
+"""`generate_county`: a synthetic demo county — roster, grid ledger, messy department feeds, ground truth.
 
 The same seed gives the same county and the same files (for the current month, the same day too:
 no event is dated in the future); another period of the same seed keeps the roster and carries
@@ -16,6 +16,8 @@ from pathlib import Path
 from screening.rules import load_rules
 from shouwang import config
 from shouwang_tools.demo import mess
+from shouwang_tools.demo.grids import FILE_NAME as GRID_FILE
+from shouwang_tools.demo.grids import write_grid_ledger
 from shouwang_tools.demo.layout import arrange
 from shouwang_tools.demo.plan import plan_period
 from shouwang_tools.demo.population import build_population
@@ -37,6 +39,7 @@ class GeneratedCounty:
     period: str
     seed: int
     roster: Path
+    grid_ledger: Path  # 网格台账.xlsx beside the roster
     landing: Path
     feeds: dict[str, Path]  # department → file
     truth: dict[str, Path]  # links, warnings, alerts, quarantine, mess, ongoing, files
@@ -88,7 +91,7 @@ def generate_county(
     as_of: dt.date | None = None,
     feed_scale: float = 1.0,
 ) -> GeneratedCounty:
-    """Write DIR/roster.csv, DIR/landing/<dept>_<period>.<ext> and DIR/truth/*.csv for a county.
+    """Write DIR/roster.csv, DIR/网格台账.xlsx, DIR/landing/<dept>_<period>.<ext> and DIR/truth/*.csv for a county.
 
     Event dates in the current month stop at `as_of` (default today); for past months the
     files depend on the seed alone. ``feed_scale`` multiplies every department's volume share
@@ -123,6 +126,7 @@ def generate_county(
 
     roster = out / cfg["roster"]["file"]
     write_roster(pop, county["name"], roster, cfg["roster"]["encoding"])
+    ledger = write_grid_ledger(pop, out / GRID_FILE, stream(seed, "grids"), cfg["county"]["phone_prefixes"])
     feeds = {table.department: write_feed(feed, landing) for table, feed in pairs}
     rules = load_rules(config.settings(), period)  # the roster's own risks follow its thresholds
     truth = with_roster_risks(build_truth(pairs), pop, pairs, rules.parameters, roster.name)
@@ -133,6 +137,7 @@ def generate_county(
         period=period,
         seed=seed,
         roster=roster,
+        grid_ledger=ledger.path,
         landing=landing,
         feeds=feeds,
         truth=truth_paths,
