@@ -106,9 +106,12 @@ def walk_help_loop(ctx, per_township: int = 4, seed: int = 1) -> dict[str, int]:
     counts: dict[str, int] = {}
     with session_scope(ctx.engine) as s:
         ensure_policies(s, ctx.settings, ctx.home)
-        open_ = list(s.scalars(select(RiskWarning).where(
-            RiskWarning.status == loop.OPEN, RiskWarning.household_id.is_not(None),
-            RiskWarning.is_lead.is_(False)).order_by(RiskWarning.id)))
+        # Households the roster already marks 风险已消除 have no case to walk (the case refuses them)
+        open_ = list(s.scalars(select(RiskWarning).join(
+            Household, Household.id == RiskWarning.household_id).where(
+            RiskWarning.status == loop.OPEN, RiskWarning.is_lead.is_(False),
+            Household.risk_status.is_distinct_from(ctx.settings["help"]["eliminated_status"]))
+            .order_by(RiskWarning.id)))
         chosen: dict[str, list[RiskWarning]] = {}
         households: set[int] = set()
         for w in sorted(open_, key=lambda w: (LEVEL_ORDER.get(w.level, 9), w.id)):
