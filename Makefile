@@ -62,8 +62,9 @@ bench: $(BIN)/.bench
 # The demo county through the real DAGs (dag.test, embedded SQLite metadata DB and warehouse).
 demo: $(BIN)/.demo
 	@mkdir -p var
-	@echo "Generating a $(DEMO_HOUSEHOLDS)-household demo county and running feed_ingest, screening_publish"
-	@echo "and verification_sla on it (Airflow's log: var/demo.log) ..."
+	@echo "Generating a $(DEMO_HOUSEHOLDS)-household demo county (roster, grid ledger, feeds) and running"
+	@echo "feed_ingest, screening_publish, verification_sla and daily_summary on it, then walking a few"
+	@echo "households through the help loop (Airflow's log: var/demo.log) ..."
 	@$(BIN)/python -m shouwang_tools.demo.airflow_demo --households $(DEMO_HOUSEHOLDS) \
 	  --period $(DEMO_PERIOD) --dir $(DEMO_DIR) > var/demo.log 2>&1 || \
 	  { tail -40 var/demo.log; echo "demo failed: see var/demo.log"; exit 1; }
