@@ -17,20 +17,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from screening import clocks, notify
 from screening.rules.loader import merged_section, rule_stamp
 from screening.verification import (ADJUSTING, MONITORED, RESULTS, Actor, Refused, StepInput,
-                                    _check_notice, may_confirm)
+                                    _check_notice, may_confirm, set_risk_status)
 from shouwang.core.clock import local_date
 from warehouse.crypto import Vault
 from warehouse.db import in_chunks
 from warehouse.help_tables import (EliminationStep, HelpContact, HelpMeasure, HelpPlanDecision,
                                    HelpVisit)
 from warehouse.masking import mask_phone, mask_text
-from warehouse.models import (Household, HouseholdHistory, Person, RiskWarning, WarningHistory,
+from warehouse.models import (Household, Person, RiskWarning, WarningHistory,
                               utcnow)
 from warehouse.sensitive import PHONE, clean_phone, sealed_pair
 from warehouse.verification_tables import IdentificationStep
@@ -489,17 +489,7 @@ def _check_order(data: StepInput, done: list[EliminationStep], today: dt.date,
 
 def _eliminate(session: Session, household: Household, settings: dict) -> None:
     """风险已消除 on the household, and a new household_history row (the running one closed)."""
-    now = utcnow()
-    status = _cfg(settings)["eliminated_status"]
-    session.execute(update(HouseholdHistory).where(HouseholdHistory.household_id == household.id,
-                                                   HouseholdHistory.valid_to.is_(None))
-                    .values(valid_to=now))
-    session.add(HouseholdHistory(household_id=household.id, valid_from=now, valid_to=None,
-                                 household_type=household.household_type, risk_status=status,
-                                 income_per_capita=household.income_per_capita,
-                                 size=household.size, roster_batch_id=household.roster_batch_id))
-    household.risk_status = status
-    session.flush()
+    set_risk_status(session, household, _cfg(settings)["eliminated_status"])
 
 
 def reached_elimination(session: Session, household_id: int) -> bool:

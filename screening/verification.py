@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from screening import clocks, history, notify
 from screening.calendar import add_working_days, is_working_day, working_days_between
 from warehouse.masking import mask_text
-from warehouse.models import RiskWarning, VerificationTask, WarningHistory, utcnow
+from warehouse.models import (Household, HouseholdHistory, RiskWarning, VerificationTask,
+                              WarningHistory, utcnow)
 from warehouse.verification_tables import IdentificationStep
 
 OPEN, VERIFYING, PENDING_CLOSURE, CLOSED = "open", "verifying", "pending_closure", "closed"
@@ -290,6 +291,7 @@ def record_step(session: Session, warning: RiskWarning, data: StepInput, *, acto
         warning.status = PENDING_CLOSURE
     elif data.step == "entered":
         warning.status = MONITORED
+        _at_risk_again(session, warning, settings)
     session.flush()
     fields = {"step": data.step, "date": data.date.isoformat()}
     words = f"{STEP_LABELS[data.step]}：{data.date.isoformat()}"
@@ -337,3 +339,27 @@ def entries(session: Session, warning_id: int) -> list[dict]:
              "action_label": ACTIONS.get(h.kind, h.kind), "from_status": h.from_status,
              "to_status": h.to_status, "reason": h.reason, "fields": h.fields or {},
              "period": h.period} for h in rows]
+
+
+def set_risk_status(session: Session, household: Household, status: str) -> None:
+    """The household's 风险状态 becomes ``status``: a new household_history row (the running one
+    closed) — history appends."""
+    now = utcnow()
+    session.execute(update(HouseholdHistory).where(HouseholdHistory.household_id == household.id,
+                                                   HouseholdHistory.valid_to.is_(None))
+                    .values(valid_to=now))
+    session.add(HouseholdHistory(household_id=household.id, valid_from=now, valid_to=None,
+                                 household_type=household.household_type, risk_status=status,
+                                 income_per_capita=household.income_per_capita,
+                                 size=household.size, roster_batch_id=household.roster_batch_id))
+    household.risk_status = status
+    session.flush()
+
+
+def _at_risk_again(session: Session, warning: RiskWarning, settings: dict) -> None:
+    # A household whose risk was eliminated and that is identified again (a new risk, seed 004
+    # §9) is a monitored object with 风险未消除 once more, so its help case can start.
+    household = session.get(Household, warning.household_id) if warning.household_id else None
+    help_cfg = settings.get("help", {})
+    if household is not None and household.risk_status == help_cfg.get("eliminated_status"):
+        set_risk_status(session, household, help_cfg["at_risk_statuses"][0])

@@ -157,3 +157,32 @@ def test_withdrawn_warnings_take_nothing(ctx, warning_id):
         s.get(RiskWarning, warning_id).status = loop.WITHDRAWN
     with pytest.raises(loop.Refused, match="撤回"):
         _outcome(ctx, warning_id, "纳入监测")
+
+
+def test_a_household_whose_risk_was_eliminated_is_at_risk_again_once_identified(ctx):
+    """A new risk identified on a 风险已消除 household makes it 风险未消除 again, appended to its
+    history, so its help case can start (seed 004 §9)."""
+    from warehouse.models import Household, HouseholdHistory
+
+    with building(ctx, seal=False) as b:
+        hh = b.household("500230000000000901", township=TOWN, village="龙河村1",
+                         household_type="监测户", risk_status="风险已消除", size=2)
+        w = b.warning("W2026-10-00009", f"hh:{hh.id}", household_id=hh.id, township=TOWN,
+                      village="龙河村1", reason="医保：个人自付 3 万元", due_date=TODAY)
+        b.task(w, due_date=TODAY)
+        warning_id, household_id = w.id, hh.id
+    _outcome(ctx, warning_id, "纳入监测")
+    for step, day, extra in (("pledge", dt.date(2026, 11, 2), {}),
+                             ("review", dt.date(2026, 11, 5), {"result": "pass"}),
+                             ("notice", dt.date(2026, 11, 6), {"end_date": dt.date(2026, 11, 12)})):
+        _step(ctx, warning_id, step, day, **extra)
+    _step(ctx, warning_id, "confirm", dt.date(2026, 11, 13), actor=COUNTY)
+    with session_scope(ctx.engine) as s:  # confirmed, not yet entered: still as the roster says
+        assert s.get(Household, household_id).risk_status == "风险已消除"
+    assert _step(ctx, warning_id, "entered", dt.date(2026, 11, 16)) == loop.MONITORED
+    with session_scope(ctx.engine) as s:
+        assert s.get(Household, household_id).risk_status == "风险未消除"
+        rows = s.execute(select(HouseholdHistory.risk_status, HouseholdHistory.valid_to)
+                         .where(HouseholdHistory.household_id == household_id)
+                         .order_by(HouseholdHistory.id)).all()
+        assert rows[-1] == ("风险未消除", None)
