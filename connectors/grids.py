@@ -29,7 +29,7 @@ from connectors.plan import ingest_settings
 from connectors.reader import Located, Sheet, locate, read_sheet
 from connectors.regions import region_suffixes, short_name
 from shouwang.context import Context
-from shouwang.core.errors import UserError
+from shouwang.core.errors import Problems, UserError
 from warehouse.db import bulk_insert
 from warehouse.grid_tables import Grid, HouseholdGrid
 from warehouse.masking import mask_phone
@@ -138,28 +138,6 @@ class GridLoadResult:
         return asdict(self)
 
 
-class _Problems:
-    """Every problem of a ledger, each naming file, row and column; raised together."""
-
-    def __init__(self, source: str):
-        self.source = source
-        self.items: list[str] = []
-
-    def add(self, text: str) -> None:
-        """Note one problem (its text names where it is)."""
-        self.items.append(text)
-
-    def raise_if_any(self) -> None:
-        """UserError listing the problems, if there are any: nothing has been written yet."""
-        if not self.items:
-            return
-        shown = "；".join(self.items[:SHOWN_PROBLEMS])
-        more = (f"；另有 {len(self.items) - SHOWN_PROBLEMS} 处同类问题"
-                if len(self.items) > SHOWN_PROBLEMS else "")
-        raise UserError(f"网格台账 {self.source} 未导入（共 {len(self.items)} 处问题，未写入任何数据）："
-                        f"{shown}{more}。请改正台账后重新运行 shouwang grids load")
-
-
 def _located(sheet: Sheet, contract: Contract, cfg: dict) -> Located | None:
     """The sheet located against ``contract`` when every required column is in its header."""
     found = locate(sheet, contract, int(cfg.get("header_scan_rows", 30)),
@@ -203,7 +181,7 @@ def _where(loc: Located, i: int, name: str) -> str:
     return f"{sheet}第 {loc.sheet.row_numbers[i]} 行「{header}」列"
 
 
-def _read_grids(loc: Located, problems: _Problems) -> list[LedgerGrid]:
+def _read_grids(loc: Located, problems: Problems) -> list[LedgerGrid]:
     """The ledger's grid rows; blank required cells and bad counts are problems."""
     out = []
     for i in loc.data_rows:
@@ -249,7 +227,7 @@ class _Places:
 
 
 def _resolve_grids(loc: Located, rows: list[LedgerGrid], places: _Places,
-                   problems: _Problems) -> dict[tuple[str, str, str], LedgerGrid]:
+                   problems: Problems) -> dict[tuple[str, str, str], LedgerGrid]:
     """Grids by (township, village, name) in the roster's spelling; unknown places and grids
     listed twice are problems."""
     by_key: dict[tuple[str, str, str], LedgerGrid] = {}
@@ -275,7 +253,7 @@ def _resolve_grids(loc: Located, rows: list[LedgerGrid], places: _Places,
 
 
 def _listed(members: list[Located], grids: dict, by_no: dict[str, Row],
-            problems: _Problems) -> dict[int, list[tuple[tuple, str]]]:
+            problems: Problems) -> dict[int, list[tuple[tuple, str]]]:
     """Household id → the grids the 户编号 sheets put it in, each with where it was said."""
     names = defaultdict(list)  # (village-free) grid name → keys, to find a grid by its name
     for key in grids:
@@ -308,7 +286,7 @@ def plan_ties(ctx: Context, path: Path) -> tuple[dict[tuple, LedgerGrid], dict[i
     cfg = ingest_settings(ctx.settings)
     suffixes = region_suffixes(ctx.settings)
     ledger, members = _sheets(path, cfg)
-    problems = _Problems(path.name)
+    problems = Problems(f"网格台账 {path.name}", "请改正台账后重新运行 shouwang grids load", SHOWN_PROBLEMS)
     result = GridLoadResult(path.name)
     with ctx.engine.connect() as conn:  # plain rows: a county has a few hundred thousand
         households = conn.execute(

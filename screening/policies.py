@@ -31,7 +31,7 @@ from screening.rules.model import RuleError
 from screening.rules.operators import OPERATORS
 from screening.rules.validate import validate_condition
 from shouwang.core.clock import today
-from shouwang.core.errors import UserError
+from shouwang.core.errors import Problems, UserError
 from warehouse.help_tables import Policy
 from warehouse.masking import mask_text
 
@@ -134,28 +134,6 @@ class PolicyLoad:
     notes: list[str] = field(default_factory=list)  # what the operator should know (Chinese)
 
 
-class _Problems:
-    """Every problem of a list, each naming where it is; raised together before any write."""
-
-    def __init__(self, source: str):
-        self.source = source
-        self.items: list[str] = []
-
-    def add(self, text: str) -> None:
-        """Note one problem."""
-        self.items.append(text)
-
-    def raise_if_any(self) -> None:
-        """UserError listing the problems (nothing has been written)."""
-        if not self.items:
-            return
-        shown = "；".join(self.items[:SHOWN_PROBLEMS])
-        more = (f"；另有 {len(self.items) - SHOWN_PROBLEMS} 处问题"
-                if len(self.items) > SHOWN_PROBLEMS else "")
-        raise UserError(f"政策清单 {self.source} 未导入（共 {len(self.items)} 处问题，未写入任何数据）："
-                        f"{shown}{more}。请改正后重新运行 shouwang policies load")
-
-
 @lru_cache(maxsize=32)
 def _rule_bits(name: str, county_code: str, period: str, home: str | None,
                _stamp: tuple) -> tuple[dict[str, str], tuple[str, ...]]:
@@ -224,7 +202,7 @@ def _risk_codes(value: Any, labels: dict[str, str]) -> tuple[list[str], list[str
     return codes, unknown
 
 
-def build_spec(raw: dict, labels: dict[str, str], where: Where, problems: _Problems) -> \
+def build_spec(raw: dict, labels: dict[str, str], where: Where, problems: Problems) -> \
         PolicySpec | None:
     """A checked PolicySpec from one list entry, or None with its problems noted."""
     ok = True
@@ -331,7 +309,7 @@ def read_policy_file(path: Path, settings: dict, home: Path | None = None) -> li
 def _checked(entries: list[tuple[Where, dict]], labels: dict[str, str],
              source: str) -> list[PolicySpec]:
     """The entries built into specs; UserError naming every bad cell and duplicate."""
-    problems = _Problems(source)
+    problems = Problems(f"政策清单 {source}", "请改正后重新运行 shouwang policies load", SHOWN_PROBLEMS)
     specs, seen = [], {}
     for where, raw in entries:
         spec = build_spec(raw, labels, where, problems)
