@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from screening import clocks, notify
 from screening.rules.loader import merged_section, rule_stamp
-from screening.verification import (ADJUSTING, MONITORED, RESULTS, Actor, Refused, StepInput,
-                                    _check_notice, may_confirm, set_risk_status)
+from screening.verification import (ADJUSTING, MONITORED, Actor, Refused, StepInput,
+                                    check_step, may_confirm, set_risk_status)
 from shouwang.core.clock import local_date
 from warehouse.crypto import Vault
 from warehouse.db import in_chunks
@@ -447,7 +447,7 @@ def record_elimination(session: Session, household: Household, data: StepInput, 
         round_, done = round_ + 1, []  # a new round after a rejecting review
     elif done and done[0].result == "reject":
         raise Refused("上次民主评议未通过，请重新民主评议", "conflict", "step")
-    correction = _check_order(data, done, today, settings)
+    correction = check_step(data, done, today, settings, STEPS, STEP_LABELS)  # as identification
     note = _note(data.note)
     row = EliminationStep(household_id=household.id, round=round_, step=data.step, day=data.date,
                           end_date=data.end_date if data.step == "notice" else None,
@@ -462,29 +462,6 @@ def record_elimination(session: Session, household: Household, data: StepInput, 
         _eliminate(session, household, settings)
         _emit(session, household.id, "eliminated", data.date, settings)
     return row
-
-
-def _check_order(data: StepInput, done: list[EliminationStep], today: dt.date,
-                 settings: dict) -> bool:
-    """Refuse a step out of order or with impossible dates; True when it corrects the latest."""
-    index = STEPS.index(data.step)
-    if index > len(done):
-        raise Refused(f"请先完成「{STEP_LABELS[STEPS[len(done)]]}」，再记录「{STEP_LABELS[data.step]}」",
-                      "conflict", "step")
-    if index < len(done) - 1:
-        raise Refused(f"「{STEP_LABELS[data.step]}」之后的步骤已记录，不能再更改", "conflict", "step")
-    _date(data.date, "date", "日期", today)
-    if index > 0:
-        prev = done[index - 1]
-        last = prev.end_date if prev.step == "notice" and prev.end_date else prev.day
-        if data.date < last:
-            raise Refused(f"日期 {data.date.isoformat()} 早于上一步「{STEP_LABELS[prev.step]}」的日期 "
-                          f"{last.isoformat()}", "invalid", "date")
-    if data.step == "review" and data.result not in RESULTS:
-        raise Refused("民主评议需要填写结果：pass（通过）或 reject（不通过）", "invalid", "result")
-    if data.step == "notice":
-        _check_notice(data, settings)  # the same 公示 length as identification
-    return index == len(done) - 1
 
 
 def _eliminate(session: Session, household: Household, settings: dict) -> None:

@@ -225,15 +225,17 @@ def _last_day(step: IdentificationStep) -> dt.date:
     return step.end_date if step.step == "notice" and step.end_date else step.day
 
 
-def _check_step(warning: RiskWarning, data: StepInput, done: list[IdentificationStep],
-                today: dt.date, settings: dict) -> bool:
-    """Refuse a step out of order or with impossible dates; True when it corrects the latest."""
-    index = STEPS.index(data.step)
+def check_step(data: StepInput, done: list, today: dt.date, settings: dict,
+               steps: tuple[str, ...] = STEPS, labels: dict[str, str] = STEP_LABELS) -> bool:
+    """Refuse a step out of order or with impossible dates; True when it corrects the latest.
+    ``done`` are the round's standing steps (identification's, or a help case's elimination
+    steps with their own ``steps``/``labels``): both rounds keep the same order and date rules."""
+    index = steps.index(data.step)
     if index > len(done):
-        raise Refused(f"请先完成「{STEP_LABELS[STEPS[len(done)]]}」，再记录「{STEP_LABELS[data.step]}」",
+        raise Refused(f"请先完成「{labels[steps[len(done)]]}」，再记录「{labels[data.step]}」",
                       "conflict", "step")
     if index < len(done) - 1:
-        raise Refused(f"「{STEP_LABELS[data.step]}」之后的步骤已记录，不能再更改", "conflict", "step")
+        raise Refused(f"「{labels[data.step]}」之后的步骤已记录，不能再更改", "conflict", "step")
     if data.date is None:
         raise Refused("请填写日期（纸质材料上的日期）", "invalid", "date")
     if data.date > today:
@@ -241,7 +243,7 @@ def _check_step(warning: RiskWarning, data: StepInput, done: list[Identification
                       "invalid", "date")
     if index > 0 and data.date < _last_day(done[index - 1]):
         prev = done[index - 1]
-        raise Refused(f"日期 {data.date.isoformat()} 早于上一步「{STEP_LABELS[prev.step]}」的日期 "
+        raise Refused(f"日期 {data.date.isoformat()} 早于上一步「{labels[prev.step]}」的日期 "
                       f"{_last_day(prev).isoformat()}", "invalid", "date")
     if data.step == "review" and data.result not in RESULTS:
         raise Refused("民主评议需要填写结果：pass（通过）或 reject（不通过）", "invalid", "result")
@@ -278,7 +280,7 @@ def record_step(session: Session, warning: RiskWarning, data: StepInput, *, acto
     task = _task(session, warning)
     session.flush()
     done = current_steps(session, warning.id, task.identification_round)
-    correction = _check_step(warning, data, done, today, settings)
+    correction = check_step(data, done, today, settings)
     now, before = utcnow(), warning.status
     note = mask_text(data.note) if data.note else None
     row = IdentificationStep(warning_id=warning.id, round=task.identification_round,
