@@ -7,7 +7,6 @@ village or grid) is absent (404), as warnings are. Actions are checked for the c
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from portal.errors import Forbidden, InvalidInput, NotFound
 from portal.inputs import clean_text
-from portal.outcomes import _date, _refused
+from portal.outcomes import StepForm, _date, _refused
 from portal.principal import Principal
 from screening import clocks, help_case
 from screening import verification as loop
@@ -27,17 +26,6 @@ from warehouse.models import Household, Person, RiskWarning
 ABSENT = "无此户（或不属于您的辖区）"
 # 户编号 in paths: the roster's digits (households.household_no is 24 wide).
 HOUSEHOLD_NO_PATTERN = r"^[0-9A-Za-z-]{1,24}$"
-
-
-@dataclass(frozen=True)
-class StepForm:
-    """An elimination step as a form or JSON body gives it (dates as YYYY-MM-DD text)."""
-
-    step: str
-    date: str | None = None
-    end_date: str | None = None
-    result: str | None = None
-    note: str | None = None
 
 
 def get_household(session: Session, principal: Principal, household_no: str) -> Household:

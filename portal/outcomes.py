@@ -36,7 +36,7 @@ class OutcomeForm:
 
 @dataclass(frozen=True)
 class StepForm:
-    """An identification step as a form or JSON body gives it (dates as YYYY-MM-DD text)."""
+    """A loop or help-case step as a form or JSON body gives it (dates as YYYY-MM-DD text)."""
 
     step: str
     date: str | None = None
