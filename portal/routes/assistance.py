@@ -97,6 +97,23 @@ def _rows(s: Session, request: Request, township: str, village: str | None,
         return []
 
 
+def _listed(request: Request, principal: Principal, township: str, village: str, year: int | None,
+            action: str, required: bool = False,
+            **extra: object) -> tuple[str, str | None, int, list[AssistanceRow]]:
+    """The caller's place, year and list, read and audited as ``action``; NotFound when the list
+    is empty and ``required`` (a download of nothing is refused, not audited)."""
+    portal = portal_of(request)
+    year = year or portal.today().year
+    town, vill = scope(principal, portal.settings, township, village)
+    with portal.session(principal) as s:
+        rows = _rows(s, request, town, vill, year)
+        if required and not rows:
+            raise NotFound(f"{town}{vill or ''} 没有 {year} 年的脱贫户或监测户")
+        audit(s, principal.name, action, "assistance_list", None, town,
+              {"village": vill, "year": year, "rows": len(rows), **extra})
+    return town, vill, year, rows
+
+
 def _townships(s: Session, principal: Principal) -> list[str]:
     """Townships the caller may pick (the county's, from the roster)."""
     if not principal.is_county:
@@ -128,15 +145,8 @@ def assistance_page(request: Request, principal: Principal = Depends(page_princi
 def assistance_xlsx(request: Request, principal: Principal = Depends(page_principal),
                     township: str = TOWNSHIP, village: str = VILLAGE, year: int | None = YEAR):
     """The printable workbook (one A4 sheet per village); the download is audited."""
-    portal = portal_of(request)
-    year = year or portal.today().year
-    town, vill = scope(principal, portal.settings, township, village)
-    with portal.session(principal) as s:
-        rows = _rows(s, request, town, vill, year)
-        if not rows:
-            raise NotFound(f"{town}{vill or ''} 没有 {year} 年的脱贫户或监测户")
-        audit(s, principal.name, "export_list", "assistance_list", None, town,
-              {"village": vill, "year": year, "rows": len(rows)})
+    town, vill, year, rows = _listed(request, principal, township, village, year, "export_list",
+                                     required=True)
     buf = io.BytesIO()
     workbook(rows, town, year).save(buf)  # cells written by core.outputs (write_table)
     name = quote(f"{town}{vill or ''}_{year}年帮扶清单.xlsx")
@@ -150,13 +160,7 @@ def assistance_xlsx(request: Request, principal: Principal = Depends(page_princi
 def assistance_api(request: Request, principal: Principal = Depends(api_principal),
                    township: str = TOWNSHIP, village: str = VILLAGE, year: int | None = YEAR):
     """The assistance list (帮扶清单) of a township or village, one entry per household."""
-    portal = portal_of(request)
-    year = year or portal.today().year
-    town, vill = scope(principal, portal.settings, township, village)
-    with portal.session(principal) as s:
-        rows = _rows(s, request, town, vill, year)
-        audit(s, principal.name, "view", "assistance_list", None, town,
-              {"village": vill, "year": year, "rows": len(rows), "api": True})
+    town, vill, year, rows = _listed(request, principal, township, village, year, "view", api=True)
     return AssistanceListOut(township=town, village=vill, year=year,
                              households=[AssistanceOut(**asdict(r)) for r in rows])
 
