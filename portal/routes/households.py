@@ -79,6 +79,14 @@ def _view(request: Request, s, principal: Principal, hh) -> dict[str, Any]:
                           portal.labels().risk_types, portal.ctx.home)
 
 
+def _api_action(request: Request, principal: Principal, action) -> dict[str, Any]:
+    """Run one action (``action(session, portal)`` gives the household) and answer the case as it
+    then stands; the forms run the same actions through _form_action."""
+    portal = portal_of(request)
+    with portal.session(principal) as s:
+        return _view(request, s, principal, action(s, portal))
+
+
 @router.get("/api/households/{household_no}", tags=["api"], responses=ERRORS)
 def api_case(request: Request, household_no: HouseholdNo,
              principal: Principal = Depends(api_principal)) -> dict[str, Any]:
@@ -93,11 +101,9 @@ def api_case(request: Request, household_no: HouseholdNo,
 def api_contact(request: Request, household_no: HouseholdNo, body: ContactIn,
                 principal: Principal = Depends(api_principal)) -> dict[str, Any]:
     """Assign the contact cadre; 409 when the cadre already contacts two households."""
-    portal = portal_of(request)
-    with portal.session(principal) as s:
-        hh = case.assign_contact(s, principal, household_no, body.cadre, body.phone,
-                                 portal.ctx.vault(), portal.settings, portal.today())
-        return _view(request, s, principal, hh)
+    return _api_action(request, principal, lambda s, p: case.assign_contact(
+        s, principal, household_no, body.cadre, body.phone,
+        p.ctx.vault(), p.settings, p.today()))
 
 
 @router.post("/api/households/{household_no}/measures", tags=["api"],
@@ -105,11 +111,9 @@ def api_contact(request: Request, household_no: HouseholdNo, body: ContactIn,
 def api_measure(request: Request, household_no: HouseholdNo, body: MeasureIn,
                 principal: Principal = Depends(api_principal)) -> dict[str, Any]:
     """Add a measure from the county's policy list to the household's plan."""
-    portal = portal_of(request)
-    with portal.session(principal) as s:
-        hh = case.record_measure(s, principal, household_no, body.policy, body.start_date,
-                                 body.note, portal.settings, portal.today(), portal.ctx.home)
-        return _view(request, s, principal, hh)
+    return _api_action(request, principal, lambda s, p: case.record_measure(
+        s, principal, household_no, body.policy, body.start_date,
+        body.note, p.settings, p.today(), p.ctx.home))
 
 
 @router.post("/api/households/{household_no}/plan", tags=["api"],
@@ -117,11 +121,9 @@ def api_measure(request: Request, household_no: HouseholdNo, body: MeasureIn,
 def api_plan(request: Request, household_no: HouseholdNo, body: PlanIn,
              principal: Principal = Depends(api_principal)) -> dict[str, Any]:
     """County admin only: approve the plan, or return it with a reason."""
-    portal = portal_of(request)
-    with portal.session(principal) as s:
-        hh = case.decide_plan(s, principal, household_no, body.decision, body.reason,
-                              portal.settings, portal.today())
-        return _view(request, s, principal, hh)
+    return _api_action(request, principal, lambda s, p: case.decide_plan(
+        s, principal, household_no, body.decision, body.reason,
+        p.settings, p.today()))
 
 
 @router.post("/api/households/{household_no}/visits", tags=["api"],
@@ -129,11 +131,9 @@ def api_plan(request: Request, household_no: HouseholdNo, body: PlanIn,
 def api_visit(request: Request, household_no: HouseholdNo, body: VisitIn,
               principal: Principal = Depends(api_principal)) -> dict[str, Any]:
     """Record a visit or a call (at least monthly until the risk is eliminated)."""
-    portal = portal_of(request)
-    with portal.session(principal) as s:
-        hh = case.record_visit(s, principal, household_no, body.date, body.mode, body.note,
-                               body.income_month, portal.settings, portal.today())
-        return _view(request, s, principal, hh)
+    return _api_action(request, principal, lambda s, p: case.record_visit(
+        s, principal, household_no, body.date, body.mode, body.note,
+        body.income_month, p.settings, p.today()))
 
 
 @router.post("/api/households/{household_no}/elimination", tags=["api"],
@@ -142,12 +142,9 @@ def api_elimination(request: Request, household_no: HouseholdNo, body: Eliminati
                     principal: Principal = Depends(api_principal)) -> dict[str, Any]:
     """Record a risk-elimination step review → notice → confirm (county only); a household with
     nobody able to work answers 409 无劳动能力户暂不标注风险消除."""
-    portal = portal_of(request)
-    with portal.session(principal) as s:
-        hh = case.record_elimination(s, principal, household_no,
-                                     case.StepForm(**body.model_dump()), portal.settings,
-                                     portal.today(), portal.ctx.home)
-        return _view(request, s, principal, hh)
+    return _api_action(request, principal, lambda s, p: case.record_elimination(
+        s, principal, household_no,
+        case.StepForm(**body.model_dump()), p.settings, p.today(), p.ctx.home))
 
 
 # --- pages ------------------------------------------------------------------------------------
