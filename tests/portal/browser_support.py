@@ -1,5 +1,10 @@
-"""What the browser tests do alike: a page that collects what the CSP blocked, the outcome form."""
+"""What the browser tests do alike: a page that collects what the CSP blocked, logging in and
+out, the phone-fit check, the outcome form."""
 from __future__ import annotations
+
+from tests.portal.conftest import PASSWORD
+
+TARGET_PX = 44  # the smallest comfortable touch target
 
 
 def watched_page(browser, viewport: dict, timeout_ms: int = 15000):
@@ -11,6 +16,30 @@ def watched_page(browser, viewport: dict, timeout_ms: int = 15000):
     page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text
             else None)
     return page, blocked
+
+
+def login(page, server: str, name: str) -> None:
+    """Log in as portal user ``name`` (the seed's password) and wait for the page after."""
+    page.goto(f"{server}/login")
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def logout(page, server: str) -> None:
+    """Log out through the page's 退出 and wait for the login page."""
+    page.click("text=退出")
+    page.wait_for_url(f"{server}/login")
+
+
+def fits(page, width: int) -> None:
+    """Nothing wider than a screen of ``width``; every visible form button a large target inside it."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    for button in page.locator("form.outcome button").all():
+        box = button.bounding_box() if button.is_visible() else None
+        if box:
+            assert box["height"] >= TARGET_PX and box["x"] + box["width"] <= width
 
 
 def record_outcome(page, server: str, code: str, outcome: str, reason: str | None = None) -> None:

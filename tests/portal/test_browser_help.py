@@ -8,10 +8,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from tests.portal.browser_support import fits, login, logout, watched_page
 from tests.portal.conftest import TOWN_A
 from tests.portal.help_seed import CADRE_PHONE, paper_dates, seed_cases
 from tests.portal.test_browser import PHONE, browser, server  # noqa: F401 (fixtures)
-from tests.portal.test_browser_loop import TARGET_PX, _login, _logout
 from warehouse.db import session_scope
 from warehouse.models import Household, HouseholdHistory
 
@@ -22,15 +22,6 @@ def cases(ctx, seed):
     return seed_cases(ctx, seed)
 
 
-def _fits(page) -> None:
-    """Nothing wider than the phone; every visible form button a large target inside it."""
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    for button in page.locator("form.outcome button").all():
-        box = button.bounding_box() if button.is_visible() else None
-        if box:
-            assert box["height"] >= TARGET_PX and box["x"] + box["width"] <= PHONE["width"]
-
-
 def _send(page, server: str, no: str, form: str, saved: str) -> None:
     page.locator(f"form[action='/households/{no}/{form}'] button[type=submit]").click()
     page.wait_for_url(f"{server}/households/{no}?saved={saved}")
@@ -39,15 +30,11 @@ def _send(page, server: str, no: str, form: str, saved: str) -> None:
 def test_a_household_reaches_risk_eliminated_on_a_phone(server, browser, cases, ctx):  # noqa: F811
     no = cases.able[TOWN_A]
     d = paper_dates(ctx.settings)
-    page = browser.new_page(viewport=PHONE)
-    page.set_default_timeout(15000)
-    blocked: list[str] = []
-    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text
-            else None)
+    page, blocked = watched_page(browser, PHONE)
 
-    _login(page, server, "town_a")
+    login(page, server, "town_a")
     page.goto(f"{server}/households/{no}")
-    _fits(page)
+    fits(page, PHONE["width"])
     assert "尚未确定联系人" in page.inner_text("#contact-card")
     page.fill("input[name=cadre]", "赵干部")
     page.fill("input[name=phone]", CADRE_PHONE)
@@ -64,17 +51,17 @@ def test_a_household_reaches_risk_eliminated_on_a_phone(server, browser, cases, 
     _send(page, server, no, "visits", "visit")
     assert "当月收入 1800 元" in page.inner_text("#visits")
     assert "县级审核通过的帮扶方案" in page.inner_text("#elimination-card")
-    _fits(page)
-    _logout(page, server)
+    fits(page, PHONE["width"])
+    logout(page, server)
 
-    _login(page, server, "admin")
+    login(page, server, "admin")
     page.goto(f"{server}/households/{no}")
     page.click("#approve-plan")
     page.wait_for_url(f"{server}/households/{no}?saved=plan")
     assert page.inner_text("#plan-status") == "县级审核通过"
-    _logout(page, server)
+    logout(page, server)
 
-    _login(page, server, "town_a")
+    login(page, server, "town_a")
     page.goto(f"{server}/households/{no}")
     form = page.locator("#elimination-form")
     assert form.locator("input[name=step]").get_attribute("value") == "review"
@@ -88,18 +75,18 @@ def test_a_household_reaches_risk_eliminated_on_a_phone(server, browser, cases, 
     _send(page, server, no, "elimination", "notice")
     # The township cannot confirm: the form is the county's.
     assert page.locator("#elimination-form").count() == 0
-    _fits(page)
-    _logout(page, server)
+    fits(page, PHONE["width"])
+    logout(page, server)
 
-    _login(page, server, "admin")
+    login(page, server, "admin")
     page.goto(f"{server}/households/{no}")
     form = page.locator("#elimination-form")
     assert form.locator("input[name=step]").get_attribute("value") == "confirm"
-    _fits(page)
+    fits(page, PHONE["width"])
     _send(page, server, no, "elimination", "confirm")  # the date is today, prefilled
     assert page.inner_text("#risk-status") == "风险已消除"
     assert "县级确认" in page.inner_text("#elimination-card")
-    _fits(page)
+    fits(page, PHONE["width"])
     assert blocked == []
 
     with session_scope(ctx.engine) as s:

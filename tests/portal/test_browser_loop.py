@@ -13,36 +13,19 @@ from sqlalchemy import select
 
 from screening.calendar import add_working_days, is_working_day
 from shouwang.core.clock import today as county_today
-from tests.portal.browser_support import record_outcome, watched_page
-from tests.portal.conftest import PASSWORD, TOWN_A
+from tests.portal.browser_support import fits, login, logout, record_outcome, watched_page
+from tests.portal.conftest import TOWN_A
 from tests.portal.test_browser import PHONE, browser, server  # noqa: F401 (fixtures)
 from warehouse.db import session_scope
 from warehouse.models import RiskWarning, WarningHistory
 
 DESKTOP = {"width": 1280, "height": 800}
-TARGET_PX = 44  # the smallest comfortable touch target
-
-
-def _login(page, server: str, name: str) -> None:
-    page.goto(f"{server}/login")
-    page.fill("input[name=username]", name)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-
-
-def _logout(page, server: str) -> None:
-    page.click("text=退出")
-    page.wait_for_url(f"{server}/login")
 
 
 def _fits(page, viewport: dict) -> None:
-    """Nothing wider than the screen on a phone; every form button a large target."""
+    """On a phone: nothing wider than the screen, every form button a large target."""
     if viewport is PHONE:
-        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
-        for box in [b.bounding_box() for b in page.locator("form.outcome button").all()]:
-            if box:
-                assert box["height"] >= TARGET_PX and box["x"] + box["width"] <= viewport["width"]
+        fits(page, viewport["width"])
 
 
 def _step(page, server: str, code: str, viewport: dict, step: str, day: dt.date,
@@ -70,7 +53,7 @@ def test_the_whole_loop_in_a_browser(server, browser, seed, ctx, viewport):  # n
         notice -= dt.timedelta(days=1)
     page, blocked = watched_page(browser, viewport)
 
-    _login(page, server, "town_a")
+    login(page, server, "town_a")
     page.goto(f"{server}/warnings/{code}")
     _fits(page, viewport)
     record_outcome(page, server, code, "纳入监测")
@@ -90,9 +73,9 @@ def test_the_whole_loop_in_a_browser(server, browser, seed, ctx, viewport):  # n
     page.goto(f"{server}/warnings/{other}")
     record_outcome(page, server, other, "不符合", "收入已超过监测线")
     assert page.inner_text("#warning-status") == "待县级确认销号"
-    _logout(page, server)
+    logout(page, server)
 
-    _login(page, server, "admin")
+    login(page, server, "admin")
     page.goto(f"{server}/verification")
     _fits(page, viewport)
     confirm = page.locator(f"section.waiting[data-warning='{code}']")
@@ -105,9 +88,9 @@ def test_the_whole_loop_in_a_browser(server, browser, seed, ctx, viewport):  # n
     closure.locator("button[type=submit]").click()
     page.wait_for_url(f"{server}/verification?saved=1")
     assert page.locator("#nothing-waiting").is_visible()
-    _logout(page, server)
+    logout(page, server)
 
-    _login(page, server, "town_a")
+    login(page, server, "town_a")
     page.goto(f"{server}/warnings/{code}")
     _step(page, server, code, viewport, "entered", today)
     assert page.inner_text("#warning-status") == "已纳入监测"
