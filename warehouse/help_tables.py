@@ -39,7 +39,20 @@ class Policy(Base):
 # --- the household's case (F2): append-only, the latest row of a kind stands -----------------
 
 
-class HelpContact(Base):
+class CaseRow:
+    """What every row of a household's case has: the household, who recorded it and when.
+
+    The case tables only append (triggers, migration 0014); ``sort_order`` keeps ``id`` and
+    ``household_id`` first and ``actor``/``recorded_at`` last, as the migration lays them out."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-3)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True,
+                                              sort_order=-1)
+    actor: Mapped[str] = mapped_column(String(64), sort_order=1)
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow, sort_order=2)
+
+
+class HelpContact(CaseRow, Base):
     """A household's contact cadre (监测帮扶联系人, seed 000 step 3); a new row replaces the last.
 
     The cadre's phone is sealed like a roster phone (``phone_cipher`` bound to ``uid``), its
@@ -47,75 +60,55 @@ class HelpContact(Base):
     rewrite the sealed pair; every other column is fixed once written (triggers)."""
 
     __tablename__ = "help_contacts"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    uid: Mapped[str] = mapped_column(String(32), unique=True)
-    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True, sort_order=-2)  # after id
     cadre: Mapped[str] = mapped_column(String(64))
     phone_cipher: Mapped[str | None] = mapped_column(Text)
     phone_index: Mapped[str | None] = mapped_column(String(32), index=True)
     phone_masked: Mapped[str | None] = mapped_column(String(16))  # 138****5678
     day: Mapped[dt.date] = mapped_column(Date)  # county day the cadre was assigned
-    actor: Mapped[str] = mapped_column(String(64))
-    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class HelpMeasure(Base):
+class HelpMeasure(CaseRow, Base):
     """One measure of a household's plan (帮扶措施): a policy of the list from a start day."""
 
     __tablename__ = "help_measures"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
     policy: Mapped[str] = mapped_column(String(64))  # policies.name when recorded
     kind: Mapped[str] = mapped_column(String(8))  # 开发式 | 兜底, as the list said then
     help_type: Mapped[str | None] = mapped_column(String(32))
     start_date: Mapped[dt.date] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)  # IDs and phones masked
-    actor: Mapped[str] = mapped_column(String(64))
-    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class HelpPlanDecision(Base):
+class HelpPlanDecision(CaseRow, Base):
     """The county's decision on a household's plan (帮扶方案, 一户一策): approve or return."""
 
     __tablename__ = "help_plan_decisions"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
     decision: Mapped[str] = mapped_column(String(8))  # approve | return
     reason: Mapped[str | None] = mapped_column(Text)
     measures: Mapped[int] = mapped_column(Integer)  # measures on the plan when decided
     day: Mapped[dt.date] = mapped_column(Date)
-    actor: Mapped[str] = mapped_column(String(64))
-    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class HelpVisit(Base):
+class HelpVisit(CaseRow, Base):
     """A contact cadre's visit or call (走访 / 电话), with the month's income when asked."""
 
     __tablename__ = "help_visits"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
     day: Mapped[dt.date] = mapped_column(Date)
     mode: Mapped[str] = mapped_column(String(8))  # visit | phone
     note: Mapped[str | None] = mapped_column(Text)  # IDs and phones masked
     income_month: Mapped[float | None] = mapped_column(Float)  # yuan, the household's month
-    actor: Mapped[str] = mapped_column(String(64))
-    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class EliminationStep(Base):
+class EliminationStep(CaseRow, Base):
     """One step of risk elimination (风险消除: 民主评议, 公示, 县级确认) as it happened on paper.
 
     Like identification steps: a correction is a new row, the latest row of a step in the
     household's current round stands; a rejecting review ends the round."""
 
     __tablename__ = "elimination_steps"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
     round: Mapped[int] = mapped_column(Integer, default=1)
     step: Mapped[str] = mapped_column(String(16))  # review | notice | confirm
     day: Mapped[dt.date] = mapped_column(Date)
     end_date: Mapped[dt.date | None] = mapped_column(Date)  # a notice's last day
     result: Mapped[str | None] = mapped_column(String(8))  # review: pass | reject
     note: Mapped[str | None] = mapped_column(Text)
-    actor: Mapped[str] = mapped_column(String(64))
-    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
