@@ -1,5 +1,6 @@
 """Department contracts are found by name; a ninth department is one new file."""
 import importlib
+import sys
 
 import pytest
 
@@ -54,19 +55,21 @@ def test_unknown_department_lists_the_known_ones():
 
 
 def test_a_twelfth_department_is_one_new_file(tmp_path, monkeypatch):
-    (tmp_path / "veterans.py").write_text(
+    # Its own name: test_new_department imports a different `veterans` contract module.
+    (tmp_path / "pensions.py").write_text(
         "from connectors.contract import Contract, address, person, required\n"
-        "CONTRACT = Contract(department='veterans', label='退役军人', role='person', fields=(\n"
+        "CONTRACT = Contract(department='pensions', label='优抚', role='person', fields=(\n"
         "    *person(), required('care_type', '优抚类别'), *address()))\n", encoding="utf-8")
     monkeypatch.setattr(departments, "__path__", [*departments.__path__, str(tmp_path)])
     importlib.invalidate_caches()
     catalog._contracts.cache_clear()
     catalog._by_name.cache_clear()
     try:
-        assert catalog.contract_for("退役军人").department == "veterans"
+        assert catalog.contract_for("优抚").department == "pensions"
         assert len(catalog.all_contracts()) == 12
     finally:
         monkeypatch.undo()
+        sys.modules.pop("connectors.departments.pensions", None)
         catalog._contracts.cache_clear()
         catalog._by_name.cache_clear()
 
