@@ -13,13 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from screening import help_case
 from screening import verification as loop
 from screening.calendar import add_working_days, is_working_day
 from shouwang.core.clock import today as county_today
 from warehouse.db import session_scope
+from warehouse.help_tables import HelpContact
 from warehouse.models import Household, RiskWarning
 
 TOWNSHIP, COUNTY = loop.Actor("示范乡镇干部", "township"), loop.Actor("示范县管理员", "county_admin")
@@ -106,6 +107,9 @@ def walk_help_loop(ctx, per_township: int = 4, seed: int = 1) -> dict[str, int]:
     counts: dict[str, int] = {}
     with session_scope(ctx.engine) as s:
         ensure_policies(s, ctx.settings, ctx.home)
+        walked = s.scalar(select(func.count(func.distinct(HelpContact.household_id))))
+        if walked:  # `make demo` again on the same warehouse: the walk is done, as one run leaves it
+            return {"already walked": int(walked)}
         # Households the roster already marks 风险已消除 have no case to walk (the case refuses them)
         open_ = list(s.scalars(select(RiskWarning).join(
             Household, Household.id == RiskWarning.household_id).where(

@@ -3,7 +3,7 @@ warnings go through identification into monitored cases with cadres, measures, a
 and visits; one is eliminated, one waits for its visit; phones are sealed."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from screening import help_case
 from shouwang_tools.demo.help_demo import walk_help_loop
@@ -29,4 +29,9 @@ def test_walk_gives_monitored_households_real_cases(ctx):
         statuses = [s.get(Household, i).risk_status for i in ids]
         assert statuses.count("风险已消除") == 1
         phones = [f"1390000{n:04d}" for n in range(2)]
+        contacts = s.scalar(select(func.count(HelpContact.id)))
     assert plaintext_columns(ctx.engine, [*phones, *seed.plain_ids]) == []
+    # `make demo` again on the same warehouse: the walk is done and nothing is added
+    assert walk_help_loop(ctx, per_township=4) == {"already walked": 4}
+    with session_scope(ctx.engine) as s:
+        assert s.scalar(select(func.count(HelpContact.id))) == contacts
