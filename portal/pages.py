@@ -23,7 +23,7 @@ def header_state(request: Request, principal: Principal) -> dict:
     portal = request.app.state.portal
     with portal.session(principal) as s:
         count = notify.unread_count(s, principal.user_id, principal.role, principal.township,
-                                    principal.department)
+                                    principal.department, principal.warning_scope())
         # Clocks the caller may see (RLS on PostgreSQL); the latest due date is enough.
         latest = s.scalar(select(func.max(WarningClock.due_on))
                           .where(WarningClock.stopped_on.is_(None)))

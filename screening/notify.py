@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from shouwang.core.clock import as_utc
 from warehouse.masking import mask_text
-from warehouse.models import utcnow
+from warehouse.models import RiskWarning, utcnow
 from warehouse.notification_tables import Notification, NotificationSeen
 
 KINDS = ("overdue", "escalated", "returned", "awaiting_confirmation",
@@ -51,16 +51,22 @@ def add_many(session: Session, rows: list[dict]) -> None:
         session.execute(insert(Notification), rows)
 
 
-def audience_filter(role: str, township: str | None, department: str | None):
+def audience_filter(role: str, township: str | None, department: str | None,
+                    warnings=None):
     """The WHERE clause of what a user of ``role`` is told (None: nothing for this role).
 
-    County roles read the county's notices; a township user its township's; a department user
-    its department's. (On PostgreSQL the row policy also keeps a township to its own rows.)
+    County roles read the county's notices; a township user its township's; a village or grid
+    user those of its township's notices that are about a warning in ``warnings`` (the caller's
+    warning scope, a WHERE clause on warnings); a department user its department's. (On
+    PostgreSQL the row policy also keeps a township to its own rows.)
     """
     if role in ("county_admin", "county_analyst"):
         return Notification.audience == "county"
     if role == "township" and township:
         return and_(Notification.audience == "township", Notification.township == township)
+    if role in ("village", "grid") and township and warnings is not None:
+        return and_(Notification.audience == "township", Notification.township == township,
+                    Notification.warning_id.in_(select(RiskWarning.id).where(warnings)))
     if role == "department" and department:
         return and_(Notification.audience == "department",
                     Notification.department == department)
@@ -68,9 +74,10 @@ def audience_filter(role: str, township: str | None, department: str | None):
 
 
 def for_user(session: Session, role: str, township: str | None = None,
-             department: str | None = None, limit: int = 200) -> list[Notification]:
-    """The user's notifications, newest first."""
-    where = audience_filter(role, township, department)
+             department: str | None = None, limit: int = 200,
+             warnings=None) -> list[Notification]:
+    """The user's notifications, newest first (``warnings``: see audience_filter)."""
+    where = audience_filter(role, township, department, warnings)
     if where is None:
         return []
     return list(session.scalars(select(Notification).where(where)
@@ -79,9 +86,9 @@ def for_user(session: Session, role: str, township: str | None = None,
 
 
 def unread_count(session: Session, user_id: int, role: str, township: str | None = None,
-                 department: str | None = None) -> int:
+                 department: str | None = None, warnings=None) -> int:
     """How many of the user's notifications are newer than the list they last opened."""
-    where = audience_filter(role, township, department)
+    where = audience_filter(role, township, department, warnings)
     if where is None:
         return 0
     seen = session.scalar(select(NotificationSeen.last_id)

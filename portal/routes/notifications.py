@@ -39,7 +39,8 @@ def _mine(request: Request, principal: Principal, mark_seen: bool = False,
     portal = portal_of(request)
     limit = limit or int(portal.settings["notifications"].get("page_size", 200))
     with portal.session(principal) as s:
-        rows = notify.for_user(s, principal.role, principal.township, principal.department, limit)
+        rows = notify.for_user(s, principal.role, principal.township, principal.department, limit,
+                               principal.warning_scope())
         ids = {r.warning_id for r in rows if r.warning_id}
         codes = dict(s.execute(select(RiskWarning.id, RiskWarning.code)
                                .where(RiskWarning.id.in_(ids))).all()) if ids else {}

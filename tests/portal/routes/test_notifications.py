@@ -111,3 +111,23 @@ def test_on_a_phone_the_header_count_leads_to_the_cards(ctx, seed, server, brows
     assert page.locator("#notice-count").count() == 0  # read now
     assert blocked == []
     page.close()
+
+
+def test_a_village_user_reads_the_notices_about_its_villages_warnings(ctx, client, seed):
+    """A village cadre is told what its township is told, about its own village's warnings only."""
+    from tests.portal.conftest import _password_hash
+    from warehouse.models import User
+
+    inside, outside = seed.warnings[TOWN_A][0], seed.warnings[TOWN_A][1]  # 龙河村2, 龙河村1
+    with session_scope(ctx.engine) as s:
+        s.add(User(name="village_a", role="village", township=TOWN_A, village="龙河村2",
+                   password_hash=_password_hash()))
+        for wid, day in ((inside, 2), (outside, 3)):
+            notify.notify(s, "overdue", f"{seed.code[wid]}「初审」已逾期", warning_id=wid,
+                          township=TOWN_A, at=dt.datetime(2026, 11, day, 1, tzinfo=UTC))
+        notify.notify(s, "escalated", f"{seed.code[inside]} 上报县级", warning_id=inside,
+                      township=TOWN_A, audience="county", at=dt.datetime(2026, 11, 4, tzinfo=UTC))
+    got = client.get("/api/notifications", headers=token_for(client, "village_a")).json()
+    assert [(n["kind"], n["warning_id"]) for n in got] == [("overdue", seed.code[inside])]
+    town = client.get("/api/notifications", headers=token_for(client, "town_a")).json()
+    assert {n["warning_id"] for n in town} == {seed.code[inside], seed.code[outside]}
