@@ -9,17 +9,20 @@ from shouwang.core.errors import UserError
 from shouwang.core.outputs import write_csv_file
 from shouwang.core.periods import is_period
 
-_GROUPS: dict[int, argparse._SubParsersAction] = {}
+_GROUP = "_shouwang_export_group"  # kept on the parser's own subparsers action
 
 
 def export_group(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
     """The subparsers of `shouwang export`, created on first use, shared afterwards."""
-    key = id(sub)
-    if key not in _GROUPS:
+    # Kept on ``sub`` itself: a table keyed by id(sub) handed a new parser the group of an old,
+    # garbage-collected one whose id was reused ("conflicting subparser: quarantine").
+    group = getattr(sub, _GROUP, None)
+    if group is None:
         parser = sub.add_parser("export", help="write exports (quarantine, links, warnings, alerts, "
                                 "monitored, department returns, assistance lists)")
-        _GROUPS[key] = parser.add_subparsers(dest="export_what", metavar="WHAT", required=True)
-    return _GROUPS[key]
+        group = parser.add_subparsers(dest="export_what", metavar="WHAT", required=True)
+        setattr(sub, _GROUP, group)
+    return group
 
 
 def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Sequence]) -> int:

@@ -40,3 +40,14 @@ def test_user_period_passes_a_month_and_says_what_to_type_otherwise():
     assert user_period("2026-10") == "2026-10"
     with pytest.raises(UserError, match=r"period '2026-13' is not YYYY-MM \(e.g. 2026-10\)"):
         user_period("2026-13")
+
+
+def test_many_parsers_one_after_another_each_get_their_own_export_group():
+    # A group cached by id(sub) went to a later parser whose action reused a collected id.
+    import gc
+
+    for _ in range(30):
+        parser = cli.build_parser()
+        assert parser.parse_args(["export", "quarantine", "--period", "2026-10", "--out", "q.csv"])
+        del parser
+        gc.collect()
