@@ -34,6 +34,12 @@ def _uniform(rng: np.random.Generator, bounds: list, n: int, ndigits: int = 2) -
     return np.round(rng.uniform(bounds[0], bounds[1], n), ndigits)
 
 
+def _any_of(rng: np.random.Generator, values, n: int) -> np.ndarray:
+    """``n`` draws, each value of ``values`` equally likely (an object array)."""
+    pool = np.array(list(values), dtype=object)
+    return pool[rng.integers(0, len(pool), n)]
+
+
 def _dates(info: PeriodInfo, rng: np.random.Generator, n: int) -> list[dt.date]:
     """Event days in the period, none after `as_of` when the period is the current month."""
     days_so_far = (info.as_of - info.start).days + 1
@@ -119,7 +125,7 @@ def health(
     """Diagnoses; risks are 大病 (red) and 重大慢性病 (orange)."""
     n = len(frame)
     benign = spec["benign"]
-    disease = np.array(benign["diseases"], dtype=object)[rng.integers(0, len(benign["diseases"]), n)]
+    disease = _any_of(rng, benign["diseases"], n)
     category = np.full(n, benign["disease_category"], dtype=object)
     for mask, risk in _by_variant(frame, spec["risks"]):
         pool = np.array(risk["diseases"], dtype=object)
@@ -139,7 +145,7 @@ def housing(
 ) -> pd.DataFrame:
     """Dwelling appraisals; risks are C (orange) and D (red) dwellings that people live in."""
     n = len(frame)
-    grade = np.array(spec["benign_grades"], dtype=object)[rng.integers(0, len(spec["benign_grades"]), n)]
+    grade = _any_of(rng, spec["benign_grades"], n)
     for mask, risk in _by_variant(frame, spec["risks"]):
         grade[mask] = risk["grade"]
     pids = frame["pid"].to_numpy()
@@ -181,8 +187,7 @@ def civil_affairs(
     """Assistance changes; risks are new 低保/特困, large 临时救助, or income under the line."""
     n = len(frame)
     benign = spec["benign"]
-    kinds = list(benign["amounts"])
-    kind = np.array(kinds, dtype=object)[rng.integers(0, len(kinds), n)]
+    kind = _any_of(rng, benign["amounts"], n)
     amount = np.zeros(n)
     for k, bounds in benign["amounts"].items():
         amount[kind == k] = _uniform(rng, bounds, int((kind == k).sum()), 0)
@@ -211,10 +216,9 @@ def hr(
     for mask, risk in _by_variant(frame, spec["risks"]):
         status[mask] = risk["employment_status"]
         income[mask] = None
-    places = np.array(spec["workplaces"], dtype=object)
     frame["employment_status"] = status
     frame["status_date"] = _dates(info, rng, n)
-    frame["workplace"] = places[rng.integers(0, len(places), n)]
+    frame["workplace"] = _any_of(rng, spec["workplaces"], n)
     frame["monthly_income"] = income
     return frame
 
@@ -225,9 +229,8 @@ def emergency(
     """Disaster losses; risks are collapsed or badly damaged houses, and casualties."""
     n = len(frame)
     benign = spec["benign"]
-    types = np.array(spec["disaster_types"], dtype=object)
-    frame["disaster_type"] = types[rng.integers(0, len(types), n)]
-    damage = np.array(benign["damage"], dtype=object)[rng.integers(0, len(benign["damage"]), n)]
+    frame["disaster_type"] = _any_of(rng, spec["disaster_types"], n)
+    damage = _any_of(rng, benign["damage"], n)
     loss = _uniform(rng, benign["loss"], n, 0)
     for mask, risk in _by_variant(frame, spec["risks"]):
         damage[mask] = risk["damage"]
@@ -273,16 +276,15 @@ def disability(
     """Certificate changes; risks are new (or re-issued) 一级/二级 certificates (orange 因残)."""
     n = len(frame)
     benign = spec["benign"]
-    grade = np.array(benign["grades"], dtype=object)[rng.integers(0, len(benign["grades"]), n)]
-    change = np.array(benign["changes"], dtype=object)[rng.integers(0, len(benign["changes"]), n)]
+    grade = _any_of(rng, benign["grades"], n)
+    change = _any_of(rng, benign["changes"], n)
     # a cancelled certificate of any grade is no new risk (the holder died or recovered)
     cancelled = rng.random(n) < benign["cancelled_share"]
     change[cancelled] = "注销"
     grade[cancelled] = np.array(["一级", "二级", "三级", "四级"], dtype=object)[rng.integers(0, 4, int(cancelled.sum()))]
     for mask, risk in _by_variant(frame, spec["risks"]):
         grade[mask], change[mask] = risk["disability_grade"], risk["change_type"]
-    categories = np.array(spec["categories"], dtype=object)
-    frame["disability_category"] = categories[rng.integers(0, len(categories), n)]
+    frame["disability_category"] = _any_of(rng, spec["categories"], n)
     frame["disability_grade"], frame["change_type"] = grade, change
     frame["change_date"] = _dates(info, rng, n)
     frame["two_subsidies"] = np.where(np.isin(grade, ["一级", "二级"]) & (rng.random(n) < 0.7), "是", "否")
@@ -294,8 +296,7 @@ def police(
 ) -> pd.DataFrame:
     """Registration changes and accidents; risks are working-age deaths and disabling injuries."""
     n = len(frame)
-    kinds = np.array(spec["benign"]["event_types"], dtype=object)
-    event = kinds[rng.integers(0, len(kinds), n)]
+    event = _any_of(rng, spec["benign"]["event_types"], n)
     for mask, risk in _by_variant(frame, spec["risks"]):
         event[mask] = risk["event_type"]
     notes = spec["notes"]
@@ -311,9 +312,9 @@ def agriculture(
     """Farm-project losses; risks are 绝收 or 经营失败 over the loss threshold (orange 因产业项目失败)."""
     n = len(frame)
     projects = spec["projects"]
-    industry = np.array(list(projects), dtype=object)[rng.integers(0, len(projects), n)]
+    industry = _any_of(rng, projects, n)
     benign = spec["benign"]
-    loss_type = np.array(benign["loss_types"], dtype=object)[rng.integers(0, len(benign["loss_types"]), n)]
+    loss_type = _any_of(rng, benign["loss_types"], n)
     loss = _uniform(rng, benign["loss"], n, 0)
     for mask, risk in _by_variant(frame, spec["risks"]):
         loss_type[mask] = risk["loss_type"]
