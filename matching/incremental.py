@@ -29,7 +29,7 @@ from matching.settings import LinkageSpec
 from matching.engine import link_frames
 from matching.training import (ModelParameters, default_m, estimate_u_by_random_sampling,
                                term_frequency_columns, term_frequency_parameters)
-from matching.warehouse_frames import _IDENTITY, _frame
+from matching.warehouse_frames import IDENTITY_COLUMNS, read_frame
 from warehouse.db import in_chunks
 from warehouse.models import Household, Person
 
@@ -114,12 +114,12 @@ def candidate_persons(conn: Connection, records: pd.DataFrame, sample: int = 0,
         for part in in_chunks(names):
             conditions.append(and_(Household.township.in_(towns), Person.name.in_(part)))
     cols = [Person.id.label("person_id"), Person.household_id, Person.name, Person.relation,
-            Household.township, Household.village] + [getattr(Person, c) for c in _IDENTITY]
+            Household.township, Household.village] + [getattr(Person, c) for c in IDENTITY_COLUMNS]
     stmt = (select(*cols).join(Household, Household.id == Person.household_id)
             .where(Person.active.is_(True), Household.active.is_(True),
                    or_(*conditions) if conditions else Person.id.is_(None))
             .order_by(Person.id))
-    return person_frame(_frame(conn, stmt, cols))
+    return person_frame(read_frame(conn, stmt, cols))
 
 
 def link_records(ctx, conn: Connection, period: str, rows: pd.DataFrame,
@@ -149,7 +149,7 @@ def link_records(ctx, conn: Connection, period: str, rows: pd.DataFrame,
     out = {row["record_id"]: {"status": row["status"], "person_id": row["person_id"],
                               "household_id": row["household_id"],
                               "probability": row["probability"]} for row in link_rows}
-    linker._replace_links(conn, period, [int(r) for r in records["record_id"]], link_rows)
+    linker.replace_links(conn, period, [int(r) for r in records["record_id"]], link_rows)
     log.info("link_records %s", {"period": period, "records": len(records),
                                  "persons": len(persons), **stats, "model": model is not None,
                                  "seconds": round(time.perf_counter() - t0, 2)})
@@ -179,8 +179,8 @@ def default_model(spec: LinkageSpec, records: pd.DataFrame, persons: pd.DataFram
 def _rows(records, persons, spec, decided, stats, model, on_roster):
     """linker's link rows, scored with the saved model, else with the configured defaults."""
     if persons.empty:
-        return linker._link_rows(records, persons, spec, decided, stats)
-    exclude = linker._rejected_pairs(records, persons, decided)
+        return linker.link_rows(records, persons, spec, decided, stats)
+    exclude = linker.rejected_pairs(records, persons, decided)
     if model is None:
         # First pass counts the day's candidate pairs (the prior); the second scores with it.
         trial = link_frames(records, persons, spec, group="household_id",
@@ -193,7 +193,7 @@ def _rows(records, persons, spec, decided, stats, model, on_roster):
     stats["candidate_pairs"] = result.timings["candidate_pairs"]
     picks = result.best.set_index("li").reindex(range(len(records)))
     result.release()
-    return linker._rows(records, picks, result, persons["person_id"].to_numpy(),
+    return linker.link_row_dicts(records, picks, result, persons["person_id"].to_numpy(),
                         persons["household_id"].to_numpy(), spec, decided, stats)
 
 

@@ -37,9 +37,9 @@ def link_period(ctx, period: str) -> dict:
         decided = load_decisions(conn, records["signature"])
     stats = {"auto": 0, "review": 0, "none": 0, ACCEPTED: 0, REJECTED: 0, "candidate_pairs": 0}
     trained: list = []
-    rows = _link_rows(records, persons, spec, decided, stats, trained)
+    rows = link_rows(records, persons, spec, decided, stats, trained)
     with ctx.engine.begin() as conn:
-        _replace_links(conn, period, records["record_id"].tolist(), rows)
+        replace_links(conn, period, records["record_id"].tolist(), rows)
     if trained:
         # The daily merge scores a day's few inputs with the month's trained model (it has too
         # few pairs to train on): keep it under SHOUWANG_HOME, numbers only.
@@ -52,7 +52,7 @@ def link_period(ctx, period: str) -> dict:
     return summary
 
 
-def _link_rows(records: pd.DataFrame, persons: pd.DataFrame, spec, decided: dict,
+def link_rows(records: pd.DataFrame, persons: pd.DataFrame, spec, decided: dict,
                stats: dict, trained: list | None = None) -> Iterator[dict]:
     """The link row of every record (explanation as JSON text), counted in ``stats``; the
     trained model's parameters are appended to ``trained`` when given.
@@ -67,7 +67,7 @@ def _link_rows(records: pd.DataFrame, persons: pd.DataFrame, spec, decided: dict
                                                              "ambiguous", "pattern"])
     if not persons.empty:
         result = link_frames(records, persons, spec, group="household_id",
-                             exclude=_rejected_pairs(records, persons, decided))
+                             exclude=rejected_pairs(records, persons, decided))
         stats["candidate_pairs"] = result.timings["candidate_pairs"]
         if trained is not None:
             trained.append(result.params)
@@ -75,10 +75,12 @@ def _link_rows(records: pd.DataFrame, persons: pd.DataFrame, spec, decided: dict
         result.release()  # every pair's levels: only the best pairs' patterns are needed now
     person_ids = persons["person_id"].to_numpy() if len(persons) else np.array([])
     household_ids = persons["household_id"].to_numpy() if len(persons) else np.array([])
-    return _rows(records, picks, result, person_ids, household_ids, spec, decided, stats)
+    return link_row_dicts(records, picks, result, person_ids, household_ids, spec, decided, stats)
 
 
-def _rows(records, picks, result, person_ids, household_ids, spec, decided, stats) -> Iterator[dict]:
+def link_row_dicts(records, picks, result, person_ids, household_ids, spec, decided,
+                   stats) -> Iterator[dict]:
+    """The link row of each record from its best pair (``picks``), a reviewer's decision first."""
     household_of = dict(zip(person_ids.tolist(), household_ids.tolist()))
     has = picks["ri"].notna().to_numpy()
     at = np.where(has, picks["ri"].fillna(0).to_numpy(), 0).astype(np.int64)
@@ -121,7 +123,7 @@ def _rows(records, picks, result, person_ids, household_ids, spec, decided, stat
         yield row
 
 
-def _rejected_pairs(records: pd.DataFrame, persons: pd.DataFrame, decided: dict):
+def rejected_pairs(records: pd.DataFrame, persons: pd.DataFrame, decided: dict):
     """``exclude`` for link_frames: the (record, person) pairs a reviewer rejected (None: none)."""
     rejected = {(sig, p) for sig, ds in decided.items() for p, d in ds.items() if d == REJECT}
     if not rejected:
@@ -171,7 +173,7 @@ class _JsonText(TypeDecorator):
         return None
 
 
-def _replace_links(conn, period: str, record_ids: list[int], rows: Iterable[dict]) -> None:
+def replace_links(conn, period: str, record_ids: list[int], rows: Iterable[dict]) -> None:
     """Replace the period's links; ``rows`` carry their explanation as JSON text."""
     # Links of records that are no longer loaded (a superseded batch) go too.
     stale = select(FeedRecord.id).where(FeedRecord.period == period,

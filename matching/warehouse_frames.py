@@ -11,7 +11,7 @@ from warehouse.models import FeedBatch, FeedRecord, Household, Person
 
 LOADED = "loaded"
 ROSTER_DEPARTMENT = "registry"
-_IDENTITY = ("id_index", "id_key0", "id_key1", "id_key2", "id_key3", "birth_date", "sex")
+IDENTITY_COLUMNS = ("id_index", "id_key0", "id_key1", "id_key2", "id_key3", "birth_date", "sex")
 
 
 def loaded_batch_ids(period: str):
@@ -25,22 +25,22 @@ def loaded_batch_ids(period: str):
 def read_records(conn: Connection, period: str) -> pd.DataFrame:
     """The period's loaded feed records with their match keys."""
     cols = [FeedRecord.id.label("record_id"), FeedRecord.name, FeedRecord.township, FeedRecord.village,
-            FeedRecord.role] + [getattr(FeedRecord, c) for c in _IDENTITY]
+            FeedRecord.role] + [getattr(FeedRecord, c) for c in IDENTITY_COLUMNS]
     stmt = select(*cols).where(FeedRecord.batch_id.in_(loaded_batch_ids(period)))
-    frame = _frame(conn, stmt.order_by(FeedRecord.id), cols)
+    frame = read_frame(conn, stmt.order_by(FeedRecord.id), cols)
     return record_frame(frame)
 
 
 def read_persons(conn: Connection) -> pd.DataFrame:
     """Active roster persons of active households, with their household's place."""
     cols = [Person.id.label("person_id"), Person.household_id, Person.name, Person.relation,
-            Household.township, Household.village] + [getattr(Person, c) for c in _IDENTITY]
+            Household.township, Household.village] + [getattr(Person, c) for c in IDENTITY_COLUMNS]
     stmt = (select(*cols).join(Household, Household.id == Person.household_id)
             .where(Person.active.is_(True), Household.active.is_(True)).order_by(Person.id))
-    return person_frame(_frame(conn, stmt, cols))
+    return person_frame(read_frame(conn, stmt, cols))
 
 
-def _frame(conn: Connection, stmt, cols, chunk_rows: int = 100_000) -> pd.DataFrame:
+def read_frame(conn: Connection, stmt, cols, chunk_rows: int = 100_000) -> pd.DataFrame:
     """Rows as a frame: integer columns int64, the rest Python objects, equal text one object.
 
     Plain tuples (a mapping per row costs more than the query), and object columns rather

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from portal.errors import Forbidden, InvalidInput, NotFound
 from portal.inputs import clean_text
-from portal.outcomes import StepForm, _date, _refused
+from portal.outcomes import StepForm, form_date, refused_error
 from portal.principal import Principal
 from screening import clocks, help_case
 from screening import verification as loop
@@ -63,7 +63,7 @@ def assign_contact(session: Session, principal: Principal, household_no: str, ca
         row = help_case.assign_contact(session, hh, cadre=cadre or "", phone=phone, vault=vault,
                                        actor=_actor(principal), settings=settings, today=today)
     except loop.Refused as e:
-        raise _refused(e) from None
+        raise refused_error(e) from None
     _audit(session, principal, hh, "help_contact", {"cadre": row.cadre, "phone": row.phone_masked})
     return hh
 
@@ -77,11 +77,11 @@ def record_measure(session: Session, principal: Principal, household_no: str, po
     try:
         row = help_case.record_measure(
             session, hh, policy=clean_text(policy, "policy", "帮扶政策", 64) or "",
-            start_date=_date(start_date, "start_date", "开始日期"),
+            start_date=form_date(start_date, "start_date", "开始日期"),
             note=clean_text(note, "note", "备注", help_case.NOTE_MAX), actor=_actor(principal),
             settings=settings, today=today, home=home)
     except loop.Refused as e:
-        raise _refused(e) from None
+        raise refused_error(e) from None
     _audit(session, principal, hh, "help_measure", {"policy": row.policy, "kind": row.kind,
                                                     "start_date": row.start_date.isoformat()})
     return hh
@@ -96,7 +96,7 @@ def decide_plan(session: Session, principal: Principal, household_no: str, decis
                               reason=clean_text(reason, "reason", "理由", help_case.NOTE_MAX),
                               actor=_actor(principal), settings=settings, today=today)
     except loop.Refused as e:
-        raise _refused(e) from None
+        raise refused_error(e) from None
     _audit(session, principal, hh, "help_plan", {"decision": decision})
     return hh
 
@@ -108,13 +108,13 @@ def record_visit(session: Session, principal: Principal, household_no: str, day:
     hh = get_household(session, principal, household_no)
     _allowed(principal, settings, "visit_roles")
     try:
-        help_case.record_visit(session, hh, day=_date(day, "date", "走访日期"),
+        help_case.record_visit(session, hh, day=form_date(day, "date", "走访日期"),
                                mode=(mode or "").strip(),
                                note=clean_text(note, "note", "备注", help_case.NOTE_MAX),
                                income_month=income_month, actor=_actor(principal),
                                settings=settings, today=today)
     except loop.Refused as e:
-        raise _refused(e) from None
+        raise refused_error(e) from None
     _audit(session, principal, hh, "help_visit", {"date": day, "mode": mode})
     return hh
 
@@ -128,14 +128,14 @@ def record_elimination(session: Session, principal: Principal, household_no: str
         _allowed(principal, settings, "record_roles")
     data = loop.StepInput(
         step=clean_text(form.step, "step", "步骤", 16) or "",
-        date=_date(form.date, "date", "日期"), end_date=_date(form.end_date, "end_date", "结束日期"),
+        date=form_date(form.date, "date", "日期"), end_date=form_date(form.end_date, "end_date", "结束日期"),
         result=clean_text(form.result, "result", "评议结果", 8),
         note=clean_text(form.note, "note", "备注", help_case.NOTE_MAX))
     try:
         row = help_case.record_elimination(session, hh, data, actor=_actor(principal),
                                            settings=settings, today=today, home=home)
     except loop.Refused as e:
-        raise _refused(e) from None
+        raise refused_error(e) from None
     _audit(session, principal, hh, "help_elimination",
            {"step": row.step, "date": row.day.isoformat(), "result": row.result,
             "risk_status": hh.risk_status})

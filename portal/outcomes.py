@@ -73,7 +73,7 @@ def _clean(form: OutcomeForm, outcomes: dict) -> OutcomeForm:
     return OutcomeForm(outcome, v1, v2, reason)
 
 
-def _refused(e: loop.Refused) -> PortalError:
+def refused_error(e: loop.Refused) -> PortalError:
     """The portal error (403/409/422) of a refusal of the loop."""
     err = REFUSALS[e.kind]
     return err(str(e), e.field) if err is InvalidInput else err(str(e))
@@ -98,7 +98,7 @@ def record_outcome(session: Session, principal: Principal, warning_id: str, form
                                   actor=_actor(principal), settings=settings,
                                   today=today or county_today(settings))
     except loop.Refused as e:
-        raise _refused(e) from None
+        raise refused_error(e) from None
     audit(session, principal.name, "record_outcome", "warning", warning.code, warning.township,
           {"outcome": form.outcome, "verifiers": [form.verifier1, form.verifier2],
            "reason": form.reason, "warning_status": warning.status})
@@ -117,13 +117,13 @@ def decide_closure(session: Session, principal: Principal, warning_id: str, deci
                             actor=_actor(principal), settings=settings,
                             today=today or county_today(settings))
     except loop.Refused as e:
-        raise _refused(e) from None
+        raise refused_error(e) from None
     audit(session, principal.name, "closure", "warning", warning.code, warning.township,
           {"decision": decision, "reason": reason, "warning_status": warning.status})
     return warning
 
 
-def _date(text: str | None, name: str, label: str) -> dt.date | None:
+def form_date(text: str | None, name: str, label: str) -> dt.date | None:
     """A YYYY-MM-DD field, None when blank; InvalidInput naming the field otherwise."""
     text = (text or "").strip()
     if not text:
@@ -142,14 +142,14 @@ def record_identification(session: Session, principal: Principal, warning_id: st
     warning = get_warning(session, principal, warning_id)
     data = loop.StepInput(
         step=clean_text(form.step, "step", "步骤", 16) or "",
-        date=_date(form.date, "date", "日期"), end_date=_date(form.end_date, "end_date", "结束日期"),
+        date=form_date(form.date, "date", "日期"), end_date=form_date(form.end_date, "end_date", "结束日期"),
         result=clean_text(form.result, "result", "评议结果", 8),
         note=clean_text(form.note, "note", "备注", REASON_MAX))
     try:
         row = loop.record_step(session, warning, data, actor=_actor(principal),
                                settings=settings, today=today or county_today(settings))
     except loop.Refused as e:
-        raise _refused(e) from None
+        raise refused_error(e) from None
     audit(session, principal.name, "identification", "warning", warning.code, warning.township,
           {"step": row.step, "date": row.day.isoformat(), "result": row.result,
            "warning_status": warning.status})

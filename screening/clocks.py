@@ -58,10 +58,11 @@ class ClockRule:
         """The day this clock falls due when it starts on ``start`` (the start day never counts)."""
         if self.working_days is not None:
             return add_working_days(start, self.working_days)
-        return _roll_to_working_day(_add_months(start, int(self.months or 0)))
+        return _roll_to_working_day(add_months(start, int(self.months or 0)))
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` moved by ``months`` calendar months, clamped to the month's last day."""
     # "within a month" from 31 January is the last day of February, not 3 March.
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1

@@ -386,7 +386,7 @@ def visit_due(session: Session, household_id: int, since: dt.date | None, settin
     start = last or since
     if start is None:
         return None
-    return clocks._add_months(start, int(_cfg(settings)["visit_every_months"]))
+    return clocks.add_months(start, int(_cfg(settings)["visit_every_months"]))
 
 
 # --- risk elimination -------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from screening.clocks import _add_months
+from screening.clocks import add_months
 from screening.help_case import CASE_STATUSES, DEVELOPMENT, PROTECTION, missing_measure_kinds
 from screening.publish.xlsx_format import write_table
 from shouwang.core.clock import local_date
@@ -57,7 +57,7 @@ class Case:
         return {"no_cadre": not any(c <= day for c in self.contacts),
                 "no_plan": not plans or plans[-1][2] != "approve",
                 "no_measures": not kinds,
-                "overdue_visit": _add_months(last_visit or self.start, every_months) < day,
+                "overdue_visit": add_months(last_visit or self.start, every_months) < day,
                 "missing_kind": need not in kinds}
 
 
@@ -120,7 +120,7 @@ def load_cases(session: Session, settings: dict) -> dict[int, Case]:
 def _month_ends(today: dt.date, months: int) -> list[dt.date]:
     """The last day of each of the ``months`` months before ``today``'s, oldest first."""
     first = today.replace(day=1)
-    return [_add_months(first, -k) - dt.timedelta(days=1) for k in range(months - 1, -1, -1)]
+    return [add_months(first, -k) - dt.timedelta(days=1) for k in range(months - 1, -1, -1)]
 
 
 def help_figures(session: Session, settings: dict, today: dt.date,
